@@ -1,0 +1,62 @@
+package io.berth.oci;
+
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * A content digest such as {@code sha256:6c3c62...}: the identity of every blob and manifest.
+ * Only registered algorithms with their exact lower-case hex length are accepted, so a digest is
+ * always safe to use as a file name or a key.
+ */
+public record Digest(DigestAlgorithm algorithm, String hex) implements Comparable<Digest> {
+
+    private static final Pattern GRAMMAR = Pattern.compile("[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+");
+    private static final Pattern LOWER_HEX = Pattern.compile("[a-f0-9]+");
+
+    public Digest {
+        if (hex.length() != algorithm.hexLength() || !LOWER_HEX.matcher(hex).matches()) {
+            throw new InvalidDigestException("invalid " + algorithm.prefix() + " digest encoding");
+        }
+    }
+
+    /** Parses {@code algorithm:hex}; throws {@link InvalidDigestException} for anything else. */
+    public static Digest parse(String text) {
+        if (text == null || text.length() > 200 || !GRAMMAR.matcher(text).matches()) {
+            throw new InvalidDigestException("invalid digest format");
+        }
+        int colon = text.indexOf(':');
+        DigestAlgorithm algorithm = DigestAlgorithm.byPrefix(text.substring(0, colon))
+                .orElseThrow(() -> new InvalidDigestException("unsupported digest algorithm"));
+        return new Digest(algorithm, text.substring(colon + 1));
+    }
+
+    public static Digest of(DigestAlgorithm algorithm, MessageDigest finished) {
+        return new Digest(algorithm, HexFormat.of().formatHex(finished.digest()));
+    }
+
+    public static Digest of(DigestAlgorithm algorithm, byte[] content) {
+        MessageDigest md = algorithm.newMessageDigest();
+        md.update(content);
+        return of(algorithm, md);
+    }
+
+    public static Digest sha256(byte[] content) {
+        return of(DigestAlgorithm.SHA256, content);
+    }
+
+    /** Whether {@code content} hashes to this digest. */
+    public boolean matches(byte[] content) {
+        return equals(of(algorithm, content));
+    }
+
+    @Override
+    public int compareTo(Digest other) {
+        return toString().compareTo(other.toString());
+    }
+
+    @Override
+    public String toString() {
+        return algorithm.prefix() + ":" + hex;
+    }
+}

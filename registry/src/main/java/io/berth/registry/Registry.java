@@ -1,0 +1,224 @@
+package io.berth.registry;
+
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import io.berth.oci.DigestAlgorithm;
+import io.berth.oci.InvalidDigestException;
+import io.berth.oci.InvalidManifestException;
+import io.berth.oci.Manifest;
+import io.berth.oci.MediaTypes;
+import io.berth.oci.Names;
+import io.berth.registry.blob.BlobContent;
+import io.berth.registry.blob.BlobStore;
+import io.berth.registry.metadata.MetadataStore;
+import io.berth.registry.metadata.Reference;
+import io.berth.registry.metadata.StoredManifest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The registry's rules for repositories, manifests, tags, blobs and referrers. Uploads live in {@link Uploads}.
+ * Plain Java: callers turn {@link RegistryException} codes into HTTP answers.
+ */
+public final class Registry {
+    private final BlobStore blobs;
+    private final MetadataStore metadata;
+    private final RegistryOptions options;
+
+    public Registry(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
+        this.blobs = blobs;
+        this.metadata = metadata;
+        this.options = options;
+    }
+
+    public RegistryOptions options() {
+        return options;
+    }
+
+    /** Rejects names outside the spec's grammar with NAME_INVALID. */
+    public static void checkName(String repository) {
+        if (!Names.isValidRepository(repository)) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name");
+        }
+    }
+
+    /** Parses a digest from a request, rejecting bad ones with DIGEST_INVALID. */
+    public static Digest parseDigest(String text) {
+        try {
+            return Digest.parse(text);
+        } catch (InvalidDigestException e) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage());
+        }
+    }
+
+    private static boolean isDigest(String reference) {
+        return reference.indexOf(':') >= 0;
+    }
+
+    private static void checkTag(String tag) {
+        if (!Names.isValidTag(tag)) {
+            throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag");
+        }
+    }
+
+    // ---- manifests
+
+    /** The manifest a tag or digest names. */
+    public StoredManifest manifest(String repository, String reference) {
+        checkName(repository);
+        Digest digest;
+        if (isDigest(reference)) {
+            digest = parseDigest(reference);
+        } else {
+            checkTag(reference);
+            digest = metadata.resolveTag(repository, reference).orElseThrow(() -> manifestUnknown(reference));
+        }
+        return metadata.manifest(repository, digest).orElseThrow(() -> manifestUnknown(reference));
+    }
+
+    private static RegistryException manifestUnknown(String reference) {
+        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not in the repository");
+    }
+
+    /**
+     * Validates and stores a manifest pushed to a tag or a digest, also applying {@code extraTags} (the {@code tag}
+     * query parameters of a push by digest).
+     */
+    public PushedManifest putManifest(String repository, String reference, String contentType, byte[] payload,
+                                      List<String> extraTags) {
+        checkName(repository);
+        Set<String> tags = new LinkedHashSet<>();
+        Digest digest;
+        if (isDigest(reference)) {
+            Digest claimed = parseDigest(reference);
+            digest = Digest.of(claimed.algorithm(), payload);
+            if (!digest.equals(claimed)) {
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, "manifest digest is " + digest);
+            }
+        } else {
+            checkTag(reference);
+            tags.add(reference);
+            digest = Digest.of(DigestAlgorithm.SHA256, payload);
+        }
+        for (String tag : extraTags) {
+            checkTag(tag);
+            tags.add(tag);
+        }
+        Manifest manifest;
+        try {
+            manifest = Manifest.parse(payload, contentType);
+        } catch (InvalidManifestException e) {
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+        }
+        List<Reference> references = references(manifest);
+        StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), manifest.artifactType(),
+                manifest.subject() == null ? null : manifest.subject().digest(), manifest.annotations(), payload,
+                System.currentTimeMillis());
+        List<Reference> missing = metadata.putManifest(repository, stored, references, List.copyOf(tags));
+        if (!missing.isEmpty()) {
+            Reference first = missing.getFirst();
+            String what = first.kind() == Reference.Kind.CHILD ? "manifest " : "blob ";
+            throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN,
+                    what + first.digest() + " is not in the repository");
+        }
+        return new PushedManifest(digest, stored.subject(), List.copyOf(tags));
+    }
+
+    private List<Reference> references(Manifest manifest) {
+        List<Reference> references = new ArrayList<>();
+        if (manifest.config() != null) {
+            references.add(new Reference(manifest.config().digest(), Reference.Kind.CONFIG, true));
+        }
+        for (Descriptor layer : manifest.layers()) {
+            boolean required = !MediaTypes.isNonDistributable(layer.mediaType());
+            references.add(new Reference(layer.digest(), Reference.Kind.LAYER, required));
+        }
+        for (Descriptor child : manifest.children()) {
+            references.add(new Reference(child.digest(), Reference.Kind.CHILD, !options.allowSparseIndex()));
+        }
+        return references;
+    }
+
+    /** Deletes a manifest by digest (with its tags), or only the tag when given a tag. */
+    public void deleteManifest(String repository, String reference) {
+        checkName(repository);
+        boolean deleted;
+        if (isDigest(reference)) {
+            deleted = metadata.deleteManifest(repository, parseDigest(reference));
+        } else {
+            checkTag(reference);
+            deleted = metadata.deleteTag(repository, reference);
+        }
+        if (!deleted) {
+            throw manifestUnknown(reference);
+        }
+    }
+
+    // ---- blobs
+
+    /** Size of a blob the repository may serve. */
+    public long blobSize(String repository, Digest digest) {
+        checkName(repository);
+        return metadata.linkedBlobSize(repository, digest).orElseThrow(() -> blobUnknown(digest));
+    }
+
+    public BlobContent openBlob(String repository, Digest digest) {
+        blobSize(repository, digest);
+        try {
+            return blobs.open(digest).orElseThrow(() -> blobUnknown(digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes the repository's link to a blob; the bytes go when no repository needs them (garbage collection). */
+    public void deleteBlob(String repository, Digest digest) {
+        checkName(repository);
+        if (!metadata.unlinkBlob(repository, digest)) {
+            throw blobUnknown(digest);
+        }
+    }
+
+    private static RegistryException blobUnknown(Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the repository");
+    }
+
+    // ---- listings
+
+    public Page<String> tags(String repository, String last, int limit) {
+        checkName(repository);
+        if (!metadata.repositoryExists(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+        }
+        return page(metadata.tags(repository, last, limit + 1), limit, tag -> tag);
+    }
+
+    public Page<String> catalog(String last, int limit) {
+        return page(metadata.repositories(last, limit + 1), limit, name -> name);
+    }
+
+    /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
+    public Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit) {
+        checkName(repository);
+        return page(metadata.referrers(repository, subject, artifactType, last, limit + 1), limit,
+                descriptor -> descriptor.digest().toString());
+    }
+
+    private static <T> Page<T> page(List<T> fetched, int limit, java.util.function.Function<T, String> key) {
+        if (fetched.size() <= limit) {
+            return new Page<>(fetched, null);
+        }
+        List<T> items = fetched.subList(0, limit);
+        return new Page<>(items, key.apply(items.getLast()));
+    }
+
+    public Optional<Long> registryBlobSize(Digest digest) {
+        var size = metadata.blobSize(digest);
+        return size.isPresent() ? Optional.of(size.getAsLong()) : Optional.empty();
+    }
+}

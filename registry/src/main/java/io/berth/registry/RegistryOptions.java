@@ -1,0 +1,14 @@
+package io.berth.registry;
+
+import java.time.Duration;
+
+/**
+ * Behaviour switches of the registry domain.
+ *
+ * @param allowSparseIndex   accept indexes whose child manifests are not in the repository
+ * @param uploadExpiry       how long an upload session may stay idle before it and its bytes are removed
+ * @param referrersPageSize  most descriptors in one referrers response before it is paginated with {@code Link}
+ */
+public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize) {
+    public static final RegistryOptions DEFAULTS = new RegistryOptions(false, Duration.ofHours(24), 1000);
+}

@@ -1,0 +1,237 @@
+package io.berth.registry;
+
+import io.berth.oci.Digest;
+import io.berth.oci.DigestAlgorithm;
+import io.berth.oci.Names;
+import io.berth.registry.blob.BlobStore;
+import io.berth.registry.metadata.MetadataStore;
+import io.berth.registry.metadata.Upload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blob upload sessions: start, append chunks, finish with a digest, cancel, mount, expire.
+ *
+ * <p>Bytes are hashed (SHA-256) as they stream in; the running hash is kept in memory per session. A session that
+ * continues on another process, after a restart, or that finishes with another algorithm is re-hashed from its
+ * stored bytes. The session's size in the metadata store is only advanced after the bytes are durable, so a crash
+ * mid-chunk leaves the session where it was acknowledged.
+ */
+public final class Uploads {
+    private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+
+    private final BlobStore blobs;
+    private final MetadataStore metadata;
+    private final RegistryOptions options;
+    private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
+
+    public Uploads(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
+        this.blobs = blobs;
+        this.metadata = metadata;
+        this.options = options;
+    }
+
+    /** The SHA-256 of an upload's first {@code size} bytes, as far as this process has seen them stream. */
+    private record RunningHash(long size, MessageDigest sha256) {
+    }
+
+    public BlobUpload start(String repository) {
+        Registry.checkName(repository);
+        String id = UUID.randomUUID().toString();
+        long now = System.currentTimeMillis();
+        try {
+            blobs.createUpload(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        metadata.createUpload(new Upload(id, repository, 0, now, now));
+        hashes.put(id, new RunningHash(0, DigestAlgorithm.SHA256.newMessageDigest()));
+        return new BlobUpload(repository, id, 0);
+    }
+
+    /**
+     * Links a blob to the repository without uploading it: from {@code from} when that repository has it, or from
+     * anywhere in the registry when {@code from} is null. Otherwise starts an upload session.
+     */
+    public MountResult mount(String repository, Digest digest, String from) {
+        Registry.checkName(repository);
+        var size = from == null
+                ? metadata.blobSize(digest)
+                : Names.isValidRepository(from) ? metadata.linkedBlobSize(from, digest) : java.util.OptionalLong.empty();
+        if (size.isPresent() && blobExists(digest)) {
+            metadata.linkBlob(repository, digest, size.getAsLong());
+            return new MountResult.Mounted(digest);
+        }
+        return new MountResult.Started(start(repository));
+    }
+
+    private boolean blobExists(Digest digest) {
+        try {
+            return blobs.open(digest).isPresent();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public BlobUpload status(String repository, String id) {
+        Upload upload = find(repository, id);
+        return new BlobUpload(repository, id, upload.size());
+    }
+
+    /**
+     * Appends a chunk. {@code start} is the chunk's first offset from {@code Content-Range} (null when streamed);
+     * {@code end}, its last, or null.
+     */
+    public BlobUpload append(String repository, String id, Long start, Long end, InputStream data) {
+        synchronized (lock(id)) {
+            Upload upload = find(repository, id);
+            if (start != null && start != upload.size()) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_OUT_OF_ORDER,
+                        "chunk starts at " + start + " but the upload holds " + upload.size() + " bytes");
+            }
+            long size = write(upload, data);
+            if (end != null && end != size - 1) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+                        "Content-Range ends at " + end + " but the chunk ended at " + (size - 1));
+            }
+            metadata.updateUpload(id, size, System.currentTimeMillis());
+            return new BlobUpload(repository, id, size);
+        }
+    }
+
+    /** Finishes an upload, with an optional last chunk, as blob {@code digestText}. Cancels it when the digest is wrong. */
+    public Digest finish(String repository, String id, String digestText, InputStream lastChunk) {
+        synchronized (lock(id)) {
+            Upload upload = find(repository, id);
+            Digest claimed;
+            try {
+                claimed = Registry.parseDigest(digestText);
+            } catch (RegistryException e) {
+                cancel(repository, id);
+                throw e;
+            }
+            long size = lastChunk == null ? upload.size() : write(upload, lastChunk);
+            Digest actual = digestOf(id, size, claimed);
+            if (!actual.equals(claimed)) {
+                cancel(repository, id);
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
+            }
+            try {
+                blobs.commitUpload(id, size, actual);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            metadata.linkBlob(repository, actual, size);
+            metadata.deleteUpload(id);
+            forget(id);
+            return actual;
+        }
+    }
+
+    /** A whole blob in one request: a session that is started and finished at once. */
+    public Digest putMonolithic(String repository, String digestText, InputStream data) {
+        Registry.parseDigest(digestText);
+        BlobUpload upload = start(repository);
+        return finish(repository, upload.id(), digestText, data);
+    }
+
+    public void cancel(String repository, String id) {
+        find(repository, id);
+        delete(id);
+    }
+
+    /** Removes sessions idle for longer than the configured expiry, with their bytes. */
+    public int expire() {
+        long cutoff = System.currentTimeMillis() - options.uploadExpiry().toMillis();
+        int removed = 0;
+        for (Upload upload : metadata.uploadsUpdatedBefore(cutoff, 1000)) {
+            delete(upload.id());
+            removed++;
+        }
+        if (removed > 0) {
+            LOG.info("expired {} idle upload sessions", removed);
+        }
+        return removed;
+    }
+
+    private void delete(String id) {
+        try {
+            blobs.deleteUpload(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        metadata.deleteUpload(id);
+        forget(id);
+    }
+
+    private Upload find(String repository, String id) {
+        Registry.checkName(repository);
+        return metadata.upload(id)
+                .filter(upload -> upload.repository().equals(repository))
+                .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + id + " is not known"));
+    }
+
+    /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size. */
+    private long write(Upload upload, InputStream data) {
+        RunningHash hash = hashUpTo(upload.id(), upload.size());
+        try {
+            DigestInputStream hashing = new DigestInputStream(data, hash.sha256());
+            long size = blobs.writeUpload(upload.id(), upload.size(), hashing);
+            hashes.put(upload.id(), new RunningHash(size, hash.sha256()));
+            return size;
+        } catch (IOException e) {
+            hashes.remove(upload.id());
+            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
+        }
+    }
+
+    private RunningHash hashUpTo(String id, long size) {
+        RunningHash hash = hashes.get(id);
+        if (hash != null && hash.size() == size) {
+            return hash;
+        }
+        MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
+        rehash(id, size, sha256);
+        return new RunningHash(size, sha256);
+    }
+
+    private Digest digestOf(String id, long size, Digest claimed) {
+        if (claimed.algorithm() == DigestAlgorithm.SHA256) {
+            return Digest.of(DigestAlgorithm.SHA256, hashUpTo(id, size).sha256());
+        }
+        MessageDigest md = claimed.algorithm().newMessageDigest();
+        rehash(id, size, md);
+        return Digest.of(claimed.algorithm(), md);
+    }
+
+    private void rehash(String id, long size, MessageDigest md) {
+        try (InputStream in = blobs.readUpload(id, size)) {
+            byte[] buffer = new byte[256 * 1024];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                md.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, key -> new Object());
+    }
+
+    private void forget(String id) {
+        hashes.remove(id);
+        locks.remove(id);
+    }
+}

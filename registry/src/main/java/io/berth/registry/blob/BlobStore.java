@@ -1,0 +1,49 @@
+package io.berth.registry.blob;
+
+import io.berth.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Where blob bytes live, content-addressed and shared by the whole registry, and where uploads grow until they
+ * become blobs. Metadata (which repository may serve which blob) is not kept here.
+ *
+ * <p>An implementation must make {@link #commitUpload} durable and atomic: once it returns, the blob survives a
+ * crash; before it returns, no reader sees a partial blob. Nothing here assumes renames or links: an object store
+ * can implement uploads as multipart uploads and commit as their completion.
+ */
+public interface BlobStore extends AutoCloseable {
+
+    /** The blob with this digest, if stored. */
+    Optional<BlobContent> open(Digest digest) throws IOException;
+
+    /** Removes a blob; absent blobs are ignored. */
+    void delete(Digest digest) throws IOException;
+
+    /** Starts an empty upload. */
+    void createUpload(String uploadId) throws IOException;
+
+    /**
+     * Writes {@code data} at {@code offset}, dropping anything the upload held past it (bytes a crash left
+     * unacknowledged), and makes the result durable.
+     *
+     * @return the upload's size afterwards
+     */
+    long writeUpload(String uploadId, long offset, InputStream data) throws IOException;
+
+    /** The first {@code length} bytes of an upload. */
+    InputStream readUpload(String uploadId, long length) throws IOException;
+
+    /**
+     * Turns the first {@code size} bytes of an upload into the blob {@code digest} (the caller has verified the
+     * digest) and removes the upload. Durable when it returns.
+     */
+    void commitUpload(String uploadId, long size, Digest digest) throws IOException;
+
+    /** Removes an upload's data; absent uploads are ignored. */
+    void deleteUpload(String uploadId) throws IOException;
+
+    @Override
+    void close() throws IOException;
+}

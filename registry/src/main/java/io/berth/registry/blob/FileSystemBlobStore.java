@@ -1,0 +1,164 @@
+package io.berth.registry.blob;
+
+import io.berth.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Blobs as files under {@code root/blobs/<algorithm>/<first two hex>/<hex>}, uploads under {@code root/uploads/<id>}.
+ * A blob appears by an atomic rename of its fsync'd upload file followed by an fsync of the directory, so a reader
+ * sees either no file or the whole, durable blob.
+ */
+public final class FileSystemBlobStore implements BlobStore {
+    private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    private static final int BUFFER_SIZE = 256 * 1024;
+
+    private final Path blobs;
+    private final Path uploads;
+
+    public FileSystemBlobStore(Path root) throws IOException {
+        this.blobs = root.resolve("blobs");
+        this.uploads = root.resolve("uploads");
+        Files.createDirectories(blobs);
+        Files.createDirectories(uploads);
+        fsyncDirectory(root);
+    }
+
+    @Override
+    public Optional<BlobContent> open(Digest digest) throws IOException {
+        Path file = blobPath(digest);
+        try {
+            long size = Files.size(file);
+            return Optional.of(new FileBlob(file, size));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void delete(Digest digest) throws IOException {
+        Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
+    public void createUpload(String uploadId) throws IOException {
+        try {
+            Files.createFile(uploadPath(uploadId));
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("upload " + uploadId + " exists already", e);
+        }
+        fsyncDirectory(uploads);
+    }
+
+    @Override
+    public long writeUpload(String uploadId, long offset, InputStream data) throws IOException {
+        Path file = uploadPath(uploadId);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            long size = channel.size();
+            if (size < offset) {
+                throw new IOException("upload " + uploadId + " holds " + size + " bytes, expected " + offset);
+            }
+            if (size > offset) {
+                channel.truncate(offset);
+            }
+            channel.position(offset);
+            ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+            byte[] array = buffer.array();
+            int read;
+            while ((read = data.read(array)) >= 0) {
+                buffer.clear().limit(read);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            channel.force(false);
+            return channel.position();
+        }
+    }
+
+    @Override
+    public InputStream readUpload(String uploadId, long length) throws IOException {
+        return new FileBlob(uploadPath(uploadId), length).open(0, length);
+    }
+
+    @Override
+    public void commitUpload(String uploadId, long size, Digest digest) throws IOException {
+        Path upload = uploadPath(uploadId);
+        try (FileChannel channel = FileChannel.open(upload, StandardOpenOption.WRITE)) {
+            if (channel.size() < size) {
+                throw new IOException("upload " + uploadId + " is shorter than " + size + " bytes");
+            }
+            if (channel.size() > size) {
+                channel.truncate(size);
+                channel.force(false);
+            }
+        }
+        Path target = blobPath(digest);
+        if (Files.exists(target)) {
+            Files.delete(upload);
+            return;
+        }
+        Path directory = target.getParent();
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory);
+            fsyncDirectory(directory.getParent());
+            fsyncDirectory(directory.getParent().getParent());
+        }
+        Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDirectory(directory);
+        fsyncDirectory(uploads);
+    }
+
+    @Override
+    public void deleteUpload(String uploadId) throws IOException {
+        Files.deleteIfExists(uploadPath(uploadId));
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private Path blobPath(Digest digest) {
+        // A Digest holds only a known algorithm name and lower-case hex: no path can escape the root.
+        String hex = digest.hex();
+        return blobs.resolve(digest.algorithm().prefix()).resolve(hex.substring(0, 2)).resolve(hex);
+    }
+
+    private Path uploadPath(String uploadId) {
+        if (!UPLOAD_ID.matcher(uploadId).matches()) {
+            throw new IllegalArgumentException("invalid upload id");
+        }
+        return uploads.resolve(uploadId);
+    }
+
+    private static void fsyncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private record FileBlob(Path file, long size) implements BlobContent {
+        @Override
+        public InputStream open(long offset, long length) throws IOException {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+            channel.position(offset);
+            return new BoundedInputStream(Channels.newInputStream(channel), length);
+        }
+
+        @Override
+        public Optional<Path> localFile() {
+            return Optional.of(file);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.berth.registry.metadata;
+
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The source of truth for what exists: repositories, blob links, manifests, tags, references, subjects and upload
+ * sessions. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
+ */
+public interface MetadataStore extends AutoCloseable {
+
+    boolean repositoryExists(String repository);
+
+    List<String> repositories(String after, int limit);
+
+    /** Size of a blob known anywhere in the registry. */
+    OptionalLong blobSize(Digest digest);
+
+    /** Size of a blob the repository may serve. */
+    OptionalLong linkedBlobSize(String repository, Digest digest);
+
+    /** Records a committed blob and lets the repository serve it, creating the repository if needed. */
+    void linkBlob(String repository, Digest digest, long size);
+
+    boolean unlinkBlob(String repository, Digest digest);
+
+    /**
+     * Stores a manifest with its references and points the tags at it, all in one transaction, unless a required
+     * reference is missing from the repository.
+     *
+     * @return the missing required references; when not empty nothing was stored
+     */
+    List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
+                                List<String> tags);
+
+    Optional<StoredManifest> manifest(String repository, Digest digest);
+
+    Optional<Digest> resolveTag(String repository, String tag);
+
+    /** Deletes a manifest and the tags that point at it. */
+    boolean deleteManifest(String repository, Digest digest);
+
+    boolean deleteTag(String repository, String tag);
+
+    List<String> tags(String repository, String after, int limit);
+
+    /** Descriptors of the manifests whose subject is {@code subject}, by digest. */
+    List<Descriptor> referrers(String repository, Digest subject, String artifactType, String afterDigest,
+                               int limit);
+
+    void createUpload(Upload upload);
+
+    Optional<Upload> upload(String id);
+
+    void updateUpload(String id, long size, long updatedAt);
+
+    void deleteUpload(String id);
+
+    List<Upload> uploadsUpdatedBefore(long epochMillis, int limit);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,96 @@
+package io.berth.registry.metadata;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies {@code db/migration/V<n>__<name>.sql} in order, each once, recorded in {@code schema_migrations}.
+ * On PostgreSQL an advisory lock makes concurrent starts of several servers apply each migration once.
+ */
+final class Migrations {
+    /** Every migration, in order. A new one is appended here and added as a resource. */
+    private static final List<String> SCRIPTS = List.of("V1__schema.sql");
+    private static final long LOCK_KEY = 0x62657274L; // "bert"
+
+    private Migrations() {
+    }
+
+    static void apply(Connection connection, Dialect dialect) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            if (dialect == Dialect.POSTGRESQL) {
+                statement.execute("SELECT pg_advisory_xact_lock(" + LOCK_KEY + ")");
+            }
+            statement.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    + "name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)");
+            int current = 0;
+            try (ResultSet rs = statement.executeQuery("SELECT MAX(version) FROM schema_migrations")) {
+                if (rs.next()) {
+                    current = rs.getInt(1);
+                }
+            }
+            for (int version = current + 1; version <= SCRIPTS.size(); version++) {
+                String name = SCRIPTS.get(version - 1);
+                for (String sql : statements(dialect.expand(read(name)))) {
+                    statement.execute(sql);
+                }
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")) {
+                    insert.setInt(1, version);
+                    insert.setString(2, name);
+                    insert.setLong(3, System.currentTimeMillis());
+                    insert.executeUpdate();
+                }
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static String read(String name) {
+        try (InputStream in = Migrations.class.getResourceAsStream("/db/migration/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing migration " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Splits a script at semicolons that end a line, dropping comment lines. */
+    private static List<String> statements(String script) {
+        List<String> result = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : script.split("\n")) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("--") || trimmed.isEmpty()) {
+                continue;
+            }
+            current.append(line).append('\n');
+            if (trimmed.endsWith(";")) {
+                String sql = current.toString().strip();
+                result.add(sql.substring(0, sql.length() - 1));
+                current.setLength(0);
+            }
+        }
+        if (!current.toString().isBlank()) {
+            result.add(current.toString().strip());
+        }
+        return result;
+    }
+}

@@ -1,0 +1,401 @@
+package io.berth.registry.metadata;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The metadata store on SQL: SQLite (embedded default: WAL, one writer connection, a small read pool) or
+ * PostgreSQL (one pool shared by reads and writes; several servers may share the database).
+ */
+public final class SqlMetadataStore implements MetadataStore {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+    private static final int RETRIES = 5;
+
+    private final Dialect dialect;
+    private final HikariDataSource writer;
+    private final HikariDataSource reader;
+
+    private SqlMetadataStore(Dialect dialect, HikariDataSource writer, HikariDataSource reader) {
+        this.dialect = dialect;
+        this.writer = writer;
+        this.reader = reader;
+    }
+
+    /** Connects, migrates the schema, and returns the store. */
+    public static SqlMetadataStore open(String url, String username, String password) {
+        Dialect dialect = Dialect.of(url);
+        HikariDataSource writer;
+        HikariDataSource reader;
+        if (dialect == Dialect.SQLITE) {
+            writer = pool(url, username, password, "berth-sqlite-writer", 1);
+            reader = pool(url, username, password, "berth-sqlite-reader", 4);
+        } else {
+            writer = pool(url, username, password, "berth-postgresql", 16);
+            reader = writer;
+        }
+        SqlMetadataStore store = new SqlMetadataStore(dialect, writer, reader);
+        try {
+            store.write(connection -> {
+                Migrations.apply(connection, dialect);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    private static HikariDataSource pool(String url, String username, String password, String name, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(username);
+        config.setPassword(password);
+        config.setPoolName(name);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(30_000);
+        if (url.startsWith("jdbc:sqlite:")) {
+            config.addDataSourceProperty("journal_mode", "WAL");
+            config.addDataSourceProperty("synchronous", "FULL");
+            config.addDataSourceProperty("foreign_keys", "true");
+            config.addDataSourceProperty("busy_timeout", "30000");
+        }
+        return new HikariDataSource(config);
+    }
+
+    /** "sqlite" or "postgresql", for the startup line. */
+    public String kind() {
+        return dialect.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // ---- repositories
+
+    @Override
+    public boolean repositoryExists(String repository) {
+        return read(c -> repositoryId(c, repository) != null);
+    }
+
+    @Override
+    public List<String> repositories(String after, int limit) {
+        return read(c -> strings(c, "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
+                after == null ? "" : after, limit));
+    }
+
+    // ---- blobs
+
+    @Override
+    public OptionalLong blobSize(Digest digest) {
+        return read(c -> optionalLong(c, "SELECT size FROM blobs WHERE digest = ?", digest.toString()));
+    }
+
+    @Override
+    public OptionalLong linkedBlobSize(String repository, Digest digest) {
+        return read(c -> optionalLong(c, "SELECT b.size FROM repository_blobs rb "
+                + "JOIN repositories r ON r.id = rb.repository_id JOIN blobs b ON b.digest = rb.digest "
+                + "WHERE r.name = ? AND rb.digest = ?", repository, digest.toString()));
+    }
+
+    @Override
+    public void linkBlob(String repository, Digest digest, long size) {
+        write(c -> {
+            long repositoryId = ensureRepository(c, repository);
+            long now = System.currentTimeMillis();
+            update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                    digest.toString(), size, now);
+            update(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), now);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean unlinkBlob(String repository, Digest digest) {
+        return write(c -> update(c, "DELETE FROM repository_blobs WHERE digest = ? AND repository_id = "
+                + "(SELECT id FROM repositories WHERE name = ?)", digest.toString(), repository) > 0);
+    }
+
+    // ---- manifests and tags
+
+    @Override
+    public List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
+                                       List<String> tags) {
+        return write(c -> {
+            long repositoryId = ensureRepository(c, repository);
+            List<Reference> missing = new ArrayList<>();
+            for (Reference reference : references) {
+                if (reference.required() && !referenceExists(c, repositoryId, reference)) {
+                    missing.add(reference);
+                }
+            }
+            if (!missing.isEmpty()) {
+                c.rollback();
+                return missing;
+            }
+            long now = System.currentTimeMillis();
+            String digest = manifest.digest().toString();
+            int inserted = update(c, "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, "
+                            + "subject_digest, size, annotations, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (repository_id, digest) DO NOTHING",
+                    repositoryId, digest, manifest.mediaType(), manifest.artifactType(),
+                    manifest.subject() == null ? null : manifest.subject().toString(), manifest.size(),
+                    manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()),
+                    manifest.payload(), now);
+            long manifestId = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
+                    repositoryId, digest).orElseThrow();
+            if (inserted > 0) {
+                for (Reference reference : references) {
+                    update(c, "INSERT INTO manifest_references (manifest_id, digest, kind) VALUES (?, ?, ?) "
+                                    + "ON CONFLICT (manifest_id, digest, kind) DO NOTHING",
+                            manifestId, reference.digest().toString(), reference.kind().name().toLowerCase());
+                }
+            }
+            for (String tag : tags) {
+                update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
+                                + "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, "
+                                + "updated_at = excluded.updated_at",
+                        repositoryId, tag, manifestId, now);
+            }
+            return List.of();
+        });
+    }
+
+    private boolean referenceExists(Connection c, long repositoryId, Reference reference) throws SQLException {
+        String sql = reference.kind() == Reference.Kind.CHILD
+                ? "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?"
+                : "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?";
+        // On PostgreSQL the shared row lock keeps a concurrent collector from removing what this manifest needs.
+        if (dialect == Dialect.POSTGRESQL) {
+            sql += " FOR SHARE";
+        }
+        return optionalLong(c, sql, repositoryId, reference.digest().toString()).isPresent();
+    }
+
+    @Override
+    public Optional<StoredManifest> manifest(String repository, Digest digest) {
+        return read(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT m.media_type, m.artifact_type, m.subject_digest, "
+                    + "m.annotations, m.payload, m.created_at FROM manifests m JOIN repositories r "
+                    + "ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?", repository, digest.toString());
+                 ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                String subject = rs.getString(3);
+                return Optional.of(new StoredManifest(digest, rs.getString(1), rs.getString(2),
+                        subject == null ? null : Digest.parse(subject), annotations(rs.getString(4)),
+                        rs.getBytes(5), rs.getLong(6)));
+            }
+        });
+    }
+
+    @Override
+    public Optional<Digest> resolveTag(String repository, String tag) {
+        return read(c -> {
+            List<String> found = strings(c, "SELECT m.digest FROM tags t JOIN repositories r ON r.id = t.repository_id "
+                    + "JOIN manifests m ON m.id = t.manifest_id WHERE r.name = ? AND t.name = ?", repository, tag);
+            return found.stream().findFirst().map(Digest::parse);
+        });
+    }
+
+    @Override
+    public boolean deleteManifest(String repository, Digest digest) {
+        return write(c -> {
+            OptionalLong id = optionalLong(c, "SELECT m.id FROM manifests m JOIN repositories r "
+                    + "ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?", repository, digest.toString());
+            if (id.isEmpty()) {
+                return false;
+            }
+            update(c, "DELETE FROM tags WHERE manifest_id = ?", id.getAsLong());
+            update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id.getAsLong());
+            update(c, "DELETE FROM manifests WHERE id = ?", id.getAsLong());
+            return true;
+        });
+    }
+
+    @Override
+    public boolean deleteTag(String repository, String tag) {
+        return write(c -> update(c, "DELETE FROM tags WHERE name = ? AND repository_id = "
+                + "(SELECT id FROM repositories WHERE name = ?)", tag, repository) > 0);
+    }
+
+    @Override
+    public List<String> tags(String repository, String after, int limit) {
+        return read(c -> strings(c, "SELECT t.name FROM tags t JOIN repositories r ON r.id = t.repository_id "
+                + "WHERE r.name = ? AND t.name > ? ORDER BY t.name LIMIT ?", repository, after == null ? "" : after, limit));
+    }
+
+    @Override
+    public List<Descriptor> referrers(String repository, Digest subject, String artifactType, String afterDigest,
+                                      int limit) {
+        return read(c -> {
+            String sql = "SELECT m.digest, m.media_type, m.size, m.artifact_type, m.annotations FROM manifests m "
+                    + "JOIN repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.subject_digest = ? "
+                    + "AND m.digest > ?" + (artifactType == null ? "" : " AND m.artifact_type = ?")
+                    + " ORDER BY m.digest LIMIT ?";
+            Object[] args = artifactType == null
+                    ? new Object[] {repository, subject.toString(), afterDigest == null ? "" : afterDigest, limit}
+                    : new Object[] {repository, subject.toString(), afterDigest == null ? "" : afterDigest,
+                            artifactType, limit};
+            List<Descriptor> result = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new Descriptor(rs.getString(2), Digest.parse(rs.getString(1)), rs.getLong(3),
+                            rs.getString(4), List.of(), annotations(rs.getString(5))));
+                }
+            }
+            return result;
+        });
+    }
+
+    // ---- uploads
+
+    @Override
+    public void createUpload(Upload upload) {
+        write(c -> update(c, "INSERT INTO uploads (id, repository, size, started_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                upload.id(), upload.repository(), upload.size(), upload.startedAt(), upload.updatedAt()));
+    }
+
+    @Override
+    public Optional<Upload> upload(String id) {
+        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at FROM uploads WHERE id = ?", id)
+                .stream().findFirst());
+    }
+
+    @Override
+    public void updateUpload(String id, long size, long updatedAt) {
+        write(c -> update(c, "UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?", size, updatedAt, id));
+    }
+
+    @Override
+    public void deleteUpload(String id) {
+        write(c -> update(c, "DELETE FROM uploads WHERE id = ?", id));
+    }
+
+    @Override
+    public List<Upload> uploadsUpdatedBefore(long epochMillis, int limit) {
+        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at FROM uploads "
+                + "WHERE updated_at < ? ORDER BY updated_at LIMIT ?", epochMillis, limit));
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        if (reader != writer) {
+            reader.close();
+        }
+    }
+
+    // ---- plumbing
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        try (Connection c = reader.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new MetadataException("metadata read failed", e);
+        }
+    }
+
+    /** Runs in one transaction, retried when PostgreSQL reports a serialization failure or deadlock. */
+    private <T> T write(SqlWork<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = writer.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                String state = e.getSQLState();
+                boolean transientFailure = "40001".equals(state) || "40P01".equals(state) || "23505".equals(state);
+                if (!transientFailure || attempt >= RETRIES) {
+                    throw new MetadataException("metadata write failed", e);
+                }
+            }
+        }
+    }
+
+    private static Long repositoryId(Connection c, String name) throws SQLException {
+        OptionalLong id = optionalLong(c, "SELECT id FROM repositories WHERE name = ?", name);
+        return id.isPresent() ? id.getAsLong() : null;
+    }
+
+    private static long ensureRepository(Connection c, String name) throws SQLException {
+        Long id = repositoryId(c, name);
+        if (id != null) {
+            return id;
+        }
+        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                name, System.currentTimeMillis());
+        return repositoryId(c, name);
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
+        return ps;
+    }
+
+    private static int update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    private static OptionalLong optionalLong(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
+    }
+
+    private static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
+        List<String> result = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                result.add(rs.getString(1));
+            }
+        }
+        return result;
+    }
+
+    private static List<Upload> uploads(Connection c, String sql, Object... args) throws SQLException {
+        List<Upload> result = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                result.add(new Upload(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+            }
+        }
+        return result;
+    }
+
+    private static Map<String, String> annotations(String json) {
+        return json == null ? Map.of() : JSON.readValue(json, STRING_MAP);
+    }
+}

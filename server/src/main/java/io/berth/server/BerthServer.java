@@ -1,0 +1,125 @@
+package io.berth.server;
+
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryOptions;
+import io.berth.registry.Uploads;
+import io.berth.registry.blob.BlobStore;
+import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.metadata.SqlMetadataStore;
+import io.berth.server.http.ApiHandler;
+import io.berth.server.http.JsonErrorHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: builds stores, registry and HTTP server from a {@link Config}, and stops them in order. */
+public final class BerthServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Config config;
+    private final SqlMetadataStore metadata;
+    private final BlobStore blobs;
+    private final Uploads uploads;
+    private final Server server;
+    private final ServerConnector connector;
+    private final ScheduledExecutorService housekeeping;
+
+    private BerthServer(Config config) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.data());
+        this.blobs = new FileSystemBlobStore(config.effectiveStoragePath());
+        this.metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(), config.metadataUsername(),
+                config.metadataPassword());
+        RegistryOptions options = new RegistryOptions(config.allowSparseIndex(), config.uploadExpiry(),
+                config.referrersPageSize());
+        Registry registry = new Registry(blobs, metadata, options);
+        this.uploads = new Uploads(blobs, metadata, options);
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("berth-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(true);
+        this.connector = new ServerConnector(server, new HttpConnectionFactory(http),
+                new HTTP2CServerConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        server.addConnector(connector);
+        server.setHandler(new GracefulHandler(new ApiHandler(registry, uploads, config.maxManifestBytes())));
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("berth-housekeeping").factory());
+    }
+
+    /** Opens storage and starts serving. */
+    public static BerthServer start(Config config) throws Exception {
+        BerthServer berth = new BerthServer(config);
+        try {
+            berth.server.start();
+        } catch (Exception e) {
+            berth.close();
+            throw e;
+        }
+        berth.housekeeping.scheduleWithFixedDelay(berth::expireUploads, 0, 1, TimeUnit.HOURS);
+        return berth;
+    }
+
+    private void expireUploads() {
+        try {
+            uploads.expire();
+        } catch (RuntimeException e) {
+            LOG.warn("expiring upload sessions failed", e);
+        }
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public String describe() {
+        return "Berth listening on http://" + hostForUrl(config.host()) + ":" + port()
+                + " (storage: filesystem " + config.effectiveStoragePath().toAbsolutePath().normalize()
+                + ", metadata: " + metadata.kind() + ")";
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** Stops accepting requests, lets in-flight ones finish, then closes storage. */
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the HTTP server failed", e);
+        }
+        metadata.close();
+        try {
+            blobs.close();
+        } catch (IOException e) {
+            LOG.warn("closing blob storage failed", e);
+        }
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+}

@@ -1,0 +1,202 @@
+package io.berth.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Everything a server needs to start. Sources, later ones winning: defaults, the YAML file, {@code BERTH_*}
+ * environment variables, command-line options.
+ *
+ * @param metadataUrl      JDBC URL of the metadata database; null means SQLite at {@code <data>/metadata.db}
+ * @param storagePath      directory of the filesystem blob store; null means {@code <data>}
+ * @param maxManifestBytes largest manifest accepted
+ */
+public record Config(String host, int port, Path data, String metadataUrl, String metadataUsername,
+                     String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
+                     int referrersPageSize, int maxManifestBytes) {
+
+    public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
+            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024);
+
+    public String effectiveMetadataUrl() {
+        return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
+    }
+
+    public Path effectiveStoragePath() {
+        return storagePath != null ? storagePath : data;
+    }
+
+    public Config withListen(String listen) {
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("listen address must be HOST:PORT, got " + listen);
+        }
+        String host = listen.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("listen port must be a number, got " + listen);
+        }
+        return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
+                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withData(Path data) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withMetadata(String url, String username, String password) {
+        return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
+                referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withStoragePath(Path storagePath) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withAllowSparseIndex(boolean allowSparseIndex) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withUploadExpiry(Duration uploadExpiry) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    public Config withReferrersPageSize(int referrersPageSize) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+    }
+
+    // ---- sources
+
+    private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
+            "manifests", "referrers");
+
+    /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
+    public Config withYaml(Path file) throws IOException {
+        JsonNode root = new YAMLMapper().readTree(Files.readAllBytes(file));
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return this;
+        }
+        if (!root.isObject()) {
+            throw new IllegalArgumentException(file + ": expected a mapping at the top level");
+        }
+        for (Iterator<String> names = root.propertyNames().iterator(); names.hasNext(); ) {
+            String name = names.next();
+            if (!TOP_LEVEL.contains(name)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + name + "'");
+            }
+        }
+        Config config = this;
+        if (root.hasNonNull("listen")) {
+            config = config.withListen(root.get("listen").asString());
+        }
+        if (root.hasNonNull("data")) {
+            config = config.withData(Path.of(root.get("data").asString()));
+        }
+        JsonNode storage = section(root, "storage", Set.of("path"), file);
+        if (storage.hasNonNull("path")) {
+            config = config.withStoragePath(Path.of(storage.get("path").asString()));
+        }
+        JsonNode metadata = section(root, "metadata", Set.of("url", "username", "password"), file);
+        if (metadata.hasNonNull("url")) {
+            config = config.withMetadata(metadata.get("url").asString(), text(metadata, "username"),
+                    text(metadata, "password"));
+        }
+        JsonNode uploads = section(root, "uploads", Set.of("expiry"), file);
+        if (uploads.hasNonNull("expiry")) {
+            config = config.withUploadExpiry(parseDuration(uploads.get("expiry").asString()));
+        }
+        JsonNode manifests = section(root, "manifests", Set.of("allowSparseIndex"), file);
+        if (manifests.hasNonNull("allowSparseIndex")) {
+            config = config.withAllowSparseIndex(manifests.get("allowSparseIndex").asBoolean());
+        }
+        JsonNode referrers = section(root, "referrers", Set.of("pageSize"), file);
+        if (referrers.hasNonNull("pageSize")) {
+            config = config.withReferrersPageSize(referrers.get("pageSize").asInt());
+        }
+        return config;
+    }
+
+    private static JsonNode section(JsonNode root, String name, Set<String> keys, Path file) {
+        JsonNode node = root.path(name);
+        if (node.isMissingNode() || node.isNull()) {
+            return node;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(file + ": '" + name + "' must be a mapping");
+        }
+        for (Iterator<String> names = node.propertyNames().iterator(); names.hasNext(); ) {
+            String key = names.next();
+            if (!keys.contains(key)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + name + "." + key + "'");
+            }
+        }
+        return node;
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asString() : null;
+    }
+
+    /** Applies {@code BERTH_*} environment variables (other than {@code BERTH_CONFIG}, read by the CLI). */
+    public Config withEnvironment(Map<String, String> env) {
+        Config config = this;
+        if (env.containsKey("BERTH_LISTEN")) {
+            config = config.withListen(env.get("BERTH_LISTEN"));
+        }
+        if (env.containsKey("BERTH_DATA")) {
+            config = config.withData(Path.of(env.get("BERTH_DATA")));
+        }
+        if (env.containsKey("BERTH_STORAGE_PATH")) {
+            config = config.withStoragePath(Path.of(env.get("BERTH_STORAGE_PATH")));
+        }
+        if (env.containsKey("BERTH_METADATA_URL")) {
+            config = config.withMetadata(env.get("BERTH_METADATA_URL"), env.get("BERTH_METADATA_USERNAME"),
+                    env.get("BERTH_METADATA_PASSWORD"));
+        }
+        if (env.containsKey("BERTH_UPLOADS_EXPIRY")) {
+            config = config.withUploadExpiry(parseDuration(env.get("BERTH_UPLOADS_EXPIRY")));
+        }
+        if (env.containsKey("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")) {
+            config = config.withAllowSparseIndex(Boolean.parseBoolean(env.get("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")));
+        }
+        return config;
+    }
+
+    /** Parses {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d} or an ISO-8601 duration. */
+    public static Duration parseDuration(String text) {
+        String value = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (value.startsWith("p")) {
+                return Duration.parse(value.toUpperCase(Locale.ROOT));
+            }
+            long amount = Long.parseLong(value.substring(0, value.length() - 1));
+            return switch (value.charAt(value.length() - 1)) {
+                case 's' -> Duration.ofSeconds(amount);
+                case 'm' -> Duration.ofMinutes(amount);
+                case 'h' -> Duration.ofHours(amount);
+                case 'd' -> Duration.ofDays(amount);
+                default -> throw new IllegalArgumentException();
+            };
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid duration '" + text + "' (use e.g. 90s, 30m, 24h, 7d)");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.berth.server;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code berth} command line. */
+@Command(name = "berth", mixinStandardHelpOptions = true, version = "Berth 0.1.0",
+        description = "An OCI container registry.", subcommands = {Main.Serve.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Runs the registry (defaults: 127.0.0.1:5000, data in ./berth-data, SQLite metadata).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (env BERTH_LISTEN).")
+        String listen;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "Data directory (env BERTH_DATA).")
+        Path data;
+
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (env BERTH_CONFIG).")
+        Path configFile;
+
+        @Override
+        public Integer call() throws Exception {
+            Config config = load(System.getenv());
+            BerthServer server = BerthServer.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
+            System.out.println(server.describe());
+            server.join();
+            return 0;
+        }
+
+        Config load(Map<String, String> env) throws Exception {
+            Config config = Config.DEFAULTS;
+            Path file = configFile != null ? configFile
+                    : env.containsKey("BERTH_CONFIG") ? Path.of(env.get("BERTH_CONFIG")) : null;
+            if (file != null) {
+                config = config.withYaml(file);
+            }
+            config = config.withEnvironment(env);
+            if (listen != null) {
+                config = config.withListen(listen);
+            }
+            if (data != null) {
+                config = config.withData(data);
+            }
+            return config;
+        }
+    }
+}

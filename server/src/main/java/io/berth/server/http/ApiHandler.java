@@ -1,0 +1,500 @@
+package io.berth.server.http;
+
+import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
+import io.berth.oci.ImageIndexWriter;
+import io.berth.oci.MediaTypes;
+import io.berth.registry.BlobUpload;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.MountResult;
+import io.berth.registry.Page;
+import io.berth.registry.PushedManifest;
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryException;
+import io.berth.registry.Uploads;
+import io.berth.registry.blob.BlobContent;
+import io.berth.registry.metadata.StoredManifest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The OCI distribution API: parses each request, calls the registry, writes the answer. No registry rules here.
+ */
+public final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpField API_VERSION = new HttpField("Docker-Distribution-API-Version", "registry/2.0");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes )?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?");
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final int MAX_TAGS_PAGE = 100_000;
+    private static final int DEFAULT_CATALOG_PAGE = 1000;
+
+    private final Registry registry;
+    private final Uploads uploads;
+    private final int maxManifestBytes;
+
+    public ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes) {
+        this.registry = registry;
+        this.uploads = uploads;
+        this.maxManifestBytes = maxManifestBytes;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        response.getHeaders().put(API_VERSION);
+        try {
+            return dispatch(Route.of(Request.getPathInContext(request)), request, response, callback);
+        } catch (RegistryException e) {
+            sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.detail());
+        } catch (RangeError e) {
+            response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + e.size);
+            sendError(response, callback, e.status(), e.code(), e.getMessage());
+        } catch (HttpError e) {
+            sendError(response, callback, e.status(), e.code(), e.getMessage());
+        } catch (EofException e) {
+            sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
+        } catch (Exception e) {
+            LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
+            sendError(response, callback, 500, null, null);
+        }
+        return true;
+    }
+
+    private boolean dispatch(Route route, Request request, Response response, Callback callback) throws IOException {
+        String method = request.getMethod();
+        switch (route.endpoint()) {
+            case BASE -> {
+                allow(method, "GET", "HEAD");
+                sendJson(response, callback, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            }
+            case CATALOG -> {
+                allow(method, "GET");
+                catalog(request, response, callback);
+            }
+            case TAGS -> {
+                allow(method, "GET");
+                tags(route, request, response, callback);
+            }
+            case MANIFEST -> {
+                switch (method) {
+                    case "GET", "HEAD" -> getManifest(route, request, response, callback);
+                    case "PUT" -> putManifest(route, request, response, callback);
+                    case "DELETE" -> {
+                        registry.deleteManifest(route.name(), route.reference());
+                        sendEmpty(response, callback, 202);
+                    }
+                    default -> throw notAllowed("GET, HEAD, PUT, DELETE");
+                }
+            }
+            case BLOB -> {
+                switch (method) {
+                    case "GET", "HEAD" -> {
+                        return getBlob(route, request, response, callback);
+                    }
+                    case "DELETE" -> {
+                        registry.deleteBlob(route.name(), Registry.parseDigest(route.reference()));
+                        sendEmpty(response, callback, 202);
+                    }
+                    default -> throw notAllowed("GET, HEAD, DELETE");
+                }
+            }
+            case UPLOAD_START -> {
+                allow(method, "POST");
+                startUpload(route, request, response, callback);
+            }
+            case UPLOAD -> upload(route, request, response, callback);
+            case REFERRERS -> {
+                allow(method, "GET");
+                referrers(route, request, response, callback);
+            }
+            case UNKNOWN -> sendError(response, callback, 404, ErrorCode.NAME_UNKNOWN, "no such endpoint");
+        }
+        return true;
+    }
+
+    // ---- manifests
+
+    private void getManifest(Route route, Request request, Response response, Callback callback) {
+        StoredManifest manifest = registry.manifest(route.name(), route.reference());
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, manifest.mediaType());
+        headers.put("Docker-Content-Digest", manifest.digest().toString());
+        headers.put(HttpHeader.ETAG, "\"" + manifest.digest() + "\"");
+        headers.put(HttpHeader.CONTENT_LENGTH, manifest.size());
+        response.setStatus(200);
+        if (HttpMethod.HEAD.is(request.getMethod())) {
+            callback.succeeded();
+        } else {
+            response.write(true, ByteBuffer.wrap(manifest.payload()), callback);
+        }
+    }
+
+    private void putManifest(Route route, Request request, Response response, Callback callback) throws IOException {
+        long declared = request.getLength();
+        if (declared > maxManifestBytes) {
+            throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
+        }
+        byte[] payload;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            payload = in.readNBytes(maxManifestBytes + 1);
+        }
+        if (payload.length > maxManifestBytes) {
+            throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
+        }
+        if (declared >= 0 && declared != payload.length) {
+            throw new HttpError(400, ErrorCode.SIZE_INVALID, "Content-Length does not match the body");
+        }
+        List<String> extraTags = queryParameters(request).getValues("tag");
+        PushedManifest pushed = registry.putManifest(route.name(), route.reference(),
+                request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload, extraTags == null ? List.of() : extraTags);
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.LOCATION, "/v2/" + route.name() + "/manifests/" + pushed.digest());
+        headers.put("Docker-Content-Digest", pushed.digest().toString());
+        if (pushed.subject() != null) {
+            headers.put("OCI-Subject", pushed.subject().toString());
+        }
+        for (String tag : pushed.tags()) {
+            headers.add("OCI-Tag", tag);
+        }
+        sendEmpty(response, callback, 201);
+    }
+
+    // ---- blobs
+
+    private boolean getBlob(Route route, Request request, Response response, Callback callback) throws IOException {
+        Digest digest = Registry.parseDigest(route.reference());
+        BlobContent blob = registry.openBlob(route.name(), digest);
+        long size = blob.size();
+        var headers = response.getHeaders();
+        headers.put("Docker-Content-Digest", digest.toString());
+        headers.put(HttpHeader.ETAG, "\"" + digest + "\"");
+        headers.put(HttpHeader.ACCEPT_RANGES, "bytes");
+        headers.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");
+        headers.put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+        long offset = 0;
+        long length = size;
+        String range = request.getHeaders().get(HttpHeader.RANGE);
+        boolean partial = false;
+        if (range != null && !HttpMethod.HEAD.is(request.getMethod())) {
+            long[] span = parseRange(range, size);
+            if (span != null) {
+                offset = span[0];
+                length = span[1] - span[0] + 1;
+                partial = true;
+                headers.put(HttpHeader.CONTENT_RANGE, "bytes " + span[0] + "-" + span[1] + "/" + size);
+            }
+        }
+        headers.put(HttpHeader.CONTENT_LENGTH, length);
+        response.setStatus(partial ? 206 : 200);
+        if (HttpMethod.HEAD.is(request.getMethod()) || length == 0) {
+            callback.succeeded();
+            return true;
+        }
+        Optional<java.nio.file.Path> file = blob.localFile();
+        Content.Source source = file.isPresent()
+                ? Content.Source.from(file.get(), offset, length)
+                : Content.Source.from(blob.open(offset, length));
+        Content.copy(source, response, callback);
+        return true;
+    }
+
+    /** A single {@code bytes=} range as [first, last], null to send the whole blob; 416 when unsatisfiable. */
+    private static long[] parseRange(String header, long size) {
+        Matcher m = RANGE.matcher(header.strip());
+        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
+            return null; // several ranges or another unit: answer with the whole blob, as RFC 9110 allows
+        }
+        long first;
+        long last;
+        try {
+            if (m.group(1).isEmpty()) {
+                long suffix = Long.parseLong(m.group(2));
+                if (suffix == 0) {
+                    throw unsatisfiable(size);
+                }
+                first = Math.max(0, size - suffix);
+                last = size - 1;
+            } else {
+                first = Long.parseLong(m.group(1));
+                last = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+                if (m.group(2).length() > 0 && Long.parseLong(m.group(2)) < first) {
+                    return null; // syntactically invalid range: ignored
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw unsatisfiable(size);
+        }
+        if (first >= size || size == 0) {
+            throw unsatisfiable(size);
+        }
+        return new long[] {first, last};
+    }
+
+    private static HttpError unsatisfiable(long size) {
+        return new RangeError(size);
+    }
+
+    /** 416 with the blob's size in {@code Content-Range}. */
+    private static final class RangeError extends HttpError {
+        private final long size;
+
+        RangeError(long size) {
+            super(416, ErrorCode.SIZE_INVALID, "requested range not satisfiable");
+            this.size = size;
+        }
+    }
+
+    // ---- uploads
+
+    private void startUpload(Route route, Request request, Response response, Callback callback) throws IOException {
+        Fields query = queryParameters(request);
+        String mount = query.getValue("mount");
+        String digest = query.getValue("digest");
+        if (mount != null) {
+            MountResult result = uploads.mount(route.name(), Registry.parseDigest(mount), query.getValue("from"));
+            switch (result) {
+                case MountResult.Mounted mounted -> {
+                    blobCreated(route.name(), mounted.digest(), response, callback);
+                    return;
+                }
+                case MountResult.Started started -> {
+                    uploadAccepted(started.upload(), 202, response, callback);
+                    return;
+                }
+            }
+        }
+        if (digest != null) {
+            try (InputStream body = Content.Source.asInputStream(request)) {
+                Digest stored = uploads.putMonolithic(route.name(), digest, body);
+                blobCreated(route.name(), stored, response, callback);
+            }
+            return;
+        }
+        uploadAccepted(uploads.start(route.name()), 202, response, callback);
+    }
+
+    private void upload(Route route, Request request, Response response, Callback callback) throws IOException {
+        String id = route.reference();
+        switch (request.getMethod()) {
+            case "GET" -> uploadAccepted(uploads.status(route.name(), id), 204, response, callback);
+            case "PATCH" -> {
+                long[] range = contentRange(request);
+                try (InputStream body = Content.Source.asInputStream(request)) {
+                    BlobUpload upload = uploads.append(route.name(), id, range == null ? null : range[0],
+                            range == null ? null : range[1], body);
+                    uploadAccepted(upload, 202, response, callback);
+                }
+            }
+            case "PUT" -> {
+                String digest = queryParameters(request).getValue("digest");
+                if (digest == null) {
+                    throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
+                }
+                long[] range = contentRange(request);
+                boolean hasBody = request.getLength() > 0
+                        || (request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+                Digest stored;
+                if (hasBody && range != null) {
+                    try (InputStream body = Content.Source.asInputStream(request)) {
+                        uploads.append(route.name(), id, range[0], range[1], body);
+                    }
+                    stored = uploads.finish(route.name(), id, digest, null);
+                } else if (hasBody) {
+                    try (InputStream body = Content.Source.asInputStream(request)) {
+                        stored = uploads.finish(route.name(), id, digest, body);
+                    }
+                } else {
+                    stored = uploads.finish(route.name(), id, digest, null);
+                }
+                blobCreated(route.name(), stored, response, callback);
+            }
+            case "DELETE" -> {
+                uploads.cancel(route.name(), id);
+                sendEmpty(response, callback, 204);
+            }
+            default -> throw notAllowed("GET, PATCH, PUT, DELETE");
+        }
+    }
+
+    /** {@code Content-Range: <start>-<end>} of a chunk, or null when the request has none. */
+    private static long[] contentRange(Request request) {
+        String header = request.getHeaders().get(HttpHeader.CONTENT_RANGE);
+        if (header == null) {
+            return null;
+        }
+        Matcher m = CONTENT_RANGE.matcher(header.strip());
+        if (!m.matches()) {
+            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range must be <start>-<end>");
+        }
+        long start;
+        long end;
+        try {
+            start = Long.parseLong(m.group(1));
+            end = Long.parseLong(m.group(2));
+        } catch (NumberFormatException e) {
+            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range out of bounds");
+        }
+        if (end < start) {
+            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range ends before it starts");
+        }
+        long length = request.getLength();
+        if (length >= 0 && length != end - start + 1) {
+            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range does not match Content-Length");
+        }
+        return new long[] {start, end};
+    }
+
+    private static void uploadAccepted(BlobUpload upload, int status, Response response, Callback callback) {
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.LOCATION, "/v2/" + upload.repository() + "/blobs/uploads/" + upload.id());
+        headers.put("Docker-Upload-UUID", upload.id());
+        headers.put(HttpHeader.RANGE, "0-" + Math.max(0, upload.size() - 1));
+        sendEmpty(response, callback, status);
+    }
+
+    private static void blobCreated(String name, Digest digest, Response response, Callback callback) {
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.LOCATION, "/v2/" + name + "/blobs/" + digest);
+        headers.put("Docker-Content-Digest", digest.toString());
+        sendEmpty(response, callback, 201);
+    }
+
+    // ---- listings
+
+    private void tags(Route route, Request request, Response response, Callback callback) {
+        Fields query = queryParameters(request);
+        int n = pageSize(query, MAX_TAGS_PAGE, MAX_TAGS_PAGE);
+        Page<String> page = registry.tags(route.name(), query.getValue("last"), n);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("name", route.name());
+        page.items().forEach(body.putArray("tags")::add);
+        if (page.hasMore()) {
+            link(response, "/v2/" + route.name() + "/tags/list", n, page.last(), null);
+        }
+        sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private void catalog(Request request, Response response, Callback callback) {
+        Fields query = queryParameters(request);
+        int n = pageSize(query, DEFAULT_CATALOG_PAGE, 10_000);
+        Page<String> page = registry.catalog(query.getValue("last"), n);
+        ObjectNode body = JSON.createObjectNode();
+        page.items().forEach(body.putArray("repositories")::add);
+        if (page.hasMore()) {
+            link(response, "/v2/_catalog", n, page.last(), null);
+        }
+        sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private void referrers(Route route, Request request, Response response, Callback callback) {
+        Digest subject = Registry.parseDigest(route.reference());
+        Fields query = queryParameters(request);
+        String artifactType = query.getValue("artifactType");
+        int pageSize = registry.options().referrersPageSize();
+        int n = pageSize(query, pageSize, pageSize);
+        Page<Descriptor> page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
+        if (artifactType != null) {
+            response.getHeaders().put("OCI-Filters-Applied", "artifactType");
+        }
+        if (page.hasMore()) {
+            link(response, "/v2/" + route.name() + "/referrers/" + subject, n, page.last(), artifactType);
+        }
+        sendJson(response, callback, 200, MediaTypes.OCI_INDEX, ImageIndexWriter.write(page.items()));
+    }
+
+    private static int pageSize(Fields query, int absent, int max) {
+        String n = query.getValue("n");
+        if (n == null) {
+            return absent;
+        }
+        try {
+            int value = Integer.parseInt(n);
+            if (value < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.min(value, max);
+        } catch (NumberFormatException e) {
+            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be a non-negative integer");
+        }
+    }
+
+    private static void link(Response response, String path, int n, String last, String artifactType) {
+        StringBuilder url = new StringBuilder(path).append("?n=").append(n).append("&last=").append(encode(last));
+        if (artifactType != null) {
+            url.append("&artifactType=").append(encode(artifactType));
+        }
+        response.getHeaders().put(HttpHeader.LINK, "<" + url + ">; rel=\"next\"");
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    // ---- plumbing
+
+    private static Fields queryParameters(Request request) {
+        return Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+    }
+
+    private static void allow(String method, String... allowed) {
+        for (String candidate : allowed) {
+            if (candidate.equals(method)) {
+                return;
+            }
+        }
+        throw notAllowed(String.join(", ", allowed));
+    }
+
+    private static HttpError notAllowed(String allowed) {
+        return new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + allowed);
+    }
+
+    private static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    private static void sendEmpty(Response response, Callback callback, int status) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        callback.succeeded();
+    }
+
+    private static void sendError(Response response, Callback callback, int status, ErrorCode code, String detail) {
+        if (response.isCommitted()) {
+            callback.failed(new IOException("failed after the response was committed"));
+            return;
+        }
+        var headers = response.getHeaders();
+        headers.remove(HttpHeader.LOCATION);
+        headers.remove("Docker-Content-Digest");
+        headers.remove(HttpHeader.ETAG);
+        byte[] body = code == null
+                ? ErrorBody.of("UNKNOWN", "internal server error", null)
+                : ErrorBody.of(code, detail);
+        sendJson(response, callback, status, "application/json", body);
+    }
+}

@@ -1,0 +1,4 @@
+package io.berth.server.testing;
+
+/** The metadata databases tests run against. */
+public enum Backend { SQLITE, POSTGRES }

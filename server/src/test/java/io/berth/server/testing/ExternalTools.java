@@ -1,0 +1,49 @@
+package io.berth.server.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Tests that need a program or server from outside the build skip on a developer's machine that lacks it, but
+ * fail in CI ({@code CI=true}), where {@code .ci/run} installs and starts everything.
+ */
+public final class ExternalTools {
+    private ExternalTools() {
+    }
+
+    public static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /** Requires a program on the PATH. */
+    public static void require(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, program);
+            if (Files.isExecutable(candidate)) {
+                return;
+            }
+        }
+        missing(program + " is not installed (apt-get install " + program + ")");
+    }
+
+    /** The admin JDBC URL of the test PostgreSQL server, from {@code BERTH_TEST_POSTGRES_URL}. */
+    public static String postgresUrl() {
+        String url = System.getenv("BERTH_TEST_POSTGRES_URL");
+        if (url == null || url.isBlank()) {
+            missing("BERTH_TEST_POSTGRES_URL is not set: start a test PostgreSQL with "
+                    + "`eval \"$(scripts/test-postgres)\"`");
+        }
+        return url;
+    }
+
+    private static void missing(String why) {
+        if (inCi()) {
+            fail(why + " (required in CI)");
+        }
+        abort(why + ": skipped");
+    }
+}
