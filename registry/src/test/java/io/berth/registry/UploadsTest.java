@@ -1,0 +1,105 @@
+package io.berth.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.oci.Digest;
+import io.berth.oci.DigestAlgorithm;
+import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.metadata.SqlMetadataStore;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UploadsTest {
+    @TempDir
+    Path root;
+    private FileSystemBlobStore blobs;
+    private SqlMetadataStore metadata;
+
+    @BeforeEach
+    void open() throws Exception {
+        blobs = new FileSystemBlobStore(root);
+        metadata = SqlMetadataStore.open("jdbc:sqlite:" + root.resolve("metadata.db"), null, null);
+    }
+
+    @AfterEach
+    void close() {
+        metadata.close();
+    }
+
+    private Uploads uploads(Duration expiry) {
+        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000));
+    }
+
+    private static ByteArrayInputStream bytes(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aSessionContinuedByAnotherProcessIsRehashedFromItsStoredBytes() {
+        BlobUpload upload = uploads(Duration.ofHours(1)).start("repo");
+        uploads(Duration.ofHours(1)).append("repo", upload.id(), 0L, 4L, bytes("hello"));
+        Uploads afterRestart = uploads(Duration.ofHours(1));
+        afterRestart.append("repo", upload.id(), 5L, null, bytes(" world"));
+        Digest expected = Digest.sha256("hello world".getBytes(StandardCharsets.UTF_8));
+        assertThat(afterRestart.finish("repo", upload.id(), expected.toString(), null)).isEqualTo(expected);
+        assertThat(metadata.linkedBlobSize("repo", expected)).hasValue(11);
+    }
+
+    @Test
+    void sha512DigestsAreVerified() {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        Digest sha512 = Digest.of(DigestAlgorithm.SHA512, "abc".getBytes(StandardCharsets.UTF_8));
+        assertThat(uploads.putMonolithic("repo", sha512.toString(), bytes("abc"))).isEqualTo(sha512);
+    }
+
+    @Test
+    void aWrongDigestCancelsTheSessionAndStoresNothing() {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        BlobUpload upload = uploads.start("repo");
+        uploads.append("repo", upload.id(), null, null, bytes("data"));
+        Digest wrong = Digest.sha256("other".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> uploads.finish("repo", upload.id(), wrong.toString(), null))
+                .isInstanceOfSatisfying(RegistryException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_INVALID));
+        assertThat(metadata.upload(upload.id())).isEmpty();
+        assertThat(metadata.blobSize(wrong)).isEmpty();
+    }
+
+    @Test
+    void aChunkThatDoesNotContinueTheUploadIsOutOfOrder() {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        BlobUpload upload = uploads.start("repo");
+        uploads.append("repo", upload.id(), 0L, 2L, bytes("abc"));
+        assertThatThrownBy(() -> uploads.append("repo", upload.id(), 5L, 7L, bytes("def")))
+                .isInstanceOfSatisfying(RegistryException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_OUT_OF_ORDER));
+        assertThat(uploads.status("repo", upload.id()).size()).isEqualTo(3);
+    }
+
+    @Test
+    void aSessionBelongsToItsRepository() {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        BlobUpload upload = uploads.start("repo");
+        assertThatThrownBy(() -> uploads.status("other", upload.id()))
+                .isInstanceOfSatisfying(RegistryException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_UNKNOWN));
+    }
+
+    @Test
+    void idleSessionsExpireWithTheirBytes() throws Exception {
+        Uploads uploads = uploads(Duration.ZERO);
+        BlobUpload upload = uploads.start("repo");
+        uploads.append("repo", upload.id(), null, null, bytes("abandoned"));
+        Thread.sleep(5);
+        assertThat(uploads.expire()).isEqualTo(1);
+        assertThat(metadata.upload(upload.id())).isEmpty();
+        assertThat(java.nio.file.Files.exists(root.resolve("uploads").resolve(upload.id()))).isFalse();
+    }
+}

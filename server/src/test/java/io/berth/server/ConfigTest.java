@@ -1,0 +1,82 @@
+package io.berth.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsServeLoopbackPort5000WithSqliteUnderTheDataDirectory() {
+        Config config = Config.DEFAULTS;
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+        assertThat(config.port()).isEqualTo(5000);
+        assertThat(config.effectiveMetadataUrl()).startsWith("jdbc:sqlite:").endsWith("berth-data/metadata.db");
+        assertThat(config.effectiveStoragePath()).isEqualTo(Path.of("berth-data"));
+    }
+
+    @Test
+    void yamlThenEnvironmentThenCommandLineEachWin() throws Exception {
+        Path file = dir.resolve("berth.yaml");
+        Files.writeString(file, """
+                listen: 0.0.0.0:6000
+                data: /srv/yaml
+                metadata:
+                  url: jdbc:postgresql://db:5432/berth
+                  username: berth
+                uploads:
+                  expiry: 2h
+                manifests:
+                  allowSparseIndex: true
+                referrers:
+                  pageSize: 50
+                """);
+        Main.Serve serve = new Main.Serve();
+        serve.configFile = file;
+        serve.listen = "127.0.0.1:7000";
+        Config config = serve.load(Map.of("BERTH_DATA", "/srv/env", "BERTH_UPLOADS_EXPIRY", "30m"));
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+        assertThat(config.port()).isEqualTo(7000);
+        assertThat(config.data()).isEqualTo(Path.of("/srv/env"));
+        assertThat(config.metadataUrl()).isEqualTo("jdbc:postgresql://db:5432/berth");
+        assertThat(config.metadataUsername()).isEqualTo("berth");
+        assertThat(config.uploadExpiry()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.allowSparseIndex()).isTrue();
+        assertThat(config.referrersPageSize()).isEqualTo(50);
+    }
+
+    @Test
+    void theConfigFileCanComeFromTheEnvironment() throws Exception {
+        Path file = dir.resolve("env.yaml");
+        Files.writeString(file, "listen: 127.0.0.1:5999\n");
+        Config config = new Main.Serve().load(Map.of("BERTH_CONFIG", file.toString()));
+        assertThat(config.port()).isEqualTo(5999);
+    }
+
+    @Test
+    void unknownKeysAreRejectedByName() throws Exception {
+        Path file = dir.resolve("typo.yaml");
+        Files.writeString(file, "metadata:\n  uri: jdbc:sqlite:x\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("metadata.uri");
+        Files.writeString(file, "lisen: 1\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("lisen");
+    }
+
+    @Test
+    void durationsAndAddressesAreParsedOrRejectedClearly() {
+        assertThat(Config.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Config.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
+        assertThat(Config.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> Config.parseDuration("soon")).hasMessageContaining("soon");
+        assertThat(Config.DEFAULTS.withListen("[::1]:5001").host()).isEqualTo("::1");
+        assertThatThrownBy(() -> Config.DEFAULTS.withListen("nowhere")).hasMessageContaining("HOST:PORT");
+    }
+}
