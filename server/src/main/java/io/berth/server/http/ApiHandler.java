@@ -345,7 +345,7 @@ public final class ApiHandler extends Handler.Abstract {
         }
         Matcher m = CONTENT_RANGE.matcher(header.strip());
         if (!m.matches()) {
-            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range must be <start>-<end>");
+            throw new HttpError(400, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range must be <start>-<end>");
         }
         long start;
         long end;
@@ -353,14 +353,14 @@ public final class ApiHandler extends Handler.Abstract {
             start = Long.parseLong(m.group(1));
             end = Long.parseLong(m.group(2));
         } catch (NumberFormatException e) {
-            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range out of bounds");
+            throw new HttpError(400, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range out of bounds");
         }
         if (end < start) {
             throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range ends before it starts");
         }
         long length = request.getLength();
         if (length >= 0 && length != end - start + 1) {
-            throw new HttpError(416, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range does not match Content-Length");
+            throw new HttpError(400, ErrorCode.BLOB_UPLOAD_INVALID, "Content-Range does not match Content-Length");
         }
         return new long[] {start, end};
     }

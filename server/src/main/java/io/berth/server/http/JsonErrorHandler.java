@@ -27,6 +27,7 @@ public final class JsonErrorHandler extends ErrorHandler {
         };
         String reason = HttpStatus.getMessage(code);
         byte[] body = ErrorBody.of(errorCode, reason == null ? "error" : reason.toLowerCase(), null);
+        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
