@@ -129,8 +129,7 @@ public final class Uploads {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            metadata.linkBlob(repository, actual, size);
-            metadata.deleteUpload(id);
+            metadata.completeUpload(id, repository, actual, size);
             forget(id);
             return actual;
         }

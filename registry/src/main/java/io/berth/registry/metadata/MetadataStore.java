@@ -27,6 +27,9 @@ public interface MetadataStore extends AutoCloseable {
 
     boolean unlinkBlob(String repository, Digest digest);
 
+    /** Ends an upload session whose bytes became blob {@code digest}: links the blob and forgets the session. */
+    void completeUpload(String uploadId, String repository, Digest digest, long size);
+
     /**
      * Stores a manifest with its references and points the tags at it, all in one transaction, unless a required
      * reference is missing from the repository.

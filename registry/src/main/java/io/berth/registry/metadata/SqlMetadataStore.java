@@ -112,15 +112,26 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public void linkBlob(String repository, Digest digest, long size) {
+        write(c -> link(c, repository, digest, size));
+    }
+
+    @Override
+    public void completeUpload(String uploadId, String repository, Digest digest, long size) {
         write(c -> {
-            long repositoryId = ensureRepository(c, repository);
-            long now = System.currentTimeMillis();
-            update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                    digest.toString(), size, now);
-            update(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) "
-                    + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), now);
+            link(c, repository, digest, size);
+            update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
+    }
+
+    private static Void link(Connection c, String repository, Digest digest, long size) throws SQLException {
+        long repositoryId = ensureRepository(c, repository);
+        long now = System.currentTimeMillis();
+        update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+                digest.toString(), size, now);
+        update(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), now);
+        return null;
     }
 
     @Override
