@@ -1,0 +1,103 @@
+package io.berth.server.clients;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs an external client program with a time limit. Output goes to temporary files rather than pipes, so a chatty
+ * program can never block on a full pipe; a failure message carries the command line, the exit code and stderr.
+ */
+final class Command {
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+
+    record Result(List<String> command, int exitCode, byte[] stdout, String stderr) {
+        String stdoutText() {
+            return new String(stdout, StandardCharsets.UTF_8).strip();
+        }
+
+        String describe() {
+            return "`" + String.join(" ", command) + "` exited with " + exitCode
+                    + "\n--- stderr ---\n" + stderr
+                    + "\n--- stdout ---\n" + new String(stdout, StandardCharsets.UTF_8);
+        }
+    }
+
+    private final List<String> command = new ArrayList<>();
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    private Command(List<String> command) {
+        this.command.addAll(command);
+    }
+
+    static Command of(String... command) {
+        return new Command(List.of(command));
+    }
+
+    static Command of(List<String> command) {
+        return new Command(command);
+    }
+
+    Command timeout(Duration timeout) {
+        this.timeout = timeout;
+        return this;
+    }
+
+    /** Runs the command and fails the test unless it exits with 0. */
+    Result run() {
+        Result result = exec();
+        if (result.exitCode() != 0) {
+            throw new AssertionError(result.describe());
+        }
+        return result;
+    }
+
+    /** Runs the command and returns its outcome whatever the exit code; fails only on a timeout. */
+    Result exec() {
+        Path out = null;
+        Path err = null;
+        try {
+            out = Files.createTempFile("command", ".out");
+            err = Files.createTempFile("command", ".err");
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            Process process = builder.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("`" + String.join(" ", command) + "` did not finish within " + timeout
+                        + "\n--- stderr ---\n" + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            return new Result(List.copyOf(command), process.exitValue(), Files.readAllBytes(out),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running " + command, e);
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a leftover temp file is harmless
+        }
+    }
+}

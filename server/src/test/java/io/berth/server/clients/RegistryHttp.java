@@ -1,0 +1,69 @@
+package io.berth.server.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Reads manifests and blobs back over plain HTTP, independently of the client under test, so every round trip is
+ * checked against what the registry actually serves.
+ */
+final class RegistryHttp {
+    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+    static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+    /** What a modern client sends: every manifest type it can read. */
+    static final String[] ANY_MANIFEST = {OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST};
+
+    record Manifest(byte[] body, String contentType, String dockerContentDigest) {}
+
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    RegistryHttp(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /** GET /v2/NAME/manifests/REFERENCE with the given Accept types; fails unless the answer is 200. */
+    Manifest manifest(String repository, String reference, String... accept) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                URI.create(baseUrl + "/v2/" + repository + "/manifests/" + reference)).timeout(Duration.ofSeconds(30));
+        for (String type : accept.length == 0 ? ANY_MANIFEST : accept) {
+            request.header("Accept", type);
+        }
+        HttpResponse<byte[]> response = send(request.build());
+        assertThat(response.statusCode()).as("GET %s", response.uri()).isEqualTo(200);
+        return new Manifest(response.body(),
+                response.headers().firstValue("Content-Type").orElse(null),
+                response.headers().firstValue("Docker-Content-Digest").orElse(null));
+    }
+
+    /** GET /v2/NAME/blobs/DIGEST; fails unless the answer is 200 and the bytes hash to the digest. */
+    byte[] blob(String repository, String digest) {
+        URI uri = URI.create(baseUrl + "/v2/" + repository + "/blobs/" + digest);
+        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build());
+        assertThat(response.statusCode()).as("GET %s", response.uri()).isEqualTo(200);
+        assertThat(Sha256.of(response.body())).as("digest of the bytes served for %s", digest).isEqualTo(digest);
+        return response.body();
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new AssertionError(request.method() + " " + request.uri() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
