@@ -75,8 +75,9 @@ public final class Registry {
         if (isDigest(reference)) {
             digest = parseDigest(reference);
         } else {
-            checkTag(reference);
-            digest = metadata.resolveTag(repository, reference).orElseThrow(() -> manifestUnknown(reference));
+            // A reference outside the tag grammar names nothing: not found, as the spec wants for reads.
+            digest = (Names.isValidTag(reference) ? metadata.resolveTag(repository, reference) : Optional.<Digest>empty())
+                    .orElseThrow(() -> manifestUnknown(reference));
         }
         return metadata.manifest(repository, digest).orElseThrow(() -> manifestUnknown(reference));
     }
@@ -151,8 +152,7 @@ public final class Registry {
         if (isDigest(reference)) {
             deleted = metadata.deleteManifest(repository, parseDigest(reference));
         } else {
-            checkTag(reference);
-            deleted = metadata.deleteTag(repository, reference);
+            deleted = Names.isValidTag(reference) && metadata.deleteTag(repository, reference);
         }
         if (!deleted) {
             throw manifestUnknown(reference);

@@ -579,7 +579,7 @@ class OciConformanceTest {
         @DisplayName("Cross-Repository Blob Mount: Cross-mounting without from, and automatic content discovery "
                 + "enabled should return a 201")
         void mountWithoutFromAutomaticDiscoveryEnabled() {
-            var automatic = System.getProperty(AUTOMATIC_CROSSMOUNT_PROPERTY);
+            var automatic = System.getProperty(AUTOMATIC_CROSSMOUNT_PROPERTY, "true"); // Berth mounts without from
             assumeTrue(automatic != null, "runs only when -D" + AUTOMATIC_CROSSMOUNT_PROPERTY + " is set");
             assumeTrue(earlier(lastResponse).status() == 201, "runs only when the mount answered 201");
             assumeTrue(Boolean.parseBoolean(automatic), "runs only when automatic cross-mount is enabled");
@@ -594,7 +594,7 @@ class OciConformanceTest {
         @DisplayName("Cross-Repository Blob Mount: Cross-mounting without from, and automatic content discovery "
                 + "disabled should return a 202")
         void mountWithoutFromAutomaticDiscoveryDisabled() {
-            var automatic = System.getProperty(AUTOMATIC_CROSSMOUNT_PROPERTY);
+            var automatic = System.getProperty(AUTOMATIC_CROSSMOUNT_PROPERTY, "true"); // Berth mounts without from
             assumeTrue(automatic != null, "runs only when -D" + AUTOMATIC_CROSSMOUNT_PROPERTY + " is set");
             assumeTrue(earlier(lastResponse).status() == 201, "runs only when the mount answered 201");
             assumeTrue(!Boolean.parseBoolean(automatic), "runs only when automatic cross-mount is disabled");

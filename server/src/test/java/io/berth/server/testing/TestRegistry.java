@@ -36,11 +36,11 @@ public final class TestRegistry implements AutoCloseable {
 
     public static TestRegistry start(Backend backend, UnaryOperator<Config> tweak) {
         try {
+            String admin = backend == Backend.POSTGRES ? ExternalTools.postgresUrl() : null;
             Path data = Files.createTempDirectory("berth-test-");
             Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data);
             String database = null;
             if (backend == Backend.POSTGRES) {
-                String admin = ExternalTools.postgresUrl();
                 database = "berth_test_" + UUID.randomUUID().toString().replace("-", "");
                 execute(admin, "CREATE DATABASE " + database);
                 config = config.withMetadata(withDatabase(admin, database), null, null);
