@@ -29,11 +29,13 @@ public final class Registry {
     private final BlobStore blobs;
     private final MetadataStore metadata;
     private final RegistryOptions options;
+    private final ManifestCache cache;
 
     public Registry(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
         this.blobs = blobs;
         this.metadata = metadata;
         this.options = options;
+        this.cache = new ManifestCache(options.cacheTtl(), 64L * 1024 * 1024);
     }
 
     public RegistryOptions options() {
@@ -76,10 +78,14 @@ public final class Registry {
             digest = parseDigest(reference);
         } else {
             // A reference outside the tag grammar names nothing: not found, as the spec wants for reads.
-            digest = (Names.isValidTag(reference) ? metadata.resolveTag(repository, reference) : Optional.<Digest>empty())
+            digest = (Names.isValidTag(reference)
+                    ? cache.tag(repository, reference, () -> metadata.resolveTag(repository, reference))
+                    : Optional.<Digest>empty())
                     .orElseThrow(() -> manifestUnknown(reference));
         }
-        return metadata.manifest(repository, digest).orElseThrow(() -> manifestUnknown(reference));
+        Digest found = digest;
+        return cache.manifest(repository, found, () -> metadata.manifest(repository, found))
+                .orElseThrow(() -> manifestUnknown(reference));
     }
 
     private static RegistryException manifestUnknown(String reference) {
@@ -121,6 +127,7 @@ public final class Registry {
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.annotations(), payload,
                 System.currentTimeMillis());
         List<Reference> missing = metadata.putManifest(repository, stored, references, List.copyOf(tags));
+        tags.forEach(tag -> cache.tagChanged(repository, tag));
         if (!missing.isEmpty()) {
             Reference first = missing.getFirst();
             String what = first.kind() == Reference.Kind.CHILD ? "manifest " : "blob ";
@@ -150,9 +157,12 @@ public final class Registry {
         checkName(repository);
         boolean deleted;
         if (isDigest(reference)) {
-            deleted = metadata.deleteManifest(repository, parseDigest(reference));
+            Digest digest = parseDigest(reference);
+            deleted = metadata.deleteManifest(repository, digest);
+            cache.manifestDeleted(repository, digest);
         } else {
             deleted = Names.isValidTag(reference) && metadata.deleteTag(repository, reference);
+            cache.tagChanged(repository, reference);
         }
         if (!deleted) {
             throw manifestUnknown(reference);

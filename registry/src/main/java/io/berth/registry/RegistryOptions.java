@@ -8,7 +8,10 @@ import java.time.Duration;
  * @param allowSparseIndex   accept indexes whose child manifests are not in the repository
  * @param uploadExpiry       how long an upload session may stay idle before it and its bytes are removed
  * @param referrersPageSize  most descriptors in one referrers response before it is paginated with {@code Link}
+ * @param cacheTtl           how long cached tags and manifests live; null when this process is the only writer,
+ *                           so entries live until a change invalidates them
  */
-public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize) {
-    public static final RegistryOptions DEFAULTS = new RegistryOptions(false, Duration.ofHours(24), 1000);
+public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize,
+                              Duration cacheTtl) {
+    public static final RegistryOptions DEFAULTS = new RegistryOptions(false, Duration.ofHours(24), 1000, null);
 }

@@ -34,7 +34,7 @@ class UploadsTest {
     }
 
     private Uploads uploads(Duration expiry) {
-        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000));
+        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000, null));
     }
 
     private static ByteArrayInputStream bytes(String text) {

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class BerthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(1);
 
     private final Config config;
     private final SqlMetadataStore metadata;
@@ -43,8 +44,11 @@ public final class BerthServer implements AutoCloseable {
         this.blobs = new FileSystemBlobStore(config.effectiveStoragePath());
         this.metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(), config.metadataUsername(),
                 config.metadataPassword());
+        // SQLite has one writer, this process, so cached entries stay until a change here invalidates them;
+        // PostgreSQL may be shared by several servers, so each one's cache forgets within a second.
+        Duration cacheTtl = metadata.kind().equals("sqlite") ? null : SHARED_CACHE_TTL;
         RegistryOptions options = new RegistryOptions(config.allowSparseIndex(), config.uploadExpiry(),
-                config.referrersPageSize());
+                config.referrersPageSize(), cacheTtl);
         Registry registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
 
