@@ -41,6 +41,15 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
      * @throws InvalidManifestException when the bytes are not a valid manifest of a supported type
      */
     public static Manifest parse(byte[] bytes, String contentType) {
+        try {
+            return parseTree(bytes, contentType);
+        } catch (JacksonException e) {
+            // Values the tree cannot convert (numbers out of range and the like) are invalid input, not a fault.
+            throw new InvalidManifestException("manifest holds an invalid value");
+        }
+    }
+
+    private static Manifest parseTree(byte[] bytes, String contentType) {
         JsonNode root;
         try {
             root = JSON.readTree(bytes);
@@ -52,7 +61,8 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
         }
         String mediaType = mediaTypeOf(root, contentType);
         JsonNode schemaVersion = root.get("schemaVersion");
-        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || !schemaVersion.canConvertToInt()
+                || schemaVersion.asInt() != 2) {
             throw new InvalidManifestException("schemaVersion must be 2");
         }
         String artifactType = optionalString(root, "artifactType");
@@ -86,7 +96,8 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
         String header = contentType == null ? null : stripParameters(contentType);
         if (MediaTypes.DOCKER_SCHEMA1.equals(declared) || MediaTypes.DOCKER_SCHEMA1_SIGNED.equals(header)
                 || MediaTypes.DOCKER_SCHEMA1.equals(header)
-                || (root.has("schemaVersion") && root.get("schemaVersion").asInt() == 1)) {
+                || (root.path("schemaVersion").isIntegralNumber() && root.path("schemaVersion").canConvertToInt()
+                        && root.get("schemaVersion").asInt() == 1)) {
             throw new InvalidManifestException("Docker schema 1 manifests are not supported");
         }
         if (declared != null) {
@@ -152,7 +163,7 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
             throw new InvalidManifestException(where + ".digest: " + e.getMessage());
         }
         JsonNode size = node.get("size");
-        if (size == null || !size.isIntegralNumber() || size.asLong() < 0) {
+        if (size == null || !size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
             throw new InvalidManifestException(where + ".size must be a non-negative integer");
         }
         List<String> urls = new ArrayList<>();

@@ -75,6 +75,10 @@ class ManifestTest {
                 .hasMessageContaining("size");
         assertThatThrownBy(() -> Manifest.parse(json("{'schemaVersion':2,'mediaType':'" + MediaTypes.OCI_MANIFEST
                 + "','layers':[]}"), null)).hasMessageContaining("config is required");
+        assertThatThrownBy(() -> Manifest.parse(json("{'schemaVersion':1e400}"), null))
+                .isInstanceOf(InvalidManifestException.class);
+        assertThatThrownBy(() -> Manifest.parse(json(image("").replace("'size':10", "'size':1e400")), null))
+                .isInstanceOf(InvalidManifestException.class);
         assertThatThrownBy(() -> Manifest.parse(json("{'schemaVersion':1,'name':'x','tag':'y','fsLayers':[]}"),
                 MediaTypes.DOCKER_SCHEMA1_SIGNED)).hasMessageContaining("schema 1");
     }

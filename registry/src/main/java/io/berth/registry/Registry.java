@@ -205,21 +205,36 @@ public final class Registry {
         if (!metadata.repositoryExists(repository)) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
         }
-        return page(metadata.tags(repository, last, limit + 1), limit, tag -> tag);
+        return page(metadata.tags(repository, listedAfter(last), limit + 1), limit, tag -> tag);
     }
 
     public Page<String> catalog(String last, int limit) {
-        return page(metadata.repositories(last, limit + 1), limit, name -> name);
+        return page(metadata.repositories(listedAfter(last), limit + 1), limit, name -> name);
     }
 
     /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
     public Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
-        return page(metadata.referrers(repository, subject, artifactType, last, limit + 1), limit,
+        return page(metadata.referrers(repository, subject, artifactType, listedAfter(last), limit + 1), limit,
                 descriptor -> descriptor.digest().toString());
     }
 
+    /**
+     * The {@code last} key of a listing, cut at the first NUL: names, tags and digests hold no control characters, so
+     * the same entries sort after the cut key, and databases that reject NUL in text never see one.
+     */
+    private static String listedAfter(String last) {
+        if (last == null) {
+            return null;
+        }
+        int nul = last.indexOf('\0');
+        return nul < 0 ? last : last.substring(0, nul);
+    }
+
     private static <T> Page<T> page(List<T> fetched, int limit, java.util.function.Function<T, String> key) {
+        if (limit == 0) {
+            return new Page<>(List.of(), null);
+        }
         if (fetched.size() <= limit) {
             return new Page<>(fetched, null);
         }

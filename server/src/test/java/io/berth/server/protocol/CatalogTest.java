@@ -1,0 +1,107 @@
+package io.berth.server.protocol;
+
+import static io.berth.server.protocol.RegistryClient.body;
+import static io.berth.server.protocol.RegistryClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.server.testing.Backend;
+import io.berth.server.testing.TestRegistry;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Docker registry API "Listing Repositories": {@code GET /v2/_catalog} with {@code n}, {@code last} and {@code Link}. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Backend.class)
+class CatalogTest {
+    /** In lexical order; pushed shuffled into a registry of their own. */
+    private static final List<String> REPOSITORIES = List.of(
+            "alpha", "beta/one", "beta/two", "gamma", "gamma-ray", "library/ubuntu", "org/team/app", "zulu");
+
+    @Parameter
+    Backend backend;
+
+    private static TestRegistry registry;
+    private static RegistryClient client;
+
+    @BeforeParameterizedClassInvocation
+    static void startRegistryWithRepositories(Backend backend) {
+        registry = TestRegistry.start(backend);
+        client = new RegistryClient(registry.url());
+        List<String> shuffled = new ArrayList<>(REPOSITORIES);
+        Collections.shuffle(shuffled);
+        for (String repository : shuffled) {
+            client.pushImage(repository, "latest");
+        }
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stopRegistry() {
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
+    }
+
+    @Test
+    void listsEveryRepositoryInLexicalOrder() {
+        HttpResponse<byte[]> response = client.get("/v2/_catalog");
+
+        assertThat(response.statusCode()).as(body(response)).isEqualTo(200);
+        assertThat(Pagination.collect(List.of(response), "repositories")).containsExactlyElementsOf(REPOSITORIES);
+        assertThat(Pagination.next(response)).isEmpty();
+    }
+
+    @Test
+    void nLimitsThePageAndLinkPointsToTheNextOne() {
+        HttpResponse<byte[]> response = client.get("/v2/_catalog?n=3");
+
+        assertThat(Pagination.collect(List.of(response), "repositories")).containsExactlyElementsOf(REPOSITORIES.subList(0, 3));
+        assertThat(Pagination.next(response)).hasValueSatisfying(next -> {
+            assertThat(next).startsWith("/v2/_catalog?");
+            assertThat(next).contains("n=3").containsAnyOf("last=beta/two", "last=beta%2Ftwo", "last=beta%2ftwo");
+        });
+    }
+
+    @Test
+    void followingLinkHeadersYieldsEveryRepositoryExactlyOnceInOrder() {
+        List<HttpResponse<byte[]>> pages = Pagination.pages(client, "/v2/_catalog?n=3");
+
+        assertThat(pages).hasSize(3);
+        assertThat(Pagination.collect(pages, "repositories")).containsExactlyElementsOf(REPOSITORIES);
+    }
+
+    @Test
+    void lastStartsAfterTheGivenRepository() {
+        HttpResponse<byte[]> response = client.get("/v2/_catalog?n=2&last=beta%2Fone");
+
+        assertThat(response.statusCode()).as(body(response)).isEqualTo(200);
+        assertThat(Pagination.collect(List.of(response), "repositories")).containsExactly("beta/two", "gamma");
+    }
+
+    @Test
+    void nOfZeroAnswersAnEmptyListWithoutLink() {
+        HttpResponse<byte[]> response = client.get("/v2/_catalog?n=0");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response).path("repositories")).isEmpty();
+        assertThat(response.headers().firstValue("Link")).isEmpty();
+    }
+
+    @Test
+    void emptyRegistryAnswersAnEmptyList() {
+        try (TestRegistry empty = TestRegistry.start(backend)) {
+            HttpResponse<byte[]> response = new RegistryClient(empty.url()).get("/v2/_catalog");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(json(response).path("repositories")).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.berth.server.protocol;
+
+import static io.berth.server.protocol.RegistryClient.assertError;
+import static io.berth.server.protocol.RegistryClient.assertErrorBody;
+import static io.berth.server.protocol.RegistryClient.body;
+import static io.berth.server.protocol.TestContent.OCI_MANIFEST;
+import static io.berth.server.protocol.TestContent.sha256;
+import static io.berth.server.protocol.TestContent.uniqueRepository;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.server.protocol.RegistryClient.PushedImage;
+import io.berth.server.testing.Backend;
+import io.berth.server.testing.TestRegistry;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Distribution spec, "Error Codes": every refusal carries {@code {"errors":[{"code","message","detail"}]}} with the
+ * code that names the problem, and bad input never yields a 5xx or a stack trace.
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Backend.class)
+class ErrorResponseTest {
+    /** 256 characters: the Docker API requires a name to be shorter than that. */
+    private static final String TOO_LONG_NAME = "a".repeat(127) + "/" + "b".repeat(128);
+    /** The repository and blob that {@link #badRequests} aim at, so that requests reach the parsing they test. */
+    private static final String BAD_INPUT = "bad-input";
+    private static final byte[] BAD_INPUT_BLOB = "a small blob whose ranges the bad requests read".getBytes(StandardCharsets.UTF_8);
+
+    @Parameter
+    Backend backend;
+
+    private static TestRegistry registry;
+    private static RegistryClient client;
+    private static String repository;
+    private static PushedImage image;
+
+    @BeforeParameterizedClassInvocation
+    static void startRegistry(Backend backend) {
+        registry = TestRegistry.start(backend);
+        client = new RegistryClient(registry.url());
+        repository = uniqueRepository("errors");
+        image = client.pushImage(repository, "latest");
+        client.pushImage(BAD_INPUT, "latest");
+        client.pushBlob(BAD_INPUT, BAD_INPUT_BLOB);
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stopRegistry() {
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
+    }
+
+    /** Names as they appear in the URL path (percent-encoded where a raw character could not be sent). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"UpperCase", "library/Ubuntu", "a..b", "-leading-dash", "trailing-dash-", "_underscore",
+            "a/-b", "a.", "with%20space", "caf%C3%A9", "semi%3Bcolon", "a___b"})
+    void nameOutsideTheGrammarIsNameInvalid(String name) {
+        assertError(client.get("/v2/" + name + "/tags/list"), 400, "NAME_INVALID");
+        assertError(client.get("/v2/" + name + "/manifests/latest"), 400, "NAME_INVALID");
+        assertError(client.post("/v2/" + name + "/blobs/uploads/", new byte[0]), 400, "NAME_INVALID");
+    }
+
+    @Test
+    void nameOf256CharactersIsNameInvalid() {
+        assertThat(TOO_LONG_NAME).hasSize(256);
+
+        assertError(client.get("/v2/" + TOO_LONG_NAME + "/tags/list"), 400, "NAME_INVALID");
+        assertError(client.post("/v2/" + TOO_LONG_NAME + "/blobs/uploads/", new byte[0]), 400, "NAME_INVALID");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/v2//leading-slash/tags/list", "/v2/a//b/tags/list", "/v2/%2e%2e/tags/list",
+            "/v2/a/%2E%2E/b/tags/list"})
+    void nameWithEmptyOrDotDotSegmentsIsNameInvalid(String path) {
+        assertError(client.get(path), 400, "NAME_INVALID");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"-leading-dash", ".leading-dot", "with+plus", "with%20space", "caf%C3%A9"})
+    void manifestPutToAnInvalidTagIsTagInvalid(String tag) {
+        assertError(client.putManifest(repository, tag, OCI_MANIFEST, image.manifest()), 400, "TAG_INVALID");
+    }
+
+    @Test
+    void manifestPutToATagOf129CharactersIsTagInvalid() {
+        assertError(client.putManifest(repository, "t".repeat(129), OCI_MANIFEST, image.manifest()), 400, "TAG_INVALID");
+        assertThat(client.putManifest(repository, "t".repeat(128), OCI_MANIFEST, image.manifest()).statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void tagParameterThatIsNotATagIsTagInvalid() {
+        HttpResponse<byte[]> response = client.put("/v2/" + repository + "/manifests/" + image.digest() + "?tag=-bad",
+                image.manifest(), "Content-Type", OCI_MANIFEST);
+
+        assertError(response, 400, "TAG_INVALID");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sha256:xyz", "sha256:0123", "sha256:", "sha256:" + "A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9B0C1D2E3F4A5B6C7D8E9F0A1B2"})
+    void malformedDigestIsDigestInvalid(String digest) {
+        assertError(client.get("/v2/" + repository + "/blobs/" + digest), 400, "DIGEST_INVALID");
+        assertError(client.delete("/v2/" + repository + "/blobs/" + digest), 400, "DIGEST_INVALID");
+        assertError(client.post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, new byte[] {1},
+                "Content-Type", "application/octet-stream"), 400, "DIGEST_INVALID");
+        assertError(client.get("/v2/" + repository + "/manifests/" + digest), 400, "DIGEST_INVALID");
+    }
+
+    @Test
+    void uploadClosedWithAMalformedDigestIsDigestInvalid() {
+        String upload = client.startUpload(repository);
+
+        HttpResponse<byte[]> response = client.put(RegistryClient.withQuery(upload, "digest=not-a-digest"), new byte[] {1, 2, 3},
+                "Content-Type", "application/octet-stream");
+
+        assertError(response, 400, "DIGEST_INVALID");
+    }
+
+    @Test
+    void digestWithAnAlgorithmTheRegistryDoesNotKnowIsRefused() {
+        HttpResponse<byte[]> response = client.post("/v2/" + repository + "/blobs/uploads/?digest=md5:" + "0".repeat(32),
+                new byte[] {1}, "Content-Type", "application/octet-stream");
+
+        assertError(response, 400, "UNSUPPORTED", "DIGEST_INVALID");
+    }
+
+    @Test
+    void methodThatAnEndpointDoesNotSupportIsUnsupported() {
+        HttpResponse<byte[]> response = client.put("/v2/" + repository + "/blobs/" + sha256(image.config()),
+                image.config(), "Content-Type", "application/octet-stream");
+
+        assertError(response, 405, "UNSUPPORTED");
+    }
+
+    @Test
+    void unknownRepositoryIsNameUnknown() {
+        String unknown = uniqueRepository("unknown");
+
+        assertError(client.get("/v2/" + unknown + "/tags/list"), 404, "NAME_UNKNOWN");
+        assertError(client.get("/v2/" + unknown + "/manifests/latest"), 404, "NAME_UNKNOWN", "MANIFEST_UNKNOWN");
+        assertError(client.get("/v2/" + unknown + "/blobs/" + sha256(image.config())), 404, "NAME_UNKNOWN", "BLOB_UNKNOWN");
+    }
+
+    /** One request a careless parser could trip over. */
+    record BadRequest(String method, String path, byte[] body, String... headers) {
+        @Override
+        public String toString() {
+            return method + " " + path + " " + String.join(" ", headers);
+        }
+    }
+
+    static Stream<Arguments> badRequests() {
+        String name = BAD_INPUT;
+        String blob = "/v2/" + name + "/blobs/" + sha256(BAD_INPUT_BLOB);
+        String manifests = "/v2/" + name + "/manifests/";
+        byte[] deep = ("[".repeat(100_000) + "]".repeat(100_000)).getBytes(StandardCharsets.UTF_8);
+        byte[] deepObject = ("{\"schemaVersion\":2,\"a\":" + "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_001))
+                .getBytes(StandardCharsets.UTF_8);
+        List<BadRequest> requests = new ArrayList<>(List.of(
+                new BadRequest("GET", blob, null, "Range", "bytes=abc"),
+                new BadRequest("GET", blob, null, "Range", "bytes=5-2"),
+                new BadRequest("GET", blob, null, "Range", "bytes=0-1,4-6"),
+                new BadRequest("GET", blob, null, "Range", "items=0-1"),
+                new BadRequest("GET", blob, null, "Range", "bytes=99999999999999999999-"),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?n=-5", null),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?n=99999999999999999999", null),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?last=%00", null),
+                new BadRequest("GET", "/v2/_catalog?n=x", null),
+                new BadRequest("GET", "/v2/_catalog?n=-1", null),
+                new BadRequest("GET", manifests + "%00", null),
+                new BadRequest("GET", "/v2/" + name + "/referrers/sha256:" + "g".repeat(64), null),
+                new BadRequest("GET", "/v2/" + name + "/blobs/uploads/not-a-session", null),
+                new BadRequest("PUT", manifests + "latest", deep, "Content-Type", OCI_MANIFEST),
+                new BadRequest("PUT", manifests + "latest", deepObject, "Content-Type", OCI_MANIFEST),
+                new BadRequest("PUT", manifests + "latest", "{\"schemaVersion\":1e400}".getBytes(), "Content-Type", OCI_MANIFEST),
+                new BadRequest("PUT", manifests + "latest", new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1}, "Content-Type", OCI_MANIFEST),
+                new BadRequest("PUT", manifests + "latest", "{}".getBytes(), "Content-Type", "text/plain"),
+                new BadRequest("PUT", manifests + "latest", "{}".getBytes(), "Content-Type", ";;;"),
+                new BadRequest("PUT", manifests + "latest", "{\"schemaVersion\":2,\"mediaType\":null,\"config\":null}".getBytes(),
+                        "Content-Type", OCI_MANIFEST),
+                new BadRequest("POST", "/v2/" + name + "/blobs/uploads/?digest=sha256:%00", new byte[] {1}),
+                new BadRequest("POST", "/v2/" + name + "/blobs/uploads/?mount=garbage&from=" + name, new byte[0]),
+                new BadRequest("POST", "/v2/" + name + "/blobs/uploads/?mount=&from=", new byte[0]),
+                new BadRequest("DELETE", "/v2/" + name + "/manifests/-", null)));
+        return requests.stream().map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequests")
+    void badInputIsNeverAServerErrorNorAStackTrace(BadRequest request) {
+        HttpResponse<byte[]> response = request.body() == null
+                ? client.send(request.method(), request.path(), BodyPublishers.noBody(), request.headers())
+                : client.send(request.method(), request.path(),
+                        BodyPublishers.ofByteArray(request.body()), request.headers());
+
+        assertThat(response.statusCode()).as(body(response)).isLessThan(500);
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("Exception", "\tat ", "at io.berth", "at java.", "at org.eclipse");
+        if (response.statusCode() >= 400) {
+            assertErrorBody(response);
+        }
+    }
+
+    @Test
+    void uploadPatchWithAnAbsurdContentRangeIsRefusedWithoutAServerError() {
+        String upload = client.startUpload(repository);
+
+        HttpResponse<byte[]> response = client.patch(upload, new byte[] {1, 2, 3},
+                "Content-Type", "application/octet-stream", "Content-Range", "99999999999999999999-100000000000000000001");
+
+        assertThat(response.statusCode()).as(body(response)).isIn(400, 416);
+        assertErrorBody(response);
+    }
+}
