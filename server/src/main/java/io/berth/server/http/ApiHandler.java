@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
@@ -49,6 +50,8 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final int MAX_TAGS_PAGE = 100_000;
     private static final int DEFAULT_CATALOG_PAGE = 1000;
+    /** Blob bytes go from the file to the socket through pooled direct buffers of this size, never the heap. */
+    private static final int BLOB_BUFFER_SIZE = 128 * 1024;
 
     private final Registry registry;
     private final Uploads uploads;
@@ -212,9 +215,11 @@ public final class ApiHandler extends Handler.Abstract {
             return true;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
+        ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true,
+                BLOB_BUFFER_SIZE);
         Content.Source source = file.isPresent()
-                ? Content.Source.from(file.get(), offset, length)
-                : Content.Source.from(blob.open(offset, length));
+                ? Content.Source.from(buffers, file.get(), offset, length)
+                : Content.Source.from(buffers, blob.open(offset, length));
         Content.copy(source, response, callback);
         return true;
     }
