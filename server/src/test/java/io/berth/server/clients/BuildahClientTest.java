@@ -2,17 +2,13 @@ package io.berth.server.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.ExternalTools;
-import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,25 +19,10 @@ import tools.jackson.databind.JsonNode;
  * independent client must see the very image buildah pushed. buildah keeps its storage in a temporary directory.
  */
 class BuildahClientTest {
-    private static TestRegistry registry;
-    private static RegistryHttp http;
+    @RegisterExtension
+    static final ClientTestRegistry registry = ClientTestRegistry.requiring("buildah", "skopeo");
     @TempDir
     static Path storage;
-
-    @BeforeAll
-    static void startRegistry() {
-        ExternalTools.require("buildah");
-        ExternalTools.require("skopeo");
-        registry = TestRegistry.start(Backend.SQLITE);
-        http = new RegistryHttp(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
 
     @ParameterizedTest(name = "--format {0}")
     @CsvSource({
@@ -64,7 +45,7 @@ class BuildahClientTest {
                 "docker://" + registry.hostPort() + "/" + repository + ":v1");
 
         String pushed = Files.readString(digestFile).strip();
-        RegistryHttp.Manifest served = http.manifest(repository, "v1");
+        RegistryHttp.Manifest served = registry.http().manifest(repository, "v1");
         assertThat(Sha256.of(served.body())).as("digest of the manifest served for the tag").isEqualTo(pushed);
         assertThat(served.dockerContentDigest()).isEqualTo(pushed);
         assertThat(served.contentType()).isEqualTo(mediaType);
@@ -75,7 +56,7 @@ class BuildahClientTest {
 
         ImageContent pulled = ImageContent.ofDirTransport(back);
         assertThat(Sha256.of(Files.readAllBytes(back.resolve("manifest.json")))).isEqualTo(pushed);
-        assertThat(ImageContent.assertSameGraph(ImageContent.of(http, repository), pulled, pushed))
+        assertThat(ImageContent.assertSameGraph(ImageContent.of(registry.http(), repository), pulled, pushed))
                 .as("manifest, config and one layer").isEqualTo(3);
         JsonNode manifest = OciLayout.JSON.readTree(pulled.manifest(pushed));
         JsonNode config = OciLayout.JSON.readTree(pulled.blob(manifest.path("config").path("digest").asString()));

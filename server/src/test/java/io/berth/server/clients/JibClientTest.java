@@ -9,14 +9,11 @@ import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,21 +24,8 @@ import tools.jackson.databind.JsonNode;
  * the base of another. Jib tries HTTPS first and falls back to plain HTTP because insecure registries are allowed.
  */
 class JibClientTest {
-    private static TestRegistry registry;
-    private static RegistryHttp http;
-
-    @BeforeAll
-    static void startRegistry() {
-        registry = TestRegistry.start(Backend.SQLITE);
-        http = new RegistryHttp(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final ClientTestRegistry registry = new ClientTestRegistry();
 
     @ParameterizedTest
     @EnumSource(ImageFormat.class)
@@ -57,19 +41,20 @@ class JibClientTest {
                 .containerize(containerizer(repository + ":v1", tmp));
 
         String digest = container.getDigest().toString();
-        RegistryHttp.Manifest served = http.manifest(repository, "v1");
+        RegistryHttp.Manifest served = registry.http().manifest(repository, "v1");
         assertThat(Sha256.of(served.body())).as("digest of the manifest served for the tag").isEqualTo(digest);
         assertThat(served.dockerContentDigest()).isEqualTo(digest);
         assertThat(served.contentType())
                 .isEqualTo(format == ImageFormat.OCI ? RegistryHttp.OCI_MANIFEST : RegistryHttp.DOCKER_MANIFEST);
-        assertThat(http.manifest(repository, digest).body()).as("the same bytes by digest").isEqualTo(served.body());
+        assertThat(registry.http().manifest(repository, digest).body()).as("the same bytes by digest")
+                .isEqualTo(served.body());
         JsonNode manifest = OciLayout.JSON.readTree(served.body());
         assertThat(manifest.path("config").path("digest").asString()).isEqualTo(container.getImageId().toString());
-        JsonNode config = OciLayout.JSON.readTree(http.blob(repository, container.getImageId().toString()));
+        JsonNode config = OciLayout.JSON.readTree(registry.http().blob(repository, container.getImageId().toString()));
         assertThat(config.path("config").path("Labels").path("test").asString()).isEqualTo("jib");
         JsonNode layers = manifest.path("layers");
         assertThat(layers).hasSize(1);
-        byte[] layer = http.blob(repository, layers.get(0).path("digest").asString());
+        byte[] layer = registry.http().blob(repository, layers.get(0).path("digest").asString());
         assertThat((long) layer.length).isEqualTo(layers.get(0).path("size").asLong());
         Map<String, byte[]> servedFiles = Tarballs.layerFiles(layer);
         files.forEach((name, bytes) -> assertThat(servedFiles.get(name)).as(name).isEqualTo(bytes));
@@ -82,7 +67,7 @@ class JibClientTest {
                 .setFormat(ImageFormat.OCI)
                 .addFileEntriesLayer(layerOf(baseFiles, tmp.resolve("base")))
                 .containerize(containerizer("jib/base:v1", tmp.resolve("push-base")));
-        String baseLayer = OciLayout.JSON.readTree(http.manifest("jib/base", "v1").body())
+        String baseLayer = OciLayout.JSON.readTree(registry.http().manifest("jib/base", "v1").body())
                 .path("layers").get(0).path("digest").asString();
 
         Map<String, byte[]> appFiles = Tarballs.randomFiles("app", 50_000);
@@ -91,14 +76,14 @@ class JibClientTest {
                 .addFileEntriesLayer(layerOf(appFiles, tmp.resolve("app")))
                 .containerize(containerizer("jib/derived:v1", tmp.resolve("push-derived")));
 
-        RegistryHttp.Manifest served = http.manifest("jib/derived", "v1");
+        RegistryHttp.Manifest served = registry.http().manifest("jib/derived", "v1");
         assertThat(Sha256.of(served.body())).isEqualTo(derived.getDigest().toString());
         List<String> layers = OciLayout.JSON.readTree(served.body()).path("layers").valueStream()
                 .map(layer -> layer.path("digest").asString()).toList();
         assertThat(layers).hasSize(2).first().isEqualTo(baseLayer);
-        assertThat(http.blob("jib/derived", baseLayer)).as("base layer served from the derived repository")
-                .isEqualTo(http.blob("jib/base", baseLayer));
-        Map<String, byte[]> appLayerFiles = Tarballs.layerFiles(http.blob("jib/derived", layers.get(1)));
+        assertThat(registry.http().blob("jib/derived", baseLayer)).as("base layer served from the derived repository")
+                .isEqualTo(registry.http().blob("jib/base", baseLayer));
+        Map<String, byte[]> appLayerFiles = Tarballs.layerFiles(registry.http().blob("jib/derived", layers.get(1)));
         appFiles.forEach((name, bytes) -> assertThat(appLayerFiles.get(name)).as(name).isEqualTo(bytes));
     }
 

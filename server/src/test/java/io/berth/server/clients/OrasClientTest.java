@@ -2,8 +2,6 @@ package io.berth.server.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +19,8 @@ import land.oras.Manifest;
 import land.oras.ManifestDescriptor;
 import land.oras.Referrers;
 import land.oras.Registry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -34,23 +31,10 @@ import tools.jackson.databind.JsonNode;
 class OrasClientTest {
     private static final String BUNDLE = "application/vnd.berth.test.bundle";
     private static final String SIGNATURE = "application/vnd.berth.test.signature";
-    private static TestRegistry registry;
-    private static RegistryHttp http;
-    private static Registry oras;
+    private static final Registry oras = Registry.builder().insecure().build();
 
-    @BeforeAll
-    static void startRegistry() {
-        registry = TestRegistry.start(Backend.SQLITE);
-        http = new RegistryHttp(registry.url());
-        oras = Registry.builder().insecure().build();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final ClientTestRegistry registry = new ClientTestRegistry();
 
     @Test
     void anArtifactIsPushedAndPulledBackByteForByte(@TempDir Path tmp) throws Exception {
@@ -66,7 +50,7 @@ class OrasClientTest {
                 LocalPath.of(in.resolve("model.bin"), "application/vnd.berth.test.model"),
                 LocalPath.of(in.resolve("readme.txt"), "text/plain"));
 
-        RegistryHttp.Manifest served = http.manifest("oras/bundle", "v1");
+        RegistryHttp.Manifest served = registry.http().manifest("oras/bundle", "v1");
         assertThat(served.contentType()).isEqualTo(RegistryHttp.OCI_MANIFEST);
         assertThat(served.dockerContentDigest()).isEqualTo(Sha256.of(served.body()));
         JsonNode manifest = OciLayout.JSON.readTree(served.body());
@@ -95,7 +79,7 @@ class OrasClientTest {
         ContainerRef ref = ref("oras/signed:v1");
         oras.pushArtifact(ref, ArtifactType.from(BUNDLE),
                 LocalPath.of(subjectFile, "application/vnd.berth.test.model"));
-        RegistryHttp.Manifest subject = http.manifest("oras/signed", "v1");
+        RegistryHttp.Manifest subject = registry.http().manifest("oras/signed", "v1");
         String subjectDigest = Sha256.of(subject.body());
         byte[] signatureBytes = Tarballs.randomBytes(512);
         Path signatureFile = Files.write(tmp.resolve("artifact.sig"), signatureBytes);
@@ -114,7 +98,7 @@ class OrasClientTest {
         assertThat(listed.getMediaType()).isEqualTo(RegistryHttp.OCI_MANIFEST);
         assertThat(listed.getAnnotations()).containsEntry("test.signed-by", "client-test");
 
-        RegistryHttp.Manifest signatureManifest = http.manifest("oras/signed", listed.getDigest());
+        RegistryHttp.Manifest signatureManifest = registry.http().manifest("oras/signed", listed.getDigest());
         assertThat(Sha256.of(signatureManifest.body())).isEqualTo(listed.getDigest());
         assertThat((long) signatureManifest.body().length).isEqualTo(listed.getSize());
         JsonNode signatureJson = OciLayout.JSON.readTree(signatureManifest.body());
@@ -138,7 +122,7 @@ class OrasClientTest {
         Layer layer = oras.pushBlobChunked(ref, file, 64 * 1024);
 
         assertThat(layer.getDigest()).isEqualTo(Sha256.of(bytes));
-        assertThat(http.blob("oras/chunked", Sha256.of(bytes))).isEqualTo(bytes);
+        assertThat(registry.http().blob("oras/chunked", Sha256.of(bytes))).isEqualTo(bytes);
         assertThat(fetchBlob(ref, Sha256.of(bytes), tmp)).isEqualTo(bytes);
     }
 

@@ -2,17 +2,13 @@ package io.berth.server.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.ExternalTools;
-import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,24 +19,10 @@ import tools.jackson.databind.JsonNode;
  * in a temporary directory (vfs driver, which needs no kernel overlay support), never the machine's.
  */
 class PodmanClientTest {
-    private static TestRegistry registry;
-    private static RegistryHttp http;
+    @RegisterExtension
+    static final ClientTestRegistry registry = ClientTestRegistry.requiring("podman");
     @TempDir
     static Path storage;
-
-    @BeforeAll
-    static void startRegistry() {
-        ExternalTools.require("podman");
-        registry = TestRegistry.start(Backend.SQLITE);
-        http = new RegistryHttp(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
 
     @ParameterizedTest(name = "--format {0}")
     @CsvSource({
@@ -61,7 +43,7 @@ class PodmanClientTest {
                 "docker://" + remote);
 
         String pushed = Files.readString(digestFile).strip();
-        RegistryHttp.Manifest served = http.manifest(repository, "v1");
+        RegistryHttp.Manifest served = registry.http().manifest(repository, "v1");
         assertThat(Sha256.of(served.body())).as("digest of the manifest served for the tag").isEqualTo(pushed);
         assertThat(served.dockerContentDigest()).isEqualTo(pushed);
         assertThat(served.contentType()).isEqualTo(mediaType);
@@ -71,7 +53,7 @@ class PodmanClientTest {
         JsonNode layers = manifest.path("layers");
         assertThat(layers).hasSize(1);
         Map<String, byte[]> servedFiles =
-                Tarballs.layerFiles(http.blob(repository, layers.get(0).path("digest").asString()));
+                Tarballs.layerFiles(registry.http().blob(repository, layers.get(0).path("digest").asString()));
         files.forEach((name, bytes) -> assertThat(servedFiles.get(name)).as(name).isEqualTo(bytes));
 
         podman("rmi", local);

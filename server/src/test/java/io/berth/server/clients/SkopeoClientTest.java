@@ -6,18 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.server.clients.OciLayout.Descriptor;
 import io.berth.server.clients.OciLayout.Flavour;
 import io.berth.server.clients.OciLayout.PlatformManifest;
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.ExternalTools;
-import io.berth.server.testing.TestRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,22 +25,8 @@ import tools.jackson.databind.JsonNode;
  * that went up, manifests included. {@code --preserve-digests} makes skopeo fail rather than convert anything.
  */
 class SkopeoClientTest {
-    private static TestRegistry registry;
-    private static RegistryHttp http;
-
-    @BeforeAll
-    static void startRegistry() {
-        ExternalTools.require("skopeo");
-        registry = TestRegistry.start(Backend.SQLITE);
-        http = new RegistryHttp(registry.url());
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-        }
-    }
+    @RegisterExtension
+    static final ClientTestRegistry registry = ClientTestRegistry.requiring("skopeo");
 
     @Test
     void anImageBuiltWithUmociIsPushedAndPulledBackByteForByte(@TempDir Path tmp) {
@@ -64,11 +47,12 @@ class SkopeoClientTest {
 
         skopeo("copy", "--preserve-digests", "oci:" + image, docker("skopeo/umoci:v1"), "--dest-tls-verify=false");
 
-        RegistryHttp.Manifest byTag = http.manifest("skopeo/umoci", "v1");
+        RegistryHttp.Manifest byTag = registry.http().manifest("skopeo/umoci", "v1");
         assertThat(byTag.body()).as("manifest served for the tag").isEqualTo(original.blob(pushed.digest()));
         assertThat(byTag.dockerContentDigest()).isEqualTo(pushed.digest());
         assertThat(byTag.contentType()).isEqualTo(RegistryHttp.OCI_MANIFEST);
-        assertThat(assertSameGraph(ImageContent.of(original), ImageContent.of(http, "skopeo/umoci"), pushed.digest()))
+        assertThat(assertSameGraph(ImageContent.of(original), ImageContent.of(registry.http(), "skopeo/umoci"),
+                pushed.digest()))
                 .as("manifest, config and two layers").isEqualTo(4);
 
         Path backDir = tmp.resolve("back");
@@ -99,20 +83,20 @@ class SkopeoClientTest {
         Descriptor index = source.putIndex(flavour, platforms);
         String repository = "skopeo/multi-" + flavour.name().toLowerCase();
 
-        skopeo("copy", "--all", "--preserve-digests", "--dest-tls-verify=false",
-                local(flavour, source, index, tmp.resolve("export")), docker(repository + ":v1"));
+        copyUp(flavour, source, index, tmp.resolve("export"), repository + ":v1", "--all");
 
         byte[] raw = skopeo("inspect", "--raw", "--tls-verify=false", docker(repository + ":v1")).stdout();
         assertThat(raw).as("skopeo inspect --raw").isEqualTo(source.blob(index.digest()));
-        RegistryHttp.Manifest served = http.manifest(repository, "v1");
+        RegistryHttp.Manifest served = registry.http().manifest(repository, "v1");
         assertThat(served.contentType()).isEqualTo(flavour.index);
         assertThat(served.dockerContentDigest()).isEqualTo(index.digest());
         for (PlatformManifest platform : platforms) {
-            assertThat(http.manifest(repository, platform.manifest().digest()).contentType())
+            assertThat(registry.http().manifest(repository, platform.manifest().digest()).contentType())
                     .as("media type of the %s manifest", platform.architecture())
                     .isEqualTo(flavour.manifest);
         }
-        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(http, repository), index.digest()))
+        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(registry.http(), repository),
+                index.digest()))
                 .as("index plus two manifests of config and layer").isEqualTo(7);
 
         ImageContent back = copyBack(flavour, repository + ":v1", tmp.resolve("back"), "--all");
@@ -124,12 +108,11 @@ class SkopeoClientTest {
         OciLayout source = OciLayout.create(tmp.resolve("source"));
         Descriptor manifest = source.putImage(Flavour.DOCKER, "linux", "amd64", Tarballs.randomFiles("docker", 50_000));
 
-        skopeo("copy", "--preserve-digests", "--dest-tls-verify=false",
-                local(Flavour.DOCKER, source, manifest, tmp.resolve("export")), docker("skopeo/schema2:v1"));
+        copyUp(Flavour.DOCKER, source, manifest, tmp.resolve("export"), "skopeo/schema2:v1");
 
         assertThat(skopeo("inspect", "--raw", "--tls-verify=false", docker("skopeo/schema2:v1")).stdout())
                 .isEqualTo(source.blob(manifest.digest()));
-        RegistryHttp.Manifest served = http.manifest("skopeo/schema2", "v1",
+        RegistryHttp.Manifest served = registry.http().manifest("skopeo/schema2", "v1",
                 RegistryHttp.DOCKER_MANIFEST, RegistryHttp.OCI_MANIFEST);
         assertThat(served.contentType()).isEqualTo(RegistryHttp.DOCKER_MANIFEST);
         assertThat(served.dockerContentDigest()).isEqualTo(manifest.digest());
@@ -144,8 +127,7 @@ class SkopeoClientTest {
     void anImageCopiedBetweenRepositoriesIsServedByBothAndListedUnderItsTags(@TempDir Path tmp) {
         OciLayout source = OciLayout.create(tmp.resolve("source"));
         Descriptor manifest = source.putImage(Flavour.OCI, "linux", "amd64", Tarballs.randomFiles("copy", 80_000));
-        skopeo("copy", "--preserve-digests", "--dest-tls-verify=false",
-                local(Flavour.OCI, source, manifest, tmp.resolve("export")), docker("skopeo/origin:v1"));
+        copyUp(Flavour.OCI, source, manifest, tmp.resolve("export"), "skopeo/origin:v1");
 
         // Registry to registry: skopeo may mount the blobs from the origin repository instead of uploading them.
         for (String tag : List.of("v2", "latest")) {
@@ -153,12 +135,15 @@ class SkopeoClientTest {
                     docker("skopeo/origin:v1"), docker("skopeo/copied:" + tag));
         }
 
-        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(http, "skopeo/copied"), manifest.digest()))
+        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(registry.http(), "skopeo/copied"),
+                manifest.digest()))
                 .isEqualTo(3);
-        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(http, "skopeo/origin"), manifest.digest()))
+        assertThat(assertSameGraph(ImageContent.of(source), ImageContent.of(registry.http(), "skopeo/origin"),
+                manifest.digest()))
                 .isEqualTo(3);
         for (String tag : List.of("v2", "latest")) {
-            assertThat(http.manifest("skopeo/copied", tag).dockerContentDigest()).as(tag).isEqualTo(manifest.digest());
+            assertThat(registry.http().manifest("skopeo/copied", tag).dockerContentDigest()).as(tag)
+                    .isEqualTo(manifest.digest());
         }
         JsonNode tags = OciLayout.JSON.readTree(
                 skopeo("list-tags", "--tls-verify=false", docker("skopeo/copied")).stdout());
@@ -186,10 +171,8 @@ class SkopeoClientTest {
                 """.formatted(layer.size(), layer.digest(), layer.mediaType(), config.digest(), config.size(),
                 config.mediaType(), RegistryHttp.OCI_MANIFEST);
         Descriptor manifest = source.put(RegistryHttp.OCI_MANIFEST, text.getBytes(StandardCharsets.UTF_8));
-        source.tag(Map.of("v1", manifest));
 
-        skopeo("copy", "--preserve-digests", "--dest-tls-verify=false", "oci:" + source.dir() + ":v1",
-                docker("skopeo/raw:v1"));
+        copyUp(Flavour.OCI, source, manifest, tmp.resolve("export"), "skopeo/raw:v1");
 
         byte[] expected = text.getBytes(StandardCharsets.UTF_8);
         assertThat(skopeo("inspect", "--raw", "--tls-verify=false", docker("skopeo/raw:v1")).stdout())
@@ -203,15 +186,21 @@ class SkopeoClientTest {
     }
 
     /**
-     * The skopeo source name of a crafted image: its OCI layout tagged v1 for OCI media types; for Docker ones a
-     * {@code dir:} export, because skopeo's {@code oci:} transport only finds OCI media types in index.json.
+     * Copies a crafted image up to the registry as it is: from its OCI layout tagged v1 for OCI media types; for Docker
+     * ones from a {@code dir:} export, because skopeo's {@code oci:} transport only finds OCI media types in index.json.
      */
-    private static String local(Flavour flavour, OciLayout source, Descriptor top, Path exportDir) {
+    private static void copyUp(Flavour flavour, OciLayout source, Descriptor top, Path exportDir, String repositoryAndTag,
+            String... options) {
+        List<String> command = new ArrayList<>(List.of("copy", "--preserve-digests", "--dest-tls-verify=false"));
+        command.addAll(List.of(options));
         if (flavour == Flavour.OCI) {
             source.tag(Map.of("v1", top));
-            return "oci:" + source.dir() + ":v1";
+            command.add("oci:" + source.dir() + ":v1");
+        } else {
+            command.add("dir:" + source.exportDirTransport(exportDir, top.digest()));
         }
-        return "dir:" + source.exportDirTransport(exportDir, top.digest());
+        command.add(docker(repositoryAndTag));
+        skopeo(command.toArray(String[]::new));
     }
 
     /** Copies an image back down: to an OCI layout for OCI media types, to a {@code dir:} directory for Docker ones. */

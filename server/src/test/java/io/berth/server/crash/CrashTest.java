@@ -13,15 +13,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
-import io.berth.server.testing.ExternalTools;
+import io.berth.server.testing.TestDatabase;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,7 +28,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -85,11 +80,9 @@ class CrashTest {
         Path data = Files.createDirectories(work.resolve("data"));
         Path log = work.resolve("server.log");
         Map<String, String> environment = new HashMap<>();
-        String database = null;
-        if (backend == Backend.POSTGRES) {
-            database = "berth_crash_" + UUID.randomUUID().toString().replace("-", "");
-            execute(ExternalTools.postgresUrl(), "CREATE DATABASE " + database);
-            environment.put("BERTH_METADATA_URL", withDatabase(ExternalTools.postgresUrl(), database));
+        TestDatabase database = backend == Backend.POSTGRES ? TestDatabase.create() : null;
+        if (database != null) {
+            environment.put("BERTH_METADATA_URL", database.url());
         }
         Ledger ledger = new Ledger();
         try {
@@ -112,7 +105,7 @@ class CrashTest {
             assertThat(ledger.acknowledged).as("acknowledged pushes over %d rounds (seed %d)", ROUNDS, seed).isNotEmpty();
         } finally {
             if (database != null) {
-                execute(ExternalTools.postgresUrl(), "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+                database.close();
             }
         }
     }
@@ -280,19 +273,6 @@ class CrashTest {
             }
         } else if (pulled.statusCode() != 404) {
             problems.add(kind + " " + attempt.repository() + "@" + attempt.digest() + ": " + body(pulled));
-        }
-    }
-
-    /** Replaces the database name in {@code jdbc:postgresql://host:port/name?params}. */
-    private static String withDatabase(String url, String database) {
-        int slash = url.indexOf('/', "jdbc:postgresql://".length());
-        int query = url.indexOf('?', slash);
-        return url.substring(0, slash + 1) + database + (query < 0 ? "" : url.substring(query));
-    }
-
-    private static void execute(String url, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
         }
     }
 }

@@ -8,45 +8,16 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Distribution spec, "Mounting a blob from another repository". */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class BlobMountTest {
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
+class BlobMountTest extends PerBackendRegistryTest {
     private String source;
     private String target;
     private byte[] blob;
     private String digest;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushToSource() {

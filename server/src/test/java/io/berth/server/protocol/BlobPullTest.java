@@ -7,45 +7,16 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Distribution spec, "Pulling blobs", "Fetch Blob Part" (Range) and "Deleting Blobs". */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class BlobPullTest {
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
+class BlobPullTest extends PerBackendRegistryTest {
     private String repository;
     private byte[] blob;
     private String digest;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushBlob() {
@@ -114,8 +85,7 @@ class BlobPullTest {
     void unknownBlobAnswers404BlobUnknown() {
         String absent = sha256(TestContent.randomBytes(20));
 
-        assertError(client.get("/v2/" + repository + "/blobs/" + absent), 404, "BLOB_UNKNOWN");
-        assertThat(client.head("/v2/" + repository + "/blobs/" + absent).statusCode()).isEqualTo(404);
+        client.assertAbsent("/v2/" + repository + "/blobs/" + absent, "BLOB_UNKNOWN");
     }
 
     @Test
@@ -131,8 +101,7 @@ class BlobPullTest {
         HttpResponse<byte[]> response = client.delete("/v2/" + repository + "/blobs/" + digest);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(202);
-        assertError(client.get("/v2/" + repository + "/blobs/" + digest), 404, "BLOB_UNKNOWN");
-        assertThat(client.head("/v2/" + repository + "/blobs/" + digest).statusCode()).isEqualTo(404);
+        client.assertAbsent("/v2/" + repository + "/blobs/" + digest, "BLOB_UNKNOWN");
     }
 
     @Test

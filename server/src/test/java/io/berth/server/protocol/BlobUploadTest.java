@@ -12,8 +12,6 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -23,42 +21,15 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Distribution spec, "Pushing blobs": upload sessions, monolithic and chunked pushes, status, cancel, digests.
  * Every request of a session goes to the first {@code Location}: the spec lets a client keep using it.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class BlobUploadTest {
+class BlobUploadTest extends PerBackendRegistryTest {
     private static final String OCTETS = "application/octet-stream";
 
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
     private String repository;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void newRepository() {
@@ -86,8 +57,7 @@ class BlobUploadTest {
         byte[] blob = TestContent.randomBytes(5000);
         String digest = sha256(blob);
 
-        HttpResponse<byte[]> response = client.post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, blob,
-                "Content-Type", OCTETS);
+        HttpResponse<byte[]> response = postMonolithic(digest, blob);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest);
@@ -100,8 +70,7 @@ class BlobUploadTest {
         byte[] blob = TestContent.randomBytes(500);
         String claimed = sha256(TestContent.randomBytes(500));
 
-        HttpResponse<byte[]> response = client.post("/v2/" + repository + "/blobs/uploads/?digest=" + claimed, blob,
-                "Content-Type", OCTETS);
+        HttpResponse<byte[]> response = postMonolithic(claimed, blob);
 
         assertError(response, 400, "DIGEST_INVALID");
         assertThat(client.head("/v2/" + repository + "/blobs/" + claimed).statusCode()).isEqualTo(404);
@@ -133,7 +102,7 @@ class BlobUploadTest {
         assertThat(patched.statusCode()).as(body(patched)).isEqualTo(202);
         assertThat(header(patched, "Range")).isEqualTo("0-" + (blob.length - 1));
         assertThat(location(patched)).isNotBlank();
-        HttpResponse<byte[]> completed = client.put(withQuery(upload, "digest=" + digest), new byte[0]);
+        HttpResponse<byte[]> completed = closeWithoutBody(upload, digest);
         assertThat(completed.statusCode()).as(body(completed)).isEqualTo(201);
         assertThat(header(completed, "Docker-Content-Digest")).isEqualTo(digest);
         assertThat(client.get("/v2/" + repository + "/blobs/" + digest).body()).isEqualTo(blob);
@@ -151,7 +120,7 @@ class BlobUploadTest {
             assertThat(header(patched, "Range")).isEqualTo("0-" + (chunk[1] - 1));
             assertThat(location(patched)).isNotBlank();
         }
-        HttpResponse<byte[]> completed = client.put(withQuery(upload, "digest=" + digest), new byte[0]);
+        HttpResponse<byte[]> completed = closeWithoutBody(upload, digest);
 
         assertThat(completed.statusCode()).as(body(completed)).isEqualTo(201);
         assertThat(header(completed, "Docker-Content-Digest")).isEqualTo(digest);
@@ -171,7 +140,7 @@ class BlobUploadTest {
 
         assertThat(List.of(one.statusCode(), two.statusCode(), three.statusCode())).containsOnly(202);
         assertThat(header(statusAtLater, "Range")).isEqualTo("0-2999");
-        HttpResponse<byte[]> done = client.put(withQuery(first, "digest=" + sha256(blob)), new byte[0]);
+        HttpResponse<byte[]> done = closeWithoutBody(first, sha256(blob));
         assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
         assertThat(client.get("/v2/" + repository + "/blobs/" + sha256(blob)).body()).isEqualTo(blob);
     }
@@ -180,8 +149,7 @@ class BlobUploadTest {
     void finalChunkMayComeWithTheClosingPut() {
         byte[] blob = TestContent.randomBytes(3000);
         String digest = sha256(blob);
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, blob, 0, 1200).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(blob, 1200);
 
         HttpResponse<byte[]> completed = client.put(withQuery(upload, "digest=" + digest),
                 Arrays.copyOfRange(blob, 1200, 3000), "Content-Type", OCTETS, "Content-Range", "1200-2999");
@@ -194,8 +162,7 @@ class BlobUploadTest {
     void chunkThatSkipsAheadOrRewindsAnswers416AndLeavesTheSessionIntact() {
         byte[] blob = TestContent.randomBytes(3000);
         String digest = sha256(blob);
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, blob, 0, 1000).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(blob, 1000);
 
         HttpResponse<byte[]> gap = patchChunk(upload, blob, 1500, 2000);
         HttpResponse<byte[]> rewind = patchChunk(upload, blob, 500, 1500);
@@ -208,7 +175,7 @@ class BlobUploadTest {
         assertThat(status.statusCode()).isEqualTo(204);
         assertThat(header(status, "Range")).isEqualTo("0-999");
         assertThat(patchChunk(upload, blob, 1000, 3000).statusCode()).isEqualTo(202);
-        assertThat(client.put(withQuery(upload, "digest=" + digest), new byte[0]).statusCode()).isEqualTo(201);
+        assertThat(closeWithoutBody(upload, digest).statusCode()).isEqualTo(201);
         assertThat(client.get("/v2/" + repository + "/blobs/" + digest).body()).isEqualTo(blob);
     }
 
@@ -225,8 +192,7 @@ class BlobUploadTest {
     @Test
     void statusAnswers204WithTheRangeReceivedSoFar() {
         byte[] blob = TestContent.randomBytes(1234);
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, blob, 0, 1234).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(blob, 1234);
 
         HttpResponse<byte[]> status = client.get(upload);
 
@@ -240,10 +206,9 @@ class BlobUploadTest {
     void putWithADigestThatDoesNotMatchIsDigestInvalid() {
         byte[] blob = TestContent.randomBytes(700);
         String claimed = sha256(TestContent.randomBytes(700));
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, blob, 0, 700).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(blob, 700);
 
-        HttpResponse<byte[]> response = client.put(withQuery(upload, "digest=" + claimed), new byte[0]);
+        HttpResponse<byte[]> response = closeWithoutBody(upload, claimed);
 
         assertError(response, 400, "DIGEST_INVALID");
         assertThat(client.head("/v2/" + repository + "/blobs/" + claimed).statusCode()).isEqualTo(404);
@@ -284,15 +249,14 @@ class BlobUploadTest {
     @Test
     void deleteCancelsTheSessionAndItsUrlThenAnswersBlobUploadUnknown() {
         byte[] blob = TestContent.randomBytes(300);
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, blob, 0, 300).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(blob, 300);
 
         HttpResponse<byte[]> cancelled = client.delete(upload);
 
         assertThat(cancelled.statusCode()).as(body(cancelled)).isEqualTo(204);
         assertError(client.get(upload), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(patchChunk(upload, blob, 0, 300), 404, "BLOB_UPLOAD_UNKNOWN");
-        assertError(client.put(withQuery(upload, "digest=" + sha256(blob)), new byte[0]), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertError(closeWithoutBody(upload, sha256(blob)), 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(client.delete(upload), 404, "BLOB_UPLOAD_UNKNOWN");
         assertThat(client.head("/v2/" + repository + "/blobs/" + sha256(blob)).statusCode()).isEqualTo(404);
     }
@@ -335,17 +299,15 @@ class BlobUploadTest {
     void sha512DigestsWorkForMonolithicAndChunkedUploads() {
         byte[] monolithic = TestContent.randomBytes(1500);
         String monolithicDigest = digest("sha512", monolithic);
-        HttpResponse<byte[]> posted = client.post("/v2/" + repository + "/blobs/uploads/?digest=" + monolithicDigest,
-                monolithic, "Content-Type", OCTETS);
+        HttpResponse<byte[]> posted = postMonolithic(monolithicDigest, monolithic);
         assertThat(posted.statusCode()).as(body(posted)).isEqualTo(201);
         assertThat(header(posted, "Docker-Content-Digest")).isEqualTo(monolithicDigest);
 
         byte[] chunked = TestContent.randomBytes(2100);
         String chunkedDigest = digest("sha512", chunked);
-        String upload = client.startUpload(repository);
-        assertThat(patchChunk(upload, chunked, 0, 1000).statusCode()).isEqualTo(202);
+        String upload = sessionWithFirstChunk(chunked, 1000);
         assertThat(patchChunk(upload, chunked, 1000, 2100).statusCode()).isEqualTo(202);
-        HttpResponse<byte[]> completed = client.put(withQuery(upload, "digest=" + chunkedDigest), new byte[0]);
+        HttpResponse<byte[]> completed = closeWithoutBody(upload, chunkedDigest);
         assertThat(completed.statusCode()).as(body(completed)).isEqualTo(201);
 
         for (var entry : java.util.Map.of(monolithicDigest, monolithic, chunkedDigest, chunked).entrySet()) {
@@ -360,8 +322,7 @@ class BlobUploadTest {
     void sha512DigestMismatchIsDigestInvalid() {
         byte[] blob = TestContent.randomBytes(100);
 
-        HttpResponse<byte[]> response = client.post("/v2/" + repository + "/blobs/uploads/?digest="
-                + digest("sha512", TestContent.randomBytes(100)), blob, "Content-Type", OCTETS);
+        HttpResponse<byte[]> response = postMonolithic(digest("sha512", TestContent.randomBytes(100)), blob);
 
         assertError(response, 400, "DIGEST_INVALID");
     }
@@ -370,8 +331,7 @@ class BlobUploadTest {
     void zeroByteBlobCanBePushedMonolithicallyAndPulled() {
         String digest = sha256(new byte[0]);
 
-        HttpResponse<byte[]> response = client.post("/v2/" + repository + "/blobs/uploads/?digest=" + digest,
-                new byte[0], "Content-Type", OCTETS);
+        HttpResponse<byte[]> response = postMonolithic(digest, new byte[0]);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
         HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/blobs/" + digest);
@@ -388,7 +348,7 @@ class BlobUploadTest {
         String digest = digest("sha512", new byte[0]);
         String upload = client.startUpload(repository);
 
-        HttpResponse<byte[]> response = client.put(withQuery(upload, "digest=" + digest), new byte[0]);
+        HttpResponse<byte[]> response = closeWithoutBody(upload, digest);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
         HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/blobs/" + digest);
@@ -401,11 +361,27 @@ class BlobUploadTest {
         byte[] blob = TestContent.randomBytes(100);
         String digest = client.pushBlob(repository, blob);
 
-        HttpResponse<byte[]> again = client.post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, blob,
-                "Content-Type", OCTETS);
+        HttpResponse<byte[]> again = postMonolithic(digest, blob);
 
         assertThat(again.statusCode()).as(body(again)).isEqualTo(201);
         assertThat(client.get("/v2/" + repository + "/blobs/" + digest).body()).isEqualTo(blob);
+    }
+
+    /** A monolithic push: one POST with the digest and the whole blob. */
+    private HttpResponse<byte[]> postMonolithic(String digest, byte[] blob) {
+        return client.post("/v2/" + repository + "/blobs/uploads/?digest=" + digest, blob, "Content-Type", OCTETS);
+    }
+
+    /** Starts a session and sends it {@code blob[0, end)} as its first chunk, which must be accepted. */
+    private String sessionWithFirstChunk(byte[] blob, int end) {
+        String upload = client.startUpload(repository);
+        assertThat(patchChunk(upload, blob, 0, end).statusCode()).isEqualTo(202);
+        return upload;
+    }
+
+    /** A closing PUT with the digest and no body: the bytes, if any, came in PATCHes. */
+    private static HttpResponse<byte[]> closeWithoutBody(String upload, String digest) {
+        return client.put(withQuery(upload, "digest=" + digest), new byte[0]);
     }
 
     private static HttpResponse<byte[]> patchChunk(String upload, byte[] blob, int from, int to) {

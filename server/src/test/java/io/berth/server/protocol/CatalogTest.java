@@ -4,49 +4,26 @@ import static io.berth.server.protocol.RegistryClient.body;
 import static io.berth.server.protocol.RegistryClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Docker registry API "Listing Repositories": {@code GET /v2/_catalog} with {@code n}, {@code last} and {@code Link}. */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class CatalogTest {
+class CatalogTest extends PerBackendRegistryTest {
     /** In lexical order; pushed shuffled into a registry of their own. */
     private static final List<String> REPOSITORIES = List.of(
             "alpha", "beta/one", "beta/two", "gamma", "gamma-ray", "library/ubuntu", "org/team/app", "zulu");
 
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
     @BeforeParameterizedClassInvocation
-    static void startRegistryWithRepositories(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
+    static void pushRepositories() {
         List<String> shuffled = new ArrayList<>(REPOSITORIES);
         Collections.shuffle(shuffled);
         for (String repository : shuffled) {
             client.pushImage(repository, "latest");
-        }
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
         }
     }
 

@@ -9,8 +9,6 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.protocol.RegistryClient.PushedImage;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,39 +26,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Distribution spec, "Error Codes": every refusal carries {@code {"errors":[{"code","message","detail"}]}} with the
  * code that names the problem, and bad input never yields a 5xx or a stack trace.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ErrorResponseTest {
+class ErrorResponseTest extends PerBackendRegistryTest {
     /** 256 characters: the Docker API requires a name to be shorter than that. */
     private static final String TOO_LONG_NAME = "a".repeat(127) + "/" + "b".repeat(128);
     /** The repository and blob that {@link #badRequests} aim at, so that requests reach the parsing they test. */
     private static final String BAD_INPUT = "bad-input";
     private static final byte[] BAD_INPUT_BLOB = "a small blob whose ranges the bad requests read".getBytes(StandardCharsets.UTF_8);
 
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
     private static String repository;
     private static PushedImage image;
 
     @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
+    static void pushWhatTheRequestsAimAt() {
         repository = uniqueRepository("errors");
         image = client.pushImage(repository, "latest");
         client.pushImage(BAD_INPUT, "latest");
         client.pushBlob(BAD_INPUT, BAD_INPUT_BLOB);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
     }
 
     /** Names as they appear in the URL path (percent-encoded where a raw character could not be sent). */

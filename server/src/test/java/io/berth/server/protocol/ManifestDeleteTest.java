@@ -9,45 +9,16 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.protocol.RegistryClient.PushedImage;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 /** Distribution spec, "Deleting Manifests" and "Deleting tags". */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ManifestDeleteTest {
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
+class ManifestDeleteTest extends PerBackendRegistryTest {
     private String repository;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void newRepository() {
@@ -61,8 +32,7 @@ class ManifestDeleteTest {
         HttpResponse<byte[]> response = client.delete("/v2/" + repository + "/manifests/" + image.digest());
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(202);
-        assertError(client.get("/v2/" + repository + "/manifests/" + image.digest()), 404, "MANIFEST_UNKNOWN");
-        assertThat(client.head("/v2/" + repository + "/manifests/" + image.digest()).statusCode()).isEqualTo(404);
+        client.assertAbsent("/v2/" + repository + "/manifests/" + image.digest(), "MANIFEST_UNKNOWN");
         assertError(client.get("/v2/" + repository + "/manifests/doomed"), 404, "MANIFEST_UNKNOWN");
         assertThat(tags()).doesNotContain("doomed");
     }

@@ -13,46 +13,17 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Distribution spec, "Pulling manifests" and "Checking if content exists": GET and HEAD on manifests. */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ManifestPullTest {
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
+class ManifestPullTest extends PerBackendRegistryTest {
     private String repository;
     private byte[] manifest;
     private String digest;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     /** Pushes an OCI manifest whose bytes are deliberately not in canonical JSON form (spacing, field order). */
     @BeforeEach
@@ -140,16 +111,14 @@ class ManifestPullTest {
 
     @Test
     void unknownTagAnswers404ManifestUnknown() {
-        assertError(client.get("/v2/" + repository + "/manifests/no-such-tag"), 404, "MANIFEST_UNKNOWN");
-        assertThat(client.head("/v2/" + repository + "/manifests/no-such-tag").statusCode()).isEqualTo(404);
+        client.assertAbsent("/v2/" + repository + "/manifests/no-such-tag", "MANIFEST_UNKNOWN");
     }
 
     @Test
     void unknownDigestAnswers404ManifestUnknown() {
         String absent = sha256(TestContent.randomBytes(32));
 
-        assertError(client.get("/v2/" + repository + "/manifests/" + absent), 404, "MANIFEST_UNKNOWN");
-        assertThat(client.head("/v2/" + repository + "/manifests/" + absent).statusCode()).isEqualTo(404);
+        client.assertAbsent("/v2/" + repository + "/manifests/" + absent, "MANIFEST_UNKNOWN");
     }
 
     @Test

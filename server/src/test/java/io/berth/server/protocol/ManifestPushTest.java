@@ -19,8 +19,6 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,38 +26,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.JsonNode;
 
 /** Distribution spec, "Pushing Manifests": PUT by tag and by digest, every manifest kind, tags and subjects. */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ManifestPushTest {
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
+class ManifestPushTest extends PerBackendRegistryTest {
     private String repository;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void newRepository() {
@@ -121,23 +92,15 @@ class ManifestPushTest {
 
     @Test
     void ociImageIndexIsAcceptedAndServedAsAnIndex() {
-        byte[] amd64 = ociImageManifest("amd64");
-        byte[] arm64 = ociImageManifest("arm64");
-        client.pushManifest(repository, sha256(amd64), OCI_MANIFEST, amd64);
-        client.pushManifest(repository, sha256(arm64), OCI_MANIFEST, arm64);
-        Map<String, Object> amd64Descriptor = descriptor(OCI_MANIFEST, amd64);
-        amd64Descriptor.put("platform", TestContent.platform("linux", "amd64"));
-        Map<String, Object> arm64Descriptor = descriptor(OCI_MANIFEST, arm64);
-        arm64Descriptor.put("platform", TestContent.platform("linux", "arm64"));
-        byte[] index = TestContent.toJson(TestContent.index(OCI_INDEX, List.of(amd64Descriptor, arm64Descriptor)));
+        byte[] index = TestContent.toJson(TestContent.index(OCI_INDEX, List.of(
+                pushedChild(OCI_MANIFEST, ociImageManifest("amd64"), TestContent.platform("linux", "amd64")),
+                pushedChild(OCI_MANIFEST, ociImageManifest("arm64"), TestContent.platform("linux", "arm64")))));
 
         HttpResponse<byte[]> response = client.putManifest(repository, "multi", OCI_INDEX, index);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(sha256(index));
-        HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/manifests/multi");
-        assertThat(pulled.body()).isEqualTo(index);
-        assertThat(header(pulled, "Content-Type")).isEqualTo(OCI_INDEX);
+        assertServedAsPushed("multi", OCI_INDEX, index);
     }
 
     @Test
@@ -148,30 +111,20 @@ class ManifestPushTest {
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
         assertThat(header(response, "Docker-Content-Digest")).isEqualTo(sha256(manifest));
-        HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/manifests/docker");
-        assertThat(pulled.body()).isEqualTo(manifest);
-        assertThat(header(pulled, "Content-Type")).isEqualTo(DOCKER_MANIFEST);
+        assertServedAsPushed("docker", DOCKER_MANIFEST, manifest);
     }
 
     @Test
     void dockerManifestListIsAcceptedAndServedAsPushed() {
-        byte[] amd64 = dockerImageManifest("amd64");
-        byte[] arm = dockerImageManifest("arm");
-        client.pushManifest(repository, sha256(amd64), DOCKER_MANIFEST, amd64);
-        client.pushManifest(repository, sha256(arm), DOCKER_MANIFEST, arm);
-        Map<String, Object> amd64Descriptor = descriptor(DOCKER_MANIFEST, amd64);
-        amd64Descriptor.put("platform", TestContent.platform("linux", "amd64"));
-        Map<String, Object> armDescriptor = descriptor(DOCKER_MANIFEST, arm);
-        armDescriptor.put("platform", Map.of("architecture", "arm", "os", "linux", "variant", "v7"));
-        byte[] list = TestContent.toJson(TestContent.index(DOCKER_MANIFEST_LIST, List.of(amd64Descriptor, armDescriptor)));
+        byte[] list = TestContent.toJson(TestContent.index(DOCKER_MANIFEST_LIST, List.of(
+                pushedChild(DOCKER_MANIFEST, dockerImageManifest("amd64"), TestContent.platform("linux", "amd64")),
+                pushedChild(DOCKER_MANIFEST, dockerImageManifest("arm"),
+                        Map.of("architecture", "arm", "os", "linux", "variant", "v7")))));
 
         HttpResponse<byte[]> response = client.putManifest(repository, "list", DOCKER_MANIFEST_LIST, list);
 
         assertThat(response.statusCode()).as(body(response)).isEqualTo(201);
-        HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/manifests/list");
-        assertThat(pulled.body()).isEqualTo(list);
-        assertThat(header(pulled, "Content-Type")).isEqualTo(DOCKER_MANIFEST_LIST);
-        assertThat(header(pulled, "Docker-Content-Digest")).isEqualTo(sha256(list));
+        assertServedAsPushed("list", DOCKER_MANIFEST_LIST, list);
     }
 
     @Test
@@ -266,6 +219,23 @@ class ManifestPushTest {
         assertThat(header(second, "Docker-Content-Digest")).isEqualTo(sha256(manifest));
         JsonNode tags = json(client.get("/v2/" + repository + "/tags/list")).path("tags");
         assertThat(tags).hasSize(1);
+    }
+
+    /** A GET of the tag serves the very bytes pushed, with the media type they were pushed as and their digest. */
+    private void assertServedAsPushed(String tag, String mediaType, byte[] manifest) {
+        HttpResponse<byte[]> pulled = client.get("/v2/" + repository + "/manifests/" + tag);
+        assertThat(pulled.statusCode()).as(body(pulled)).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(manifest);
+        assertThat(header(pulled, "Content-Type")).isEqualTo(mediaType);
+        assertThat(header(pulled, "Docker-Content-Digest")).isEqualTo(sha256(manifest));
+    }
+
+    /** Pushes a manifest by digest and returns its descriptor for an index, with the given platform. */
+    private Map<String, Object> pushedChild(String mediaType, byte[] manifest, Map<String, Object> platform) {
+        client.pushManifest(repository, sha256(manifest), mediaType, manifest);
+        Map<String, Object> descriptor = descriptor(mediaType, manifest);
+        descriptor.put("platform", platform);
+        return descriptor;
     }
 
     /** Pushes a config and one layer, and returns an OCI image manifest over them (not pushed). */

@@ -17,7 +17,6 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -29,13 +28,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -43,35 +37,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * What a manifest PUT must be refused for (and what it must not be refused for): schema, media type, references to
  * blobs and children, digest, size.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ManifestValidationTest {
+class ManifestValidationTest extends PerBackendRegistryTest {
     /** The spec: "Clients and registries SHOULD expect to support manifest uploads of at least 4 MiB." */
     private static final int FOUR_MIB = 4 * 1024 * 1024;
-
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
 
     private String repository;
     private byte[] config;
     private byte[] layer;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushBlobs() {

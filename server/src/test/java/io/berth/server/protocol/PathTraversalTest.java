@@ -6,8 +6,6 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.protocol.RegistryClient.PushedImage;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -24,44 +22,17 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Names, references, digests and upload ids that try to climb out of the data directory (dot segments, encoded
  * dots and slashes) are refused with a 4xx, and nothing is written outside the data directory.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class PathTraversalTest {
+class PathTraversalTest extends PerBackendRegistryTest {
     private static final String OCTETS = "application/octet-stream";
-
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
 
     private String marker;
     private String repository;
     private PushedImage image;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushImage() {

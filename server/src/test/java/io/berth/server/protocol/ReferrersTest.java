@@ -13,9 +13,8 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.server.protocol.PerBackendRegistryTest.ReferrersPageSize;
 import io.berth.server.protocol.RegistryClient.PushedImage;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,49 +26,23 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 
 /** Distribution spec, "Listing Referrers": {@code GET /v2/<name>/referrers/<digest>}. */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class ReferrersTest {
+@ReferrersPageSize(ReferrersTest.PAGE_SIZE)
+class ReferrersTest extends PerBackendRegistryTest {
     private static final String SBOM = "application/vnd.example.sbom.v1+json";
     private static final String SIGNATURE_CONFIG = "application/vnd.example.signature.config.v1+json";
     private static final String BUNDLE = "application/vnd.example.bundle.v1";
     /** The page size this test's registry is configured with, and a count of referrers that needs three pages. */
-    private static final int PAGE_SIZE = 25;
+    static final int PAGE_SIZE = 25;
     private static final int MANY = 2 * PAGE_SIZE + 10;
-
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
 
     private String repository;
     private PushedImage subject;
     private byte[] signatureConfig;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend, config -> config.withReferrersPageSize(PAGE_SIZE));
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushSubject() {
@@ -273,6 +246,21 @@ class ReferrersTest {
                 ? descriptor(OCI_EMPTY, EMPTY_JSON)
                 : descriptor(configMediaType, signatureConfig);
         Map<String, Object> document = TestContent.ociManifest(config, List.of(descriptor(OCI_EMPTY, EMPTY_JSON)));
+        return pushByDigest(OCI_MANIFEST, document, artifactType, subjectDigest, annotations);
+    }
+
+    private byte[] pushIndexReferrer(String artifactType, String subjectDigest, Map<String, String> annotations) {
+        PushedImage child = client.pushImage(repository, sha256(TestContent.randomBytes(4)).substring(7, 27));
+        Map<String, Object> document = TestContent.index(OCI_INDEX, List.of(child.descriptor()));
+        return pushByDigest(OCI_INDEX, document, artifactType, subjectDigest, annotations);
+    }
+
+    /**
+     * Adds to the document those of {@code artifactType}, a subject descriptor for {@code subjectDigest} (sized as the
+     * pushed subject) and annotations that are not null, then pushes it by digest; returns its bytes.
+     */
+    private byte[] pushByDigest(String mediaType, Map<String, Object> document, String artifactType, String subjectDigest,
+            Map<String, String> annotations) {
         if (artifactType != null) {
             document.put("artifactType", artifactType);
         }
@@ -282,24 +270,9 @@ class ReferrersTest {
         if (annotations != null) {
             document.put("annotations", new LinkedHashMap<>(annotations));
         }
-        byte[] manifest = TestContent.toJson(document);
-        client.pushManifest(repository, sha256(manifest), OCI_MANIFEST, manifest);
-        return manifest;
-    }
-
-    private byte[] pushIndexReferrer(String artifactType, String subjectDigest, Map<String, String> annotations) {
-        PushedImage child = client.pushImage(repository, sha256(TestContent.randomBytes(4)).substring(7, 27));
-        Map<String, Object> document = TestContent.index(OCI_INDEX, List.of(child.descriptor()));
-        if (artifactType != null) {
-            document.put("artifactType", artifactType);
-        }
-        document.put("subject", descriptor(OCI_MANIFEST, subjectDigest, subject.manifest().length));
-        if (annotations != null) {
-            document.put("annotations", new LinkedHashMap<>(annotations));
-        }
-        byte[] index = TestContent.toJson(document);
-        client.pushManifest(repository, sha256(index), OCI_INDEX, index);
-        return index;
+        byte[] bytes = TestContent.toJson(document);
+        client.pushManifest(repository, sha256(bytes), mediaType, bytes);
+        return bytes;
     }
 
     private static Map<String, JsonNode> descriptorsByDigest(JsonNode index) {

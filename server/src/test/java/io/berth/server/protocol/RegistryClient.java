@@ -164,6 +164,15 @@ public final class RegistryClient {
         return pushImage(repository, reference, 1);
     }
 
+    /**
+     * Asserts that the blob or manifest at {@code target} is absent: GET answers 404 with the error {@code code}, and
+     * HEAD (which has no body to carry a code) answers 404.
+     */
+    public void assertAbsent(String target, String code) {
+        assertError(get(target), 404, code);
+        assertThat(head(target).statusCode()).as("HEAD %s", target).isEqualTo(404);
+    }
+
     // ---- response helpers ---------------------------------------------------------------------------------------
 
     public static String location(HttpResponse<?> response) {

@@ -8,8 +8,6 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.protocol.RegistryClient.PushedImage;
-import io.berth.server.testing.Backend;
-import io.berth.server.testing.TestRegistry;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -18,41 +16,14 @@ import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Distribution spec, "Content Discovery: Listing Tags", with {@code n}, {@code last} and {@code Link}. */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
-class TagListTest {
+class TagListTest extends PerBackendRegistryTest {
     /** In lexical order; pushed shuffled. Plain lower case, so case-insensitive and byte order agree. */
     private static final List<String> TAGS = List.of(
             "0.9", "1.0", "1.0.1", "1.10", "1.2", "alpha", "beta", "latest", "v1", "v1-rc", "v1_0", "zeta");
 
-    @Parameter
-    Backend backend;
-
-    private static TestRegistry registry;
-    private static RegistryClient client;
-
     private String repository;
-
-    @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend);
-        client = new RegistryClient(registry.url());
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stopRegistry() {
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
-    }
 
     @BeforeEach
     void pushTags() {

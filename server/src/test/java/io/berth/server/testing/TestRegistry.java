@@ -6,12 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Comparator;
-import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -21,10 +16,10 @@ import java.util.stream.Stream;
  */
 public final class TestRegistry implements AutoCloseable {
     private final Config config;
-    private final String database;
+    private final TestDatabase database;
     private BerthServer server;
 
-    private TestRegistry(Config config, String database) throws Exception {
+    private TestRegistry(Config config, TestDatabase database) throws Exception {
         this.config = config;
         this.database = database;
         this.server = BerthServer.start(config);
@@ -36,14 +31,11 @@ public final class TestRegistry implements AutoCloseable {
 
     public static TestRegistry start(Backend backend, UnaryOperator<Config> tweak) {
         try {
-            String admin = backend == Backend.POSTGRES ? ExternalTools.postgresUrl() : null;
+            TestDatabase database = backend == Backend.POSTGRES ? TestDatabase.create() : null;
             Path data = Files.createTempDirectory("berth-test-");
             Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data);
-            String database = null;
-            if (backend == Backend.POSTGRES) {
-                database = "berth_test_" + UUID.randomUUID().toString().replace("-", "");
-                execute(admin, "CREATE DATABASE " + database);
-                config = config.withMetadata(withDatabase(admin, database), null, null);
+            if (database != null) {
+                config = config.withMetadata(database.url(), null, null);
             }
             return new TestRegistry(tweak.apply(config), database);
         } catch (RuntimeException e) {
@@ -80,26 +72,9 @@ public final class TestRegistry implements AutoCloseable {
     public void close() {
         server.close();
         if (database != null) {
-            try {
-                execute(ExternalTools.postgresUrl(), "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            } catch (SQLException e) {
-                throw new IllegalStateException("could not drop " + database, e);
-            }
+            database.close();
         }
         deleteRecursively(config.data());
-    }
-
-    /** Replaces the database name in {@code jdbc:postgresql://host:port/name?params}. */
-    static String withDatabase(String url, String database) {
-        int slash = url.indexOf('/', "jdbc:postgresql://".length());
-        int query = url.indexOf('?', slash);
-        return url.substring(0, slash + 1) + database + (query < 0 ? "" : url.substring(query));
-    }
-
-    private static void execute(String url, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
     }
 
     private static void deleteRecursively(Path root) {
