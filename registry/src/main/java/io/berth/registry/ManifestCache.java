@@ -47,6 +47,14 @@ final class ManifestCache {
         return Optional.ofNullable(manifests.get(new ManifestKey(repository, digest), key -> load.get().orElse(null)));
     }
 
+    Optional<Digest> cachedTag(String repository, String tag) {
+        return Optional.ofNullable(tags.getIfPresent(new TagKey(repository, tag)));
+    }
+
+    Optional<StoredManifest> cachedManifest(String repository, Digest digest) {
+        return Optional.ofNullable(manifests.getIfPresent(new ManifestKey(repository, digest)));
+    }
+
     void tagChanged(String repository, String tag) {
         tags.invalidate(new TagKey(repository, tag));
     }

@@ -88,6 +88,27 @@ public final class Registry {
                 .orElseThrow(() -> manifestUnknown(reference));
     }
 
+    /**
+     * The manifest a tag or digest names when it is in memory, without touching the database or raising errors:
+     * empty means "ask {@link #manifest}", which gives the real answer.
+     */
+    public Optional<StoredManifest> cachedManifest(String repository, String reference) {
+        if (!Names.isValidRepository(repository)) {
+            return Optional.empty();
+        }
+        Optional<Digest> digest;
+        if (isDigest(reference)) {
+            try {
+                digest = Optional.of(Digest.parse(reference));
+            } catch (InvalidDigestException e) {
+                return Optional.empty();
+            }
+        } else {
+            digest = Names.isValidTag(reference) ? cache.cachedTag(repository, reference) : Optional.empty();
+        }
+        return digest.flatMap(found -> cache.cachedManifest(repository, found));
+    }
+
     private static RegistryException manifestUnknown(String reference) {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not in the repository");
     }

@@ -21,6 +21,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpField;
@@ -56,6 +58,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Registry registry;
     private final Uploads uploads;
     private final int maxManifestBytes;
+    private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
     public ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes) {
         this.registry = registry;
@@ -63,11 +66,34 @@ public final class ApiHandler extends Handler.Abstract {
         this.maxManifestBytes = maxManifestBytes;
     }
 
+    /**
+     * Jetty may call {@link #handle} on an I/O thread: pulls of cached manifests are answered right there, with no
+     * thread hop; everything else runs on a virtual thread of its own, where blocking is fine.
+     */
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         response.getHeaders().put(API_VERSION);
+        Route route = Route.of(Request.getPathInContext(request));
+        if (route.endpoint() == Route.Endpoint.MANIFEST
+                && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))) {
+            Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
+            if (cached.isPresent()) {
+                sendManifest(cached.get(), request, response, callback);
+                return true;
+            }
+        }
+        blocking.execute(() -> handleBlocking(route, request, response, callback));
+        return true;
+    }
+
+    private void handleBlocking(Route route, Request request, Response response, Callback callback) {
         try {
-            return dispatch(Route.of(Request.getPathInContext(request)), request, response, callback);
+            dispatch(route, request, response, callback);
         } catch (RegistryException e) {
             sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.detail());
         } catch (RangeError e) {
@@ -81,10 +107,9 @@ public final class ApiHandler extends Handler.Abstract {
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
             sendError(response, callback, 500, null, null);
         }
-        return true;
     }
 
-    private boolean dispatch(Route route, Request request, Response response, Callback callback) throws IOException {
+    private void dispatch(Route route, Request request, Response response, Callback callback) throws IOException {
         String method = request.getMethod();
         switch (route.endpoint()) {
             case BASE -> {
@@ -112,9 +137,7 @@ public final class ApiHandler extends Handler.Abstract {
             }
             case BLOB -> {
                 switch (method) {
-                    case "GET", "HEAD" -> {
-                        return getBlob(route, request, response, callback);
-                    }
+                    case "GET", "HEAD" -> getBlob(route, request, response, callback);
                     case "DELETE" -> {
                         registry.deleteBlob(route.name(), Registry.parseDigest(route.reference()));
                         sendEmpty(response, callback, 202);
@@ -133,13 +156,15 @@ public final class ApiHandler extends Handler.Abstract {
             }
             case UNKNOWN -> sendError(response, callback, 404, ErrorCode.NAME_UNKNOWN, "no such endpoint");
         }
-        return true;
     }
 
     // ---- manifests
 
     private void getManifest(Route route, Request request, Response response, Callback callback) {
-        StoredManifest manifest = registry.manifest(route.name(), route.reference());
+        sendManifest(registry.manifest(route.name(), route.reference()), request, response, callback);
+    }
+
+    private static void sendManifest(StoredManifest manifest, Request request, Response response, Callback callback) {
         var headers = response.getHeaders();
         headers.put(HttpHeader.CONTENT_TYPE, manifest.mediaType());
         headers.put("Docker-Content-Digest", manifest.digest().toString());
@@ -185,7 +210,7 @@ public final class ApiHandler extends Handler.Abstract {
 
     // ---- blobs
 
-    private boolean getBlob(Route route, Request request, Response response, Callback callback) throws IOException {
+    private void getBlob(Route route, Request request, Response response, Callback callback) throws IOException {
         Digest digest = Registry.parseDigest(route.reference());
         BlobContent blob = registry.openBlob(route.name(), digest);
         long size = blob.size();
@@ -212,7 +237,7 @@ public final class ApiHandler extends Handler.Abstract {
         response.setStatus(partial ? 206 : 200);
         if (HttpMethod.HEAD.is(request.getMethod()) || length == 0) {
             callback.succeeded();
-            return true;
+            return;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
         ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true,
@@ -221,7 +246,6 @@ public final class ApiHandler extends Handler.Abstract {
                 ? Content.Source.from(buffers, file.get(), offset, length)
                 : Content.Source.from(buffers, blob.open(offset, length));
         Content.copy(source, response, callback);
-        return true;
     }
 
     /** A single {@code bytes=} range as [first, last], null to send the whole blob; 416 when unsatisfiable. */
