@@ -9,7 +9,6 @@ import io.berth.registry.metadata.Upload;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.UUID;
@@ -181,14 +180,20 @@ public final class Uploads {
     /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size. */
     private long write(Upload upload, InputStream data) {
         RunningHash hash = hashUpTo(upload.id(), upload.size());
+        HashingInputStream hashing = new HashingInputStream(data, hash.sha256());
         try {
-            DigestInputStream hashing = new DigestInputStream(data, hash.sha256());
             long size = blobs.writeUpload(upload.id(), upload.size(), hashing);
+            hashing.finish();
             hashes.put(upload.id(), new RunningHash(size, hash.sha256()));
             return size;
         } catch (IOException e) {
+            hashing.abandon();
             hashes.remove(upload.id());
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            hashing.abandon();
+            hashes.remove(upload.id());
+            throw e;
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 public final class FileSystemBlobStore implements BlobStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final int BUFFER_SIZE = 256 * 1024;
+    private static final long FLUSH_EVERY = 32L * 1024 * 1024;
 
     private final Path blobs;
     private final Path uploads;
@@ -75,15 +76,52 @@ public final class FileSystemBlobStore implements BlobStore {
             channel.position(offset);
             ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
             byte[] array = buffer.array();
+            Thread flusher = null;
+            long unflushed = 0;
             int read;
             while ((read = data.read(array)) >= 0) {
                 buffer.clear().limit(read);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
+                unflushed += read;
+                if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
+                    flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
+                    unflushed = 0;
+                }
+            }
+            if (flusher != null) {
+                joinUninterruptibly(flusher);
             }
             channel.force(false);
             return channel.position();
+        }
+    }
+
+    /**
+     * Writes a large upload's data back to disk while more arrives, so that the fsync that acknowledges it has
+     * little left to do. Failures surface in that final fsync.
+     */
+    private static void flushQuietly(FileChannel channel) {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            // the final force(false) reports the problem
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
