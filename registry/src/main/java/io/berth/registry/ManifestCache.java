@@ -2,14 +2,18 @@ package io.berth.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.StoredManifest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Tag→digest and manifest bytes in memory, so hot pulls never reach the database.
+ * Tag→digest, manifest bytes and referrers pages in memory, so hot pulls never reach the database.
  *
  * <p>Entries are loaded through Caffeine's per-key computation and invalidated after the database commit of every
  * change: an invalidation waits for a load in flight, so a load that read the old row can never leave it behind.
@@ -17,30 +21,49 @@ import java.util.function.Supplier;
  * long a change made on another server stays unseen.
  */
 final class ManifestCache {
-    private record TagKey(String repository, String tag) {
+    private record TagKey(String repository, long generation, String tag) {
     }
 
     private record ManifestKey(String repository, Digest digest) {
     }
 
+    private record ReferrersKey(String repository, long generation, Digest subject, String artifactType, String last,
+                                int limit) {
+    }
+
+    /** Descriptors held across all cached referrers pages. */
+    private static final long MAX_CACHED_REFERRERS = 200_000;
+
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
+    private final Cache<ReferrersKey, Page<Descriptor>> referrers;
+    /**
+     * Tags and referrers pages are keyed by their repository's generation, moved on by changes that touch many keys
+     * at once (a manifest deletion, a new referrer). An entry loaded from before such a change lands under the old
+     * generation, where no reader looks again; invalidating by scanning the keys could miss a load still in flight.
+     */
+    private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
 
     ManifestCache(Duration ttl, long maxManifestBytes) {
         Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
         Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
+        Caffeine<Object, Object> referrersBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_REFERRERS);
         if (ttl != null) {
             tagBuilder.expireAfterWrite(ttl);
             manifestBuilder.expireAfterWrite(ttl);
+            referrersBuilder.expireAfterWrite(ttl);
         }
         this.tags = tagBuilder.build();
         this.manifests = manifestBuilder
                 .<ManifestKey, StoredManifest>weigher((key, manifest) -> manifest.payload().length + 256)
                 .build();
+        this.referrers = referrersBuilder
+                .<ReferrersKey, Page<Descriptor>>weigher((key, page) -> page.items().size() + 1)
+                .build();
     }
 
     Optional<Digest> tag(String repository, String tag, Supplier<Optional<Digest>> load) {
-        return Optional.ofNullable(tags.get(new TagKey(repository, tag), key -> load.get().orElse(null)));
+        return Optional.ofNullable(tags.get(tagKey(repository, tag), key -> load.get().orElse(null)));
     }
 
     Optional<StoredManifest> manifest(String repository, Digest digest, Supplier<Optional<StoredManifest>> load) {
@@ -48,20 +71,40 @@ final class ManifestCache {
     }
 
     Optional<Digest> cachedTag(String repository, String tag) {
-        return Optional.ofNullable(tags.getIfPresent(new TagKey(repository, tag)));
+        return Optional.ofNullable(tags.getIfPresent(tagKey(repository, tag)));
     }
 
     Optional<StoredManifest> cachedManifest(String repository, Digest digest) {
         return Optional.ofNullable(manifests.getIfPresent(new ManifestKey(repository, digest)));
     }
 
-    void tagChanged(String repository, String tag) {
-        tags.invalidate(new TagKey(repository, tag));
+    Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit,
+                               Supplier<Page<Descriptor>> load) {
+        long generation = generation(repository).get();
+        return referrers.get(new ReferrersKey(repository, generation, subject, artifactType, last, limit),
+                key -> load.get());
     }
 
-    /** A manifest was deleted, and with it every tag of the repository that pointed at it. */
+    /** A manifest with a subject was stored in the repository: its cached referrers pages are stale. */
+    void referrerAdded(String repository) {
+        generation(repository).incrementAndGet();
+    }
+
+    void tagChanged(String repository, String tag) {
+        tags.invalidate(tagKey(repository, tag));
+    }
+
+    /** A manifest was deleted, and with it every tag of the repository that pointed at it and its referrer entry. */
     void manifestDeleted(String repository, Digest digest) {
         manifests.invalidate(new ManifestKey(repository, digest));
-        tags.asMap().keySet().removeIf(key -> key.repository().equals(repository));
+        generation(repository).incrementAndGet();
+    }
+
+    private AtomicLong generation(String repository) {
+        return generations.computeIfAbsent(repository, name -> new AtomicLong());
+    }
+
+    private TagKey tagKey(String repository, String tag) {
+        return new TagKey(repository, generation(repository).get(), tag);
     }
 }

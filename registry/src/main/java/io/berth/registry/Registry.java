@@ -26,6 +26,8 @@ import java.util.Set;
  * Plain Java: callers turn {@link RegistryException} codes into HTTP answers.
  */
 public final class Registry {
+    /** Manifests are a few KiB: this holds tens of thousands, and keeps the heap small. */
+    private static final long MANIFEST_CACHE_BYTES = 24L * 1024 * 1024;
     private final BlobStore blobs;
     private final MetadataStore metadata;
     private final RegistryOptions options;
@@ -35,7 +37,7 @@ public final class Registry {
         this.blobs = blobs;
         this.metadata = metadata;
         this.options = options;
-        this.cache = new ManifestCache(options.cacheTtl(), 64L * 1024 * 1024);
+        this.cache = new ManifestCache(options.cacheTtl(), MANIFEST_CACHE_BYTES);
     }
 
     public RegistryOptions options() {
@@ -149,6 +151,9 @@ public final class Registry {
                 System.currentTimeMillis());
         List<Reference> missing = metadata.putManifest(repository, stored, references, List.copyOf(tags));
         tags.forEach(tag -> cache.tagChanged(repository, tag));
+        if (stored.subject() != null) {
+            cache.referrerAdded(repository);
+        }
         if (!missing.isEmpty()) {
             Reference first = missing.getFirst();
             String what = first.kind() == Reference.Kind.CHILD ? "manifest " : "blob ";
@@ -236,8 +241,10 @@ public final class Registry {
     /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
     public Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
-        return page(metadata.referrers(repository, subject, artifactType, listedAfter(last), limit + 1), limit,
-                descriptor -> descriptor.digest().toString());
+        String after = listedAfter(last);
+        return cache.referrers(repository, subject, artifactType, after, limit,
+                () -> page(metadata.referrers(repository, subject, artifactType, after, limit + 1), limit,
+                        descriptor -> descriptor.digest().toString()));
     }
 
     /**

@@ -1,0 +1,392 @@
+package io.berth.bench;
+
+import io.berth.bench.client.SyntheticImage;
+import io.berth.bench.measure.DiskSpeed;
+import io.berth.bench.phase.LargeBlobPhase;
+import io.berth.bench.phase.ManifestReadPhase;
+import io.berth.bench.phase.Phase;
+import io.berth.bench.phase.PullPhase;
+import io.berth.bench.phase.PushPhase;
+import io.berth.bench.phase.ReferrersPhase;
+import io.berth.bench.phase.TagsPhase;
+import io.berth.bench.phase.Workload;
+import io.berth.bench.report.Figure;
+import io.berth.bench.report.PhaseResult;
+import io.berth.bench.report.ResultsTable;
+import io.berth.bench.server.ServerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs Berth and CNCF Distribution side by side on fresh data directories, drives the same phases against both,
+ * alternating which goes first, and prints one markdown table.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmarks Berth against CNCF Distribution (docker-registry) on this machine.")
+public final class Bench implements Callable<Integer> {
+
+    @Option(names = "--images", description = "Images to push and pull (default: ${DEFAULT-VALUE}).")
+    int images = 400;
+
+    @Option(names = "--layers", description = "Layers per image (default: ${DEFAULT-VALUE}).")
+    int layers = 4;
+
+    @Option(names = "--layer-size", converter = ByteSize.class, defaultValue = "1m",
+            description = "Bytes per layer, e.g. 512k (default: ${DEFAULT-VALUE}).")
+    long layerSize;
+
+    @Option(names = "--chunks", description = "PATCHes per blob for the chunked half of the images "
+            + "(default: ${DEFAULT-VALUE}).")
+    int chunks = 2;
+
+    @Option(names = "--repositories", description = "Repositories the images are spread over "
+            + "(default: ${DEFAULT-VALUE}).")
+    int repositories = 10;
+
+    @Option(names = {"-c", "--concurrency"}, description = "Requests in flight (default: ${DEFAULT-VALUE}).")
+    int concurrency = 8;
+
+    @Option(names = "--read-seconds", description = "Seconds of HEAD, then of GET, on manifests "
+            + "(default: ${DEFAULT-VALUE}).")
+    int readSeconds = 30;
+
+    @Option(names = "--read-concurrency",
+            description = "Requests in flight for the HEAD/GET manifest phase (default: ${DEFAULT-VALUE}).")
+    int readConcurrency = 32;
+
+    @Option(names = "--referrers", description = "Referrers attached to one image (default: ${DEFAULT-VALUE}).")
+    int referrers = 50;
+
+    @Option(names = "--referrer-lists", description = "Referrers listings, each variant "
+            + "(default: ${DEFAULT-VALUE}).")
+    int referrerLists = 2000;
+
+    @Option(names = "--tags", description = "Tags put on one manifest (default: ${DEFAULT-VALUE}).")
+    int tags = 10_000;
+
+    @Option(names = "--tag-pages", description = "Random tag pages read (default: ${DEFAULT-VALUE}).")
+    int tagPages = 2000;
+
+    @Option(names = "--large-blob", converter = ByteSize.class, defaultValue = "1g",
+            description = "Size of the large blob (default: ${DEFAULT-VALUE}).")
+    long largeBlob;
+
+    @Option(names = "--large-chunk", converter = ByteSize.class, defaultValue = "64m",
+            description = "PATCH size for the large blob (default: ${DEFAULT-VALUE}).")
+    long largeChunk;
+
+    @Option(names = "--large-downloads", description = "Times the large blob is downloaded "
+            + "(default: ${DEFAULT-VALUE}).")
+    int largeDownloads = 3;
+
+    @Option(names = "--warmup-images", description = "Small images for an untimed warm-up of every phase, at "
+            + "small sizes, against each server before measuring; 0 to start cold (default: ${DEFAULT-VALUE}).")
+    int warmupImages = 40;
+
+    @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
+    int ddMebibytes = 1024;
+
+    @Option(names = "--berth", description = "Berth's launcher, run as `<launcher> serve --listen ... --data ...` "
+            + "(default: ${DEFAULT-VALUE}).")
+    Path berthLauncher = Path.of("berth");
+
+    @Option(names = "--berth-java-opts", description = "JVM options for Berth, replacing the launcher's defaults "
+            + "(passed as BERTH_JAVA_OPTS; default: the launcher's own).")
+    String berthJavaOptions = "";
+
+    @Option(names = "--starts", description = "Times each server is started to time its start; the median is "
+            + "reported (default: ${DEFAULT-VALUE}).")
+    int starts = 3;
+
+    @Option(names = "--distribution", description = "CNCF Distribution's binary (default: ${DEFAULT-VALUE}).")
+    Path distributionBinary = Path.of("/usr/bin/docker-registry");
+
+    @Option(names = "--work-dir", description = "Emptied, then holds both data directories and the server logs "
+            + "(default: ${DEFAULT-VALUE}).")
+    Path workDir = Path.of("bench/target/work");
+
+    @Option(names = "--keep-data", description = "Keep the data directories after the run.")
+    boolean keepData;
+
+    @Option(names = "--results", description = "Where the markdown report is written (default: ${DEFAULT-VALUE}).")
+    Path resultsFile = Path.of("bench/target/results.md");
+
+    private static final Duration IDLE_SETTLE = Duration.ofSeconds(2);
+
+    private final List<String> notes = new ArrayList<>();
+
+    public static void main(String[] args) {
+        // The JDK client reads with 16 KiB buffers by default, which caps one download at ~0.5 GB/s here; with
+        // these it moves ~1.2 GB/s, well above what either server is asked to do, so the servers set the pace.
+        System.setProperty("jdk.httpclient.bufsize", Integer.toString(1 << 20));
+        System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(4 << 20));
+        System.exit(new CommandLine(new Bench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isExecutable(berthLauncher)) {
+            return fail(berthLauncher + " not found: run from the repository root, or pass --berth");
+        }
+        if (!Files.isExecutable(distributionBinary)) {
+            return fail(distributionBinary + " not found: install CNCF Distribution (apt-get install docker-registry)");
+        }
+        Path work = freshDirectory(workDir.toAbsolutePath());
+        Machine machine = Machine.describe(work);
+        log("machine: " + machine.summary());
+        log("disk: dd %d MiB with conv=fsync into %s".formatted(ddMebibytes, work));
+        double ddSpeed = DiskSpeed.fsyncedWriteMegabytesPerSecond(work, ddMebibytes);
+        log("disk: %.0f MB/s".formatted(ddSpeed));
+
+        long seed = new SecureRandom().nextLong();
+        List<Phase> phases = phases(seed);
+
+        List<Duration> extraBerthStarts = new ArrayList<>();
+        List<Duration> extraDistributionStarts = new ArrayList<>();
+        for (int i = 1; i < starts; i++) { // extra starts on their own data directories, stopped right away
+            try (ServerProcess berth = berth(work, "berth-start-" + i);
+                 ServerProcess distribution = distribution(work, "distribution-start-" + i)) {
+                extraBerthStarts.add(timeStart(berth));
+                extraDistributionStarts.add(timeStart(distribution));
+            }
+        }
+
+        ResultsTable table = new ResultsTable();
+        try (ServerProcess berthProcess = berth(work, "berth");
+             ServerProcess distributionProcess = distribution(work, "distribution")) {
+            Contender berth = new Contender(berthProcess);
+            Contender distribution = new Contender(distributionProcess);
+            List<Contender> contenders = List.of(berth, distribution);
+            berth.startTimes.addAll(extraBerthStarts);
+            distribution.startTimes.addAll(extraDistributionStarts);
+            for (Contender contender : contenders) {
+                contender.startTimes.add(timeStart(contender.server));
+            }
+            Thread.sleep(IDLE_SETTLE.toMillis());
+            for (Contender contender : contenders) {
+                contender.idleRssMebibytes = mebibytes(contender.server.memory().rssKib());
+            }
+
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("rss-sampler").factory());
+            sampler.scheduleAtFixedRate(() -> contenders.forEach(c -> c.server.sampleMemory()), 0, 100,
+                    TimeUnit.MILLISECONDS);
+            for (Contender contender : contenders) {
+                probeUploads(contender);
+            }
+            if (warmupImages > 0) {
+                warmUp(contenders, seed);
+            }
+            runAlternating(phases, contenders);
+            sampler.shutdownNow();
+
+            table.add("start: time to the first 200 on `GET /v2/` (median of %d starts)".formatted(starts),
+                    Figure.lowerIsBetter("ms", berth.medianStartTime().toMillis()),
+                    Figure.lowerIsBetter("ms", distribution.medianStartTime().toMillis()));
+            table.add("idle RSS (%d s after start)".formatted(IDLE_SETTLE.toSeconds()),
+                    Figure.lowerIsBetter("MiB", berth.idleRssMebibytes),
+                    Figure.lowerIsBetter("MiB", distribution.idleRssMebibytes));
+            for (int i = 0; i < berth.results.size(); i++) {
+                table.add(berth.results.get(i), distribution.results.get(i));
+            }
+            table.add("peak RSS over the run (`VmHWM`, and `VmRSS` sampled every 100 ms)",
+                    Figure.lowerIsBetter("MiB", mebibytes(berth.server.peakRssKib())),
+                    Figure.lowerIsBetter("MiB", mebibytes(distribution.server.peakRssKib())));
+            table.add("disk: `dd` %d MiB `conv=fsync` (same disk for both)".formatted(ddMebibytes),
+                    Figure.count("MB/s", Math.round(ddSpeed)), Figure.count("MB/s", Math.round(ddSpeed)));
+            contenders.forEach(this::collectNotes);
+        }
+        String report = report(machine, seed, table);
+        System.out.println(report);
+        Files.createDirectories(resultsFile.toAbsolutePath().getParent());
+        Files.writeString(resultsFile, report);
+        log("report written to " + resultsFile.toAbsolutePath());
+        if (!keepData) {
+            deleteRecursively(work);
+        }
+        return 0;
+    }
+
+    /** The measured phases, in order; each works on what the ones before it pushed. */
+    private List<Phase> phases(long seed) {
+        log("generating %d images of %d × %s (seed %d)".formatted(images, layers, Workload.size(layerSize), seed));
+        Workload workload = workload("bench/app-", images, layers, Math.toIntExact(layerSize), seed);
+        log("generating the %s blob".formatted(Workload.size(largeBlob)));
+        return List.of(
+                new PushPhase(workload, chunks),
+                new PullPhase(workload),
+                new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency),
+                new ReferrersPhase(workload, referrers, referrerLists),
+                new TagsPhase(workload, "bench/tags", tags, tagPages),
+                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed));
+    }
+
+    private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed) {
+        return new Workload(IntStream.range(0, count)
+                .mapToObj(i -> SyntheticImage.create(i, repositoryPrefix + (i % repositories), layerCount, size, seed))
+                .toList(), layerCount, size, concurrency, seed);
+    }
+
+    private ServerProcess berth(Path work, String name) throws IOException {
+        return ServerProcess.berth(berthLauncher.toAbsolutePath(), berthJavaOptions, work.resolve(name + "-data"),
+                work.resolve(name + ".log"));
+    }
+
+    private ServerProcess distribution(Path work, String name) throws IOException {
+        return ServerProcess.distribution(distributionBinary, work.resolve(name + "-data"),
+                work.resolve(name + ".log"));
+    }
+
+    /** Starts the server and returns how long it took to answer its first 200. */
+    private static Duration timeStart(ServerProcess server) throws IOException, InterruptedException {
+        server.start();
+        log("%s: first 200 on /v2/ after %d ms".formatted(server.name(), server.startTime().toMillis()));
+        return server.startTime();
+    }
+
+    private void probeUploads(Contender contender) throws Exception {
+        boolean singlePost = contender.client.probeSinglePostUploads("bench/probe");
+        notes.add("%s: monolithic uploads as %s.".formatted(contender.name(), singlePost
+                ? "one `POST ?digest=` with the body"
+                : "`POST` then `PUT ?digest=` with the body (it answers a single `POST ?digest=` with 202)"));
+    }
+
+    /**
+     * Untimed warm-up: every phase at a small size, so both servers (and this client's JIT) have handled every
+     * kind of request before the measured phases, as they would have in service. Own repositories and content.
+     */
+    private void warmUp(List<Contender> contenders, long seed) throws Exception {
+        Workload warm = workload("bench/warmup-", warmupImages, 2, 64 * 1024, seed + 1);
+        List<Phase> phases = List.of(new PushPhase(warm, chunks), new PullPhase(warm),
+                new ManifestReadPhase(warm, Duration.ofSeconds(3), readConcurrency), new ReferrersPhase(warm, 20, 200),
+                new TagsPhase(warm, "bench/warmup-tags", 200, 200),
+                new LargeBlobPhase("bench/warmup-large", 16 << 20, 4 << 20, 1, seed + 1));
+        for (Contender contender : contenders) {
+            log("warm-up: " + contender.name());
+            for (Phase phase : phases) {
+                for (PhaseResult result : phase.run(contender.client)) {
+                    if (result.errors() > 0) {
+                        log("warm-up: %s \"%s\": %s".formatted(contender.name(), result.title(), result.notes()));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs each phase against both, alternating who goes first so that neither always meets a disk still busy
+     * with the other's writes; {@code sync} before each run flushes what the previous one left dirty.
+     */
+    private void runAlternating(List<Phase> phases, List<Contender> contenders) throws Exception {
+        for (int p = 0; p < phases.size(); p++) {
+            List<Contender> order = p % 2 == 0 ? contenders : contenders.reversed();
+            for (Contender contender : order) {
+                DiskSpeed.sync();
+                contender.results.addAll(runPhase(phases.get(p), contender));
+            }
+        }
+    }
+
+    /** Runs one phase; a phase that throws gets "failed" results, and the run goes on. */
+    private static List<PhaseResult> runPhase(Phase phase, Contender contender) {
+        String name = phase.getClass().getSimpleName().replace("Phase", "");
+        log("%s: %s...".formatted(name, contender.name()));
+        long began = System.nanoTime();
+        List<PhaseResult> results;
+        try {
+            results = phase.run(contender.client);
+        } catch (Exception e) {
+            String reason = "failed: " + e;
+            log("%s: %s %s".formatted(name, contender.name(), reason));
+            results = phase.titles().stream().map(title -> PhaseResult.notApplicable(title, reason)).toList();
+        }
+        long errors = results.stream().mapToLong(PhaseResult::errors).sum();
+        log("%s: %s done in %.1f s, %d errors".formatted(name, contender.name(),
+                (System.nanoTime() - began) / 1e9, errors));
+        return results;
+    }
+
+    private void collectNotes(Contender contender) {
+        for (PhaseResult result : contender.results) {
+            if (result.notApplicable() != null) {
+                notes.add("%s, \"%s\": %s.".formatted(contender.name(), result.title(), result.notApplicable()));
+            }
+            for (String note : result.notes()) {
+                notes.add("%s, \"%s\": %s".formatted(contender.name(), result.title(), note));
+            }
+        }
+    }
+
+    private String report(Machine machine, long seed, ResultsTable table) {
+        StringBuilder out = new StringBuilder();
+        out.append("Run of ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+                .append(" on ").append(machine.summary()).append(".\n");
+        out.append("Sizes: `").append(String.join(" ", commandLine())).append("` (content seed ").append(seed)
+                .append("). MB = 10^6 bytes. Ratio = Berth / Distribution: above 1 is better for throughput, ")
+                .append("below 1 for latency, time and memory; within 5 % is called a tie.\n\n");
+        out.append(table.toMarkdown());
+        if (!notes.isEmpty()) {
+            out.append("\nNotes:\n");
+            notes.forEach(note -> out.append("- ").append(note).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** The options that set the sizes, as they were in this run. */
+    private List<String> commandLine() {
+        return List.of("--images", Integer.toString(images), "--layers", Integer.toString(layers),
+                "--layer-size", ByteSize.format(layerSize), "--chunks", Integer.toString(chunks),
+                "--repositories", Integer.toString(repositories), "--concurrency", Integer.toString(concurrency),
+                "--read-seconds", Integer.toString(readSeconds), "--read-concurrency", Integer.toString(readConcurrency),
+                "--referrers", Integer.toString(referrers),
+                "--referrer-lists", Integer.toString(referrerLists), "--tags", Integer.toString(tags),
+                "--tag-pages", Integer.toString(tagPages), "--large-blob", ByteSize.format(largeBlob),
+                "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
+                "--warmup-images", Integer.toString(warmupImages));
+    }
+
+    private static double mebibytes(long kib) {
+        return kib / 1024.0;
+    }
+
+    private static int fail(String message) {
+        log(message);
+        return 2;
+    }
+
+    private static Path freshDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            deleteRecursively(dir);
+        }
+        return Files.createDirectories(dir);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static void log(String message) {
+        System.err.println("[bench] " + message);
+    }
+}

@@ -1,0 +1,53 @@
+package io.berth.bench.jmh;
+
+import io.berth.server.http.Route;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** Finding the endpoint of a request path, done on every request. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RouteBenchmark {
+
+    private static final String DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    private static final Map<String, String> PATHS = Map.of(
+            "base", "/v2/",
+            "uploadStart", "/v2/team/app/blobs/uploads/",
+            "upload", "/v2/team/app/blobs/uploads/6f1d3c9e-8a0b-4a51-9d0e-3b1f1c2d4e5f",
+            "manifest", "/v2/team/app/manifests/v1.2.3",
+            "blob", "/v2/org/team/app/blobs/" + DIGEST,
+            "referrers", "/v2/team/app/referrers/" + DIGEST,
+            "tags", "/v2/team/app/tags/list",
+            "unknown", "/v2/team/app/unknown/endpoint");
+
+    /** Every endpoint, in the order the router tries them, and a path that matches none. */
+    @Param({"base", "uploadStart", "upload", "manifest", "blob", "referrers", "tags", "unknown"})
+    public String endpoint;
+
+    private String path;
+
+    @Setup
+    public void setUp() {
+        path = PATHS.get(endpoint);
+    }
+
+    @Benchmark
+    public Route route() {
+        return Route.of(path);
+    }
+}

@@ -1,0 +1,41 @@
+package io.berth.bench.phase;
+
+import io.berth.bench.client.Blob;
+import io.berth.bench.client.RegistryClient;
+import io.berth.bench.client.SyntheticImage;
+import io.berth.bench.measure.ClosedLoop;
+import io.berth.bench.measure.Outcome;
+import io.berth.bench.report.PhaseResult;
+import java.util.List;
+
+/** Pulls every pushed image back: the manifest by tag, then each blob, checking every digest. */
+public final class PullPhase implements Phase {
+    private final Workload workload;
+    private final String title;
+
+    public PullPhase(Workload workload) {
+        this.workload = workload;
+        this.title = "pull %d images (manifest by tag + blobs, digests verified), C=%d".formatted(
+                workload.images().size(), workload.concurrency());
+    }
+
+    @Override
+    public List<String> titles() {
+        return List.of(title);
+    }
+
+    @Override
+    public List<PhaseResult> run(RegistryClient registry) {
+        Outcome outcome = ClosedLoop.times(workload.images().size(), workload.concurrency(),
+                index -> pull(registry, workload.image(index)));
+        return List.of(PhaseResult.of(title, outcome, "images", true));
+    }
+
+    private static long pull(RegistryClient registry, SyntheticImage image) throws Exception {
+        long bytes = registry.getManifest(image.repository(), image.tag(), image.manifestDigest()).length;
+        for (Blob blob : image.blobs()) {
+            bytes += registry.pullBlob(image.repository(), blob.digest());
+        }
+        return bytes;
+    }
+}
