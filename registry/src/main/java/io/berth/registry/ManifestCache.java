@@ -85,6 +85,13 @@ final class ManifestCache {
                 key -> load.get());
     }
 
+    Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType, String last,
+                                               int limit) {
+        long generation = generation(repository).get();
+        return Optional.ofNullable(referrers.getIfPresent(
+                new ReferrersKey(repository, generation, subject, artifactType, last, limit)));
+    }
+
     /** A manifest with a subject was stored in the repository: its cached referrers pages are stale. */
     void referrerAdded(String repository) {
         generation(repository).incrementAndGet();

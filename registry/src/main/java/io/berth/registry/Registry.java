@@ -228,10 +228,11 @@ public final class Registry {
 
     public Page<String> tags(String repository, String last, int limit) {
         checkName(repository);
-        if (!metadata.repositoryExists(repository)) {
+        List<String> tags = metadata.tags(repository, listedAfter(last), limit + 1);
+        if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
             throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
         }
-        return page(metadata.tags(repository, listedAfter(last), limit + 1), limit, tag -> tag);
+        return page(tags, limit, tag -> tag);
     }
 
     public Page<String> catalog(String last, int limit) {
@@ -245,6 +246,15 @@ public final class Registry {
         return cache.referrers(repository, subject, artifactType, after, limit,
                 () -> page(metadata.referrers(repository, subject, artifactType, after, limit + 1), limit,
                         descriptor -> descriptor.digest().toString()));
+    }
+
+    /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
+    public Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType,
+                                                      String last, int limit) {
+        if (!Names.isValidRepository(repository)) {
+            return Optional.empty();
+        }
+        return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }
 
     /**

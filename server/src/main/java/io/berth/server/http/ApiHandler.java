@@ -87,6 +87,10 @@ public final class ApiHandler extends Handler.Abstract {
                 return true;
             }
         }
+        if (route.endpoint() == Route.Endpoint.REFERRERS && HttpMethod.GET.is(request.getMethod())
+                && referrersFromCache(route, request, response, callback)) {
+            return true;
+        }
         blocking.execute(() -> handleBlocking(route, request, response, callback));
         return true;
     }
@@ -440,9 +444,37 @@ public final class ApiHandler extends Handler.Abstract {
         Digest subject = Registry.parseDigest(route.reference());
         Fields query = queryParameters(request);
         String artifactType = query.getValue("artifactType");
-        int pageSize = registry.options().referrersPageSize();
-        int n = pageSize(query, pageSize, pageSize);
+        int n = referrersPageSize(query);
         Page<Descriptor> page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
+        sendReferrers(route, subject, artifactType, n, page, response, callback);
+    }
+
+    /** Answers a referrers listing from memory when it is there; false leaves the request to the blocking path. */
+    private boolean referrersFromCache(Route route, Request request, Response response, Callback callback) {
+        Digest subject;
+        Fields query;
+        int n;
+        try {
+            subject = Digest.parse(route.reference());
+            query = queryParameters(request);
+            n = referrersPageSize(query);
+        } catch (RuntimeException e) {
+            return false; // bad input: the blocking path answers with the right error
+        }
+        String artifactType = query.getValue("artifactType");
+        Optional<Page<Descriptor>> page = registry.cachedReferrers(route.name(), subject, artifactType,
+                query.getValue("last"), n);
+        page.ifPresent(found -> sendReferrers(route, subject, artifactType, n, found, response, callback));
+        return page.isPresent();
+    }
+
+    private int referrersPageSize(Fields query) {
+        int pageSize = registry.options().referrersPageSize();
+        return pageSize(query, pageSize, pageSize);
+    }
+
+    private static void sendReferrers(Route route, Digest subject, String artifactType, int n, Page<Descriptor> page,
+                                      Response response, Callback callback) {
         if (artifactType != null) {
             response.getHeaders().put("OCI-Filters-Applied", "artifactType");
         }
