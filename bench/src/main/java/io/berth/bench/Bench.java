@@ -2,11 +2,13 @@ package io.berth.bench;
 
 import io.berth.bench.client.SyntheticImage;
 import io.berth.bench.measure.DiskSpeed;
+import io.berth.bench.measure.Wrk;
 import io.berth.bench.phase.LargeBlobPhase;
 import io.berth.bench.phase.ManifestReadPhase;
 import io.berth.bench.phase.Phase;
 import io.berth.bench.phase.PullPhase;
 import io.berth.bench.phase.PushPhase;
+import io.berth.bench.phase.ReadClient;
 import io.berth.bench.phase.ReferrersPhase;
 import io.berth.bench.phase.TagsPhase;
 import io.berth.bench.phase.Workload;
@@ -24,6 +26,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -63,9 +66,18 @@ public final class Bench implements Callable<Integer> {
     @Option(names = {"-c", "--concurrency"}, description = "Requests in flight (default: ${DEFAULT-VALUE}).")
     int concurrency = 8;
 
-    @Option(names = "--read-seconds", description = "Seconds of HEAD, then of GET, on manifests "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--read-seconds", description = "Seconds of HEAD, then of GET, on manifests; with "
+            + "--read-client=wrk also of each referrers listing and of the tag pages (default: ${DEFAULT-VALUE}).")
     int readSeconds = 30;
+
+    /** Who sends the read-only closed-loop requests. */
+    enum ReadClientKind { JAVA, WRK }
+
+    @Option(names = "--read-client", description = "Load generator of the manifest reads, referrers listings and "
+            + "tag pages: java (every response verified) or wrk (much less client CPU; a duration instead of a "
+            + "count; 50 responses verified with the Java client first). Default: wrk when /usr/bin/wrk exists.")
+    ReadClientKind readClientKind = Files.isExecutable(Wrk.DEFAULT_EXECUTABLE) ? ReadClientKind.WRK
+            : ReadClientKind.JAVA;
 
     @Option(names = "--read-concurrency",
             description = "Requests in flight for the HEAD/GET manifest phase (default: ${DEFAULT-VALUE}).")
@@ -137,7 +149,7 @@ public final class Bench implements Callable<Integer> {
         // these it moves ~1.2 GB/s, well above what either server is asked to do, so the servers set the pace.
         System.setProperty("jdk.httpclient.bufsize", Integer.toString(1 << 20));
         System.setProperty("jdk.httpclient.receiveBufferSize", Integer.toString(4 << 20));
-        System.exit(new CommandLine(new Bench()).execute(args));
+        System.exit(new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     @Override
@@ -229,13 +241,20 @@ public final class Bench implements Callable<Integer> {
         log("generating %d images of %d × %s (seed %d)".formatted(images, layers, Workload.size(layerSize), seed));
         Workload workload = workload("bench/app-", images, layers, Math.toIntExact(layerSize), seed);
         log("generating the %s blob".formatted(Workload.size(largeBlob)));
+        ReadClient reads = readClient(Duration.ofSeconds(readSeconds));
         return List.of(
                 new PushPhase(workload, chunks),
                 new PullPhase(workload),
-                new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency),
-                new ReferrersPhase(workload, referrers, referrerLists),
-                new TagsPhase(workload, "bench/tags", tags, tagPages),
+                new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency, reads),
+                new ReferrersPhase(workload, referrers, referrerLists, reads),
+                new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
                 new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed));
+    }
+
+    /** The load generator of the read-only phases; {@code wrkDuration} is how long each wrk run lasts. */
+    private ReadClient readClient(Duration wrkDuration) {
+        return readClientKind == ReadClientKind.WRK ? ReadClient.wrk(new Wrk(Wrk.DEFAULT_EXECUTABLE), wrkDuration)
+                : ReadClient.java();
     }
 
     private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed) {
@@ -274,9 +293,11 @@ public final class Bench implements Callable<Integer> {
      */
     private void warmUp(List<Contender> contenders, long seed) throws Exception {
         Workload warm = workload("bench/warmup-", warmupImages, 2, 64 * 1024, seed + 1);
+        ReadClient reads = readClient(Duration.ofSeconds(1));
         List<Phase> phases = List.of(new PushPhase(warm, chunks), new PullPhase(warm),
-                new ManifestReadPhase(warm, Duration.ofSeconds(3), readConcurrency), new ReferrersPhase(warm, 20, 200),
-                new TagsPhase(warm, "bench/warmup-tags", 200, 200),
+                new ManifestReadPhase(warm, Duration.ofSeconds(3), readConcurrency, reads),
+                new ReferrersPhase(warm, 20, 200, reads),
+                new TagsPhase(warm, "bench/warmup-tags", 200, 200, reads),
                 new LargeBlobPhase("bench/warmup-large", 16 << 20, 4 << 20, 1, seed + 1));
         for (Contender contender : contenders) {
             log("warm-up: " + contender.name());
@@ -359,7 +380,8 @@ public final class Bench implements Callable<Integer> {
                 "--referrer-lists", Integer.toString(referrerLists), "--tags", Integer.toString(tags),
                 "--tag-pages", Integer.toString(tagPages), "--large-blob", ByteSize.format(largeBlob),
                 "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
-                "--warmup-images", Integer.toString(warmupImages));
+                "--warmup-images", Integer.toString(warmupImages),
+                "--read-client", readClientKind.name().toLowerCase(Locale.ROOT));
     }
 
     private static double mebibytes(long kib) {

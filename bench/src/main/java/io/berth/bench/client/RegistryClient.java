@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 public final class RegistryClient {
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    private static final String ACCEPT_MANIFESTS = String.join(", ", OCI_MANIFEST,
+    public static final String ACCEPT_MANIFESTS = String.join(", ", OCI_MANIFEST,
             "application/vnd.oci.image.index.v1+json",
             "application/vnd.docker.distribution.manifest.v2+json",
             "application/vnd.docker.distribution.manifest.list.v2+json");
@@ -36,6 +36,11 @@ public final class RegistryClient {
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(10))
                 .build();
+    }
+
+    /** The registry's address, e.g. {@code http://127.0.0.1:5000}. */
+    public URI base() {
+        return base;
     }
 
     // ---- blob uploads

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +31,7 @@ public final class ReferrersPhase implements Phase {
 
     private final Workload workload;
     private final int listings;
+    private final ReadClient client;
     private final List<Blob> payloads = new ArrayList<>();
     private final List<byte[]> manifests = new ArrayList<>();
     private final SyntheticImage subject;
@@ -38,9 +40,10 @@ public final class ReferrersPhase implements Phase {
     private final String listTitle;
     private final String filteredTitle;
 
-    public ReferrersPhase(Workload workload, int referrers, int listings) {
+    public ReferrersPhase(Workload workload, int referrers, int listings, ReadClient client) {
         this.workload = workload;
         this.listings = listings;
+        this.client = client;
         this.subject = workload.image(0);
         SplittableRandom random = new SplittableRandom(workload.seed() ^ 0x5eed);
         for (int i = 0; i < referrers; i++) {
@@ -52,10 +55,13 @@ public final class ReferrersPhase implements Phase {
         this.signatures = (referrers + 1) / 2;
         int c = workload.concurrency();
         this.pushTitle = "push %d referrers (artifact manifests with subject, by digest), C=%d".formatted(referrers, c);
-        this.listTitle = "list the %d referrers of an image (`GET /v2/<name>/referrers/<digest>`), %d×, C=%d"
-                .formatted(referrers, listings, c);
-        this.filteredTitle = "list referrers with `?artifactType=` (%d of %d match), %d×, C=%d"
-                .formatted(signatures, referrers, listings, c);
+        String load = client.isWrk()
+                ? "wrk, C=%d, %d s; %d checked first".formatted(c, client.duration().toSeconds(), ReadClient.CHECKED)
+                : "%d×, Java client, C=%d".formatted(listings, c);
+        this.listTitle = "list the %d referrers of an image (`GET /v2/<name>/referrers/<digest>`), %s"
+                .formatted(referrers, load);
+        this.filteredTitle = "list referrers with `?artifactType=` (%d of %d match), %s"
+                .formatted(signatures, referrers, load);
     }
 
     private static String artifactType(int index) {
@@ -88,14 +94,21 @@ public final class ReferrersPhase implements Phase {
             results.add(PhaseResult.notApplicable(filteredTitle, reason));
             return results;
         }
-        Outcome all = ClosedLoop.times(listings, workload.concurrency(),
-                index -> list(registry, listPath, null, manifests.size()));
-        results.add(PhaseResult.of(listTitle, all, "req", false));
         String filtered = listPath + "?artifactType=" + URLEncoder.encode(SIGNATURE, StandardCharsets.UTF_8);
-        Outcome bySignature = ClosedLoop.times(listings, workload.concurrency(),
-                index -> list(registry, filtered, SIGNATURE, signatures));
-        results.add(PhaseResult.of(filteredTitle, bySignature, "req", false));
+        results.add(measure(registry, listTitle, listPath, index -> list(registry, listPath, null, manifests.size())));
+        results.add(measure(registry, filteredTitle, filtered,
+                index -> list(registry, filtered, SIGNATURE, signatures)));
         return results;
+    }
+
+    /** Lists {@code path} repeatedly with the Java client (each listing checked), or with wrk after a check. */
+    private PhaseResult measure(RegistryClient registry, String title, String path, ClosedLoop.Operation listing)
+            throws Exception {
+        int c = workload.concurrency();
+        if (client.isWrk()) {
+            return client.measure(title, registry, listing, "GET", List.of(path), Map.of(), c, client.duration());
+        }
+        return PhaseResult.of(title, ClosedLoop.times(listings, c, listing), "req", false);
     }
 
     /** The empty config and each artifact's payload, before the timed manifest pushes. */

@@ -11,9 +11,11 @@ import io.berth.bench.report.PhaseResult;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,6 +32,7 @@ public final class TagsPhase implements Phase {
     private final String repository;
     private final int tags;
     private final int pageReads;
+    private final ReadClient client;
     private final String tagFormat;
     private final Blob config;
     private final Blob layer;
@@ -37,11 +40,12 @@ public final class TagsPhase implements Phase {
     private final String tagTitle;
     private final String pageTitle;
 
-    public TagsPhase(Workload workload, String repository, int tags, int pageReads) {
+    public TagsPhase(Workload workload, String repository, int tags, int pageReads, ReadClient client) {
         this.workload = workload;
         this.repository = repository;
         this.tags = tags;
         this.pageReads = pageReads;
+        this.client = client;
         // zero-padded so that lexical order, which tag listings use, is numeric order
         this.tagFormat = "t%0" + Integer.toString(Math.max(1, tags - 1)).length() + "d";
         SplittableRandom random = new SplittableRandom(workload.seed() ^ 0x7a9);
@@ -52,8 +56,10 @@ public final class TagsPhase implements Phase {
         this.manifest = Manifests.image(config, List.of(layer));
         int c = workload.concurrency();
         this.tagTitle = "tag one manifest %d times (`PUT` manifest by tag), C=%d".formatted(tags, c);
-        this.pageTitle = "read pages: `tags/list?n=%d&last=<random tag>` of %d tags, %d×, C=%d"
-                .formatted(PAGE, tags, pageReads, c);
+        String load = client.isWrk()
+                ? "wrk, C=%d, %d s; %d checked first".formatted(c, client.duration().toSeconds(), ReadClient.CHECKED)
+                : "%d×, Java client, C=%d".formatted(pageReads, c);
+        this.pageTitle = "read pages: `tags/list?n=%d&last=<random tag>` of %d tags, %s".formatted(PAGE, tags, load);
     }
 
     @Override
@@ -70,20 +76,31 @@ public final class TagsPhase implements Phase {
             return manifest.length;
         });
         AtomicInteger unpaginated = new AtomicInteger();
-        Outcome paging = ClosedLoop.times(pageReads, workload.concurrency(),
-                index -> readPage(registry, ThreadLocalRandom.current().nextInt(tags), unpaginated));
-        PhaseResult pages = PhaseResult.of(pageTitle, paging, "req", false);
+        ClosedLoop.Operation randomPage =
+                index -> readPage(registry, ThreadLocalRandom.current().nextInt(tags), unpaginated);
+        PhaseResult pages;
+        int checked;
+        if (client.isWrk()) {
+            List<String> paths = IntStream.range(0, tags).mapToObj(this::pagePath).toList();
+            pages = client.measure(pageTitle, registry, randomPage, "GET", paths, Map.of(), workload.concurrency(),
+                    client.duration());
+            checked = ReadClient.CHECKED;
+        } else {
+            pages = PhaseResult.of(pageTitle, ClosedLoop.times(pageReads, workload.concurrency(), randomPage), "req",
+                    false);
+            checked = pageReads;
+        }
         if (unpaginated.get() > 0) {
-            pages = pages.withNote(("ignores `n` and `last`: %d of %d responses listed all %d tags instead of "
-                    + "the page asked for (accepted, and timed as they are)").formatted(unpaginated.get(),
-                    pageReads, tags));
+            pages = pages.withNote(("ignores `n` and `last`: %d of %d checked responses listed all %d tags instead "
+                    + "of the page asked for (accepted, and timed as they are)").formatted(unpaginated.get(),
+                    checked, tags));
         }
         return List.of(PhaseResult.of(tagTitle, tagging, "tags", false), pages);
     }
 
     /** Reads the page after tag {@code last}; a response listing every tag counts as {@code unpaginated}. */
     private long readPage(RegistryClient registry, int last, AtomicInteger unpaginated) throws Exception {
-        String path = "/v2/" + repository + "/tags/list?n=" + PAGE + "&last=" + tag(last);
+        String path = pagePath(last);
         HttpResponse<byte[]> response = registry.get(path);
         RegistryClient.expect(response, 200);
         JsonNode page = JSON.readTree(response.body()).path("tags");
@@ -100,6 +117,10 @@ public final class TagsPhase implements Phase {
                     + tag(last + 1));
         }
         return response.body().length;
+    }
+
+    private String pagePath(int last) {
+        return "/v2/" + repository + "/tags/list?n=" + PAGE + "&last=" + tag(last);
     }
 
     private String tag(int index) {

@@ -1,6 +1,7 @@
 package io.berth.bench.report;
 
 import io.berth.bench.measure.Outcome;
+import io.berth.bench.measure.WrkResult;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,27 @@ public record PhaseResult(String title, List<Figure> figures, String notApplicab
         figures.add(Figure.lowerIsBetter("p99 ms", outcome.latencies().percentileMillis(99)));
         figures.add(Figure.count("errors", outcome.errors()));
         return new PhaseResult(title, figures, null, errorNotes(outcome));
+    }
+
+    /**
+     * A phase measured with {@code wrk}: its requests/s, p50 and p99; errors are wrk's (statuses of 400 and above,
+     * socket errors) plus those of the Java client's {@code checked} requests sent before it.
+     */
+    public static PhaseResult of(String title, WrkResult wrk, Outcome checked) {
+        List<Figure> figures = List.of(
+                Figure.higherIsBetter("req/s", wrk.requestsPerSecond()),
+                Figure.lowerIsBetter("p50 ms", wrk.p50Millis()),
+                Figure.lowerIsBetter("p99 ms", wrk.p99Millis()),
+                Figure.count("errors", wrk.errors() + checked.errors()));
+        List<String> notes = new ArrayList<>(errorNotes(checked));
+        if (wrk.badStatus() > 0) {
+            notes.add("wrk: %d of %d responses had a status of 400 or above".formatted(wrk.badStatus(),
+                    wrk.requests()));
+        }
+        if (wrk.socketErrors() > 0) {
+            notes.add("wrk: " + wrk.socketErrorLine());
+        }
+        return new PhaseResult(title, figures, null, notes);
     }
 
     public static List<String> errorNotes(Outcome outcome) {
