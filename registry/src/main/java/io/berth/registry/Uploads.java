@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -64,7 +66,7 @@ public final class Uploads {
         Registry.checkName(repository);
         var size = from == null
                 ? metadata.blobSize(digest)
-                : Names.isValidRepository(from) ? metadata.linkedBlobSize(from, digest) : java.util.OptionalLong.empty();
+                : Names.isValidRepository(from) ? metadata.linkedBlobSize(from, digest) : OptionalLong.empty();
         if (size.isPresent() && blobExists(digest)) {
             metadata.linkBlob(repository, digest, size.getAsLong());
             return new MountResult.Mounted(digest);
@@ -146,13 +148,26 @@ public final class Uploads {
         delete(id);
     }
 
-    /** Removes sessions idle for longer than the configured expiry, with their bytes. */
+    /**
+     * Removes sessions idle for longer than the configured expiry, with their bytes, and upload data as old that has
+     * no session (a crash between creating the data and recording the session leaves such data behind).
+     */
     public int expire() {
         long cutoff = System.currentTimeMillis() - options.uploadExpiry().toMillis();
         int removed = 0;
         for (Upload upload : metadata.uploadsUpdatedBefore(cutoff, 1000)) {
             delete(upload.id());
             removed++;
+        }
+        try {
+            for (String id : blobs.uploadsWrittenBefore(Instant.ofEpochMilli(cutoff), 1000)) {
+                if (metadata.upload(id).isEmpty()) {
+                    blobs.deleteUpload(id);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         if (removed > 0) {
             LOG.info("expired {} idle upload sessions", removed);

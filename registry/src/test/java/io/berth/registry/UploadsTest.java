@@ -9,8 +9,11 @@ import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.metadata.SqlMetadataStore;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +96,24 @@ class UploadsTest {
     }
 
     @Test
+    void uploadDataWithoutASessionIsRemovedOnceItIsAsOldAsTheExpiry() throws Exception {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        blobs.createUpload("crash-orphan"); // as if the server died before recording the session
+        Path orphan = root.resolve("uploads").resolve("crash-orphan");
+        BlobUpload live = uploads.start("repo");
+        Path liveFile = root.resolve("uploads").resolve(live.id());
+        FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+        Files.setLastModifiedTime(orphan, twoHoursAgo);
+        Files.setLastModifiedTime(liveFile, twoHoursAgo); // old bytes, but its session is recent
+
+        assertThat(uploads.expire()).isEqualTo(1);
+
+        assertThat(Files.exists(orphan)).isFalse();
+        assertThat(Files.exists(liveFile)).isTrue();
+        assertThat(uploads.status("repo", live.id()).size()).isZero();
+    }
+
+    @Test
     void idleSessionsExpireWithTheirBytes() throws Exception {
         Uploads uploads = uploads(Duration.ZERO);
         BlobUpload upload = uploads.start("repo");
@@ -100,6 +121,6 @@ class UploadsTest {
         Thread.sleep(5);
         assertThat(uploads.expire()).isEqualTo(1);
         assertThat(metadata.upload(upload.id())).isEmpty();
-        assertThat(java.nio.file.Files.exists(root.resolve("uploads").resolve(upload.id()))).isFalse();
+        assertThat(Files.exists(root.resolve("uploads").resolve(upload.id()))).isFalse();
     }
 }

@@ -3,6 +3,8 @@ package io.berth.registry.blob;
 import io.berth.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,6 +42,12 @@ public interface BlobStore extends AutoCloseable {
      * digest) and removes the upload. Durable when it returns.
      */
     void commitUpload(String uploadId, long size, Digest digest) throws IOException;
+
+    /**
+     * Ids of uploads whose data was last written before {@code cutoff}, at most {@code limit} of them: lets the
+     * registry find data that a crash left without a session.
+     */
+    List<String> uploadsWrittenBefore(Instant cutoff, int limit) throws IOException;
 
     /** Removes an upload's data; absent uploads are ignored. */
     void deleteUpload(String uploadId) throws IOException;

@@ -6,12 +6,16 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -156,6 +160,23 @@ public final class FileSystemBlobStore implements BlobStore {
         Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
         fsyncDirectory(directory);
         fsyncDirectory(uploads);
+    }
+
+    @Override
+    public List<String> uploadsWrittenBefore(Instant cutoff, int limit) throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(uploads)) {
+            for (Path file : files) {
+                if (ids.size() >= limit) {
+                    break;
+                }
+                String id = file.getFileName().toString();
+                if (UPLOAD_ID.matcher(id).matches() && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                    ids.add(id);
+                }
+            }
+        }
+        return ids;
     }
 
     @Override
