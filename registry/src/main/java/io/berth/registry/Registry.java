@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The registry's rules for repositories, manifests, tags, blobs and referrers. Uploads live in {@link Uploads}.
@@ -95,20 +96,15 @@ public final class Registry {
      * empty means "ask {@link #manifest}", which gives the real answer.
      */
     public Optional<StoredManifest> cachedManifest(String repository, String reference) {
-        if (!Names.isValidRepository(repository)) {
+        // Only valid names and tags ever enter the cache (manifest() checks them first), so no check is needed here.
+        if (!isDigest(reference)) {
+            return cache.cachedTag(repository, reference).flatMap(digest -> cache.cachedManifest(repository, digest));
+        }
+        try {
+            return cache.cachedManifest(repository, Digest.parse(reference));
+        } catch (InvalidDigestException e) {
             return Optional.empty();
         }
-        Optional<Digest> digest;
-        if (isDigest(reference)) {
-            try {
-                digest = Optional.of(Digest.parse(reference));
-            } catch (InvalidDigestException e) {
-                return Optional.empty();
-            }
-        } else {
-            digest = Names.isValidTag(reference) ? cache.cachedTag(repository, reference) : Optional.empty();
-        }
-        return digest.flatMap(found -> cache.cachedManifest(repository, found));
     }
 
     private static RegistryException manifestUnknown(String reference) {
@@ -251,9 +247,6 @@ public final class Registry {
     /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
     public Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType,
                                                       String last, int limit) {
-        if (!Names.isValidRepository(repository)) {
-            return Optional.empty();
-        }
         return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }
 
@@ -269,7 +262,7 @@ public final class Registry {
         return nul < 0 ? last : last.substring(0, nul);
     }
 
-    private static <T> Page<T> page(List<T> fetched, int limit, java.util.function.Function<T, String> key) {
+    private static <T> Page<T> page(List<T> fetched, int limit, Function<T, String> key) {
         if (limit == 0) {
             return new Page<>(List.of(), null);
         }
@@ -278,10 +271,5 @@ public final class Registry {
         }
         List<T> items = fetched.subList(0, limit);
         return new Page<>(items, key.apply(items.getLast()));
-    }
-
-    public Optional<Long> registryBlobSize(Digest digest) {
-        var size = metadata.blobSize(digest);
-        return size.isPresent() ? Optional.of(size.getAsLong()) : Optional.empty();
     }
 }

@@ -45,6 +45,11 @@ public final class Uploads {
     }
 
     public BlobUpload start(String repository) {
+        Upload upload = begin(repository);
+        return new BlobUpload(repository, upload.id(), 0);
+    }
+
+    private Upload begin(String repository) {
         Registry.checkName(repository);
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
@@ -53,9 +58,10 @@ public final class Uploads {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        metadata.createUpload(new Upload(id, repository, 0, now, now));
+        Upload upload = new Upload(id, repository, 0, now, now);
+        metadata.createUpload(upload);
         hashes.put(id, new RunningHash(0, DigestAlgorithm.SHA256.newMessageDigest()));
-        return new BlobUpload(repository, id, 0);
+        return upload;
     }
 
     /**
@@ -111,36 +117,42 @@ public final class Uploads {
     /** Finishes an upload, with an optional last chunk, as blob {@code digestText}. Cancels it when the digest is wrong. */
     public Digest finish(String repository, String id, String digestText, InputStream lastChunk) {
         synchronized (lock(id)) {
-            Upload upload = find(repository, id);
-            Digest claimed;
-            try {
-                claimed = Registry.parseDigest(digestText);
-            } catch (RegistryException e) {
-                cancel(repository, id);
-                throw e;
-            }
-            long size = lastChunk == null ? upload.size() : write(upload, lastChunk);
-            Digest actual = digestOf(id, size, claimed);
-            if (!actual.equals(claimed)) {
-                cancel(repository, id);
-                throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
-            }
-            try {
-                blobs.commitUpload(id, size, actual);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            metadata.completeUpload(id, repository, actual, size);
-            forget(id);
-            return actual;
+            return complete(find(repository, id), digestText, lastChunk);
         }
     }
 
     /** A whole blob in one request: a session that is started and finished at once. */
     public Digest putMonolithic(String repository, String digestText, InputStream data) {
         Registry.parseDigest(digestText);
-        BlobUpload upload = start(repository);
-        return finish(repository, upload.id(), digestText, data);
+        Upload upload = begin(repository);
+        synchronized (lock(upload.id())) {
+            return complete(upload, digestText, data);
+        }
+    }
+
+    private Digest complete(Upload upload, String digestText, InputStream lastChunk) {
+        String id = upload.id();
+        Digest claimed;
+        try {
+            claimed = Registry.parseDigest(digestText);
+        } catch (RegistryException e) {
+            delete(id);
+            throw e;
+        }
+        long size = lastChunk == null ? upload.size() : write(upload, lastChunk);
+        Digest actual = digestOf(id, size, claimed);
+        if (!actual.equals(claimed)) {
+            delete(id);
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
+        }
+        try {
+            blobs.commitUpload(id, size, actual);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        metadata.completeUpload(id, upload.repository(), actual, size);
+        forget(id);
+        return actual;
     }
 
     public void cancel(String repository, String id) {

@@ -3,8 +3,6 @@ package io.berth.bench.phase;
 import io.berth.bench.client.Blob;
 import io.berth.bench.client.RegistryClient;
 import io.berth.bench.client.SyntheticImage;
-import io.berth.bench.measure.ClosedLoop;
-import io.berth.bench.measure.Outcome;
 import io.berth.bench.report.PhaseResult;
 import java.util.List;
 
@@ -26,9 +24,7 @@ public final class PullPhase implements Phase {
 
     @Override
     public List<PhaseResult> run(RegistryClient registry) {
-        Outcome outcome = ClosedLoop.times(workload.images().size(), workload.concurrency(),
-                index -> pull(registry, workload.image(index)));
-        return List.of(PhaseResult.of(title, outcome, "images", true));
+        return List.of(workload.perImage(title, image -> pull(registry, image)));
     }
 
     private static long pull(RegistryClient registry, SyntheticImage image) throws Exception {

@@ -4,8 +4,6 @@ import io.berth.bench.client.Blob;
 import io.berth.bench.client.RegistryClient;
 import io.berth.bench.client.SyntheticImage;
 import io.berth.bench.client.UnexpectedResponse;
-import io.berth.bench.measure.ClosedLoop;
-import io.berth.bench.measure.Outcome;
 import io.berth.bench.report.PhaseResult;
 import java.util.List;
 
@@ -33,9 +31,7 @@ public final class PushPhase implements Phase {
 
     @Override
     public List<PhaseResult> run(RegistryClient registry) {
-        Outcome outcome = ClosedLoop.times(workload.images().size(), workload.concurrency(),
-                index -> push(registry, workload.image(index)));
-        return List.of(PhaseResult.of(title, outcome, "images", true));
+        return List.of(workload.perImage(title, image -> push(registry, image)));
     }
 
     private long push(RegistryClient registry, SyntheticImage image) throws Exception {

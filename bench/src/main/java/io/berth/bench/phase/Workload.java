@@ -1,6 +1,9 @@
 package io.berth.bench.phase;
 
 import io.berth.bench.client.SyntheticImage;
+import io.berth.bench.measure.ClosedLoop;
+import io.berth.bench.measure.Outcome;
+import io.berth.bench.report.PhaseResult;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,6 +19,18 @@ public record Workload(List<SyntheticImage> images, int layers, int layerSize, i
 
     public SyntheticImage image(int index) {
         return images.get(index);
+    }
+
+    /** Does {@code work} once for every image at the workload's concurrency: one operation per image. */
+    public PhaseResult perImage(String title, ImageWork work) {
+        Outcome outcome = ClosedLoop.times(images.size(), concurrency, index -> work.run(image(index)));
+        return PhaseResult.of(title, outcome, "images", true);
+    }
+
+    /** What a phase does with one image; returns the bytes it moved. */
+    @FunctionalInterface
+    public interface ImageWork {
+        long run(SyntheticImage image) throws Exception;
     }
 
     /** "1 MiB", "512 KiB", "1.5 GiB": sizes as the titles show them. */
