@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -18,13 +21,15 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * @param metadataUrl      JDBC URL of the metadata database; null means SQLite at {@code <data>/metadata.db}
  * @param storagePath      directory of the filesystem blob store; null means {@code <data>}
  * @param maxManifestBytes largest manifest accepted
+ * @param allowAnonymous   serve without authentication on a non-loopback address
  */
 public record Config(String host, int port, Path data, String metadataUrl, String metadataUsername,
                      String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
-                     int referrersPageSize, int maxManifestBytes) {
+                     int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
+                     boolean allowAnonymous) {
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
-            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024);
+            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false);
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
@@ -50,43 +55,68 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withData(Path data) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withMetadata(String url, String username, String password) {
         return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
-                referrersPageSize, maxManifestBytes);
+                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withStoragePath(Path storagePath) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+    }
+
+    public Config withAuth(AuthConfig auth) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+    }
+
+    public Config withTls(TlsConfig tls) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
+                allowAnonymous);
+    }
+
+    public Config withAllowAnonymous(boolean allowAnonymous) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+    }
+
+    /** True when the listener is reachable only from this machine. */
+    public boolean loopbackOnly() {
+        try {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     // ---- sources
 
     private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
-            "manifests", "referrers");
+            "manifests", "referrers", "tls", "auth", "allowAnonymous");
 
     /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
     public Config withYaml(Path file) throws IOException {
@@ -131,7 +161,113 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (referrers.hasNonNull("pageSize")) {
             config = config.withReferrersPageSize(referrers.get("pageSize").asInt());
         }
+        JsonNode tls = section(root, "tls", Set.of("cert", "key", "clientCa", "clientAuth"), file);
+        if (!tls.isMissingNode() && !tls.isNull()) {
+            config = config.withTls(new TlsConfig(path(tls, "cert"), path(tls, "key"), path(tls, "clientCa"),
+                    "require".equals(text(tls, "clientAuth"))));
+        }
+        if (root.hasNonNull("allowAnonymous")) {
+            config = config.withAllowAnonymous(root.get("allowAnonymous").asBoolean());
+        }
+        JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token"), file);
+        if (!auth.isMissingNode() && !auth.isNull()) {
+            config = config.withAuth(authSection(config.auth(), auth, file));
+        }
         return config;
+    }
+
+    private static AuthConfig authSection(AuthConfig auth, JsonNode node, Path file) {
+        if (node.hasNonNull("htpasswd")) {
+            auth = auth.withHtpasswd(path(node, "htpasswd"));
+        }
+        List<AuthConfig.User> users = new ArrayList<>();
+        for (JsonNode user : list(node, "users", file)) {
+            requireKeys(user, "auth.users[]", Set.of("name", "password", "groups"), file);
+            if (!user.hasNonNull("name") || !user.hasNonNull("password")) {
+                throw new IllegalArgumentException(file + ": each of auth.users needs a name and a password (bcrypt hash)");
+            }
+            users.add(new AuthConfig.User(user.get("name").asString(), user.get("password").asString(),
+                    strings(user, "groups", file)));
+        }
+        auth = auth.withUsers(users);
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        JsonNode groupsNode = node.path("groups");
+        if (groupsNode.isObject()) {
+            for (String group : groupsNode.propertyNames()) {
+                groups.put(group, strings(groupsNode, group, file));
+            }
+        } else if (!groupsNode.isMissingNode() && !groupsNode.isNull()) {
+            throw new IllegalArgumentException(file + ": auth.groups must map group names to lists of users");
+        }
+        auth = auth.withGroups(groups);
+        List<AuthConfig.AccessRule> rules = new ArrayList<>();
+        for (JsonNode rule : list(node, "access", file)) {
+            requireKeys(rule, "auth.access[]", Set.of("repositories", "subjects", "actions"), file);
+            rules.add(new AuthConfig.AccessRule(strings(rule, "repositories", file), strings(rule, "subjects", file),
+                    strings(rule, "actions", file)));
+        }
+        auth = auth.withAccess(rules);
+        JsonNode token = section(node, "token", Set.of("service", "issuer", "realm", "ttl", "external"), file);
+        if (!token.isMissingNode() && !token.isNull()) {
+            auth = auth.withToken(
+                    token.hasNonNull("service") ? token.get("service").asString() : auth.service(),
+                    token.hasNonNull("issuer") ? token.get("issuer").asString() : auth.issuer(),
+                    token.hasNonNull("realm") ? token.get("realm").asString() : auth.realm(),
+                    token.hasNonNull("ttl") ? parseDuration(token.get("ttl").asString()) : auth.tokenTtl());
+            List<AuthConfig.ExternalIssuer> issuers = new ArrayList<>();
+            for (JsonNode issuer : list(token, "external", file)) {
+                requireKeys(issuer, "auth.token.external[]", Set.of("issuer", "audience", "publicKey", "jwks"), file);
+                if (!issuer.hasNonNull("issuer") || (!issuer.hasNonNull("publicKey") && !issuer.hasNonNull("jwks"))) {
+                    throw new IllegalArgumentException(file
+                            + ": each of auth.token.external needs an issuer and a publicKey or jwks file");
+                }
+                issuers.add(new AuthConfig.ExternalIssuer(issuer.get("issuer").asString(),
+                        issuer.hasNonNull("audience") ? issuer.get("audience").asString() : auth.service(),
+                        path(issuer, "publicKey"), path(issuer, "jwks")));
+            }
+            auth = auth.withExternalIssuers(issuers);
+        }
+        return auth;
+    }
+
+    private static List<JsonNode> list(JsonNode node, String field, Path file) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new IllegalArgumentException(file + ": '" + field + "' must be a list");
+        }
+        List<JsonNode> items = new ArrayList<>();
+        value.forEach(items::add);
+        return items;
+    }
+
+    private static List<String> strings(JsonNode node, String field, Path file) {
+        JsonNode value = node.path(field);
+        if (value.isString()) {
+            return List.of(value.asString());
+        }
+        List<String> items = new ArrayList<>();
+        for (JsonNode item : list(node, field, file)) {
+            items.add(item.asString());
+        }
+        return items;
+    }
+
+    private static void requireKeys(JsonNode node, String where, Set<String> keys, Path file) {
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(file + ": each of " + where + " must be a mapping");
+        }
+        for (String key : node.propertyNames()) {
+            if (!keys.contains(key)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + where + "." + key + "'");
+            }
+        }
+    }
+
+    private static Path path(JsonNode node, String field) {
+        return node.hasNonNull(field) ? Path.of(node.get(field).asString()) : null;
     }
 
     private static JsonNode section(JsonNode root, String name, Set<String> keys, Path file) {
@@ -174,10 +310,25 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (env.containsKey("BERTH_UPLOADS_EXPIRY")) {
             config = config.withUploadExpiry(parseDuration(env.get("BERTH_UPLOADS_EXPIRY")));
         }
+        if (env.containsKey("BERTH_ALLOW_ANONYMOUS")) {
+            config = config.withAllowAnonymous(Boolean.parseBoolean(env.get("BERTH_ALLOW_ANONYMOUS")));
+        }
+        if (env.containsKey("BERTH_TLS_CERT") || env.containsKey("BERTH_TLS_KEY")) {
+            config = config.withTls(new TlsConfig(pathOrNull(env.get("BERTH_TLS_CERT")),
+                    pathOrNull(env.get("BERTH_TLS_KEY")), config.tls().clientCa(),
+                    config.tls().requireClientCertificate()));
+        }
+        if (env.containsKey("BERTH_AUTH_HTPASSWD")) {
+            config = config.withAuth(config.auth().withHtpasswd(Path.of(env.get("BERTH_AUTH_HTPASSWD"))));
+        }
         if (env.containsKey("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")) {
             config = config.withAllowSparseIndex(Boolean.parseBoolean(env.get("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")));
         }
         return config;
+    }
+
+    private static Path pathOrNull(String value) {
+        return value == null || value.isBlank() ? null : Path.of(value);
     }
 
     /** Parses {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d} or an ISO-8601 duration. */

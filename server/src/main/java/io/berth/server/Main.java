@@ -33,6 +33,20 @@ public final class Main implements Runnable {
         @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (env BERTH_CONFIG).")
         Path configFile;
 
+        @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (env BERTH_TLS_CERT).")
+        Path tlsCertificate;
+
+        @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (env BERTH_TLS_KEY).")
+        Path tlsKey;
+
+        @Option(names = "--tls-client-ca", paramLabel = "PEM",
+                description = "Accept client certificates (mTLS) issued by these authorities.")
+        Path tlsClientCa;
+
+        @Option(names = "--allow-anonymous",
+                description = "Serve without authentication on a non-loopback address (env BERTH_ALLOW_ANONYMOUS).")
+        boolean allowAnonymous;
+
         @Override
         public Integer call() throws Exception {
             Config config = load(System.getenv());
@@ -56,6 +70,15 @@ public final class Main implements Runnable {
             }
             if (data != null) {
                 config = config.withData(data);
+            }
+            if (tlsCertificate != null || tlsKey != null || tlsClientCa != null) {
+                TlsConfig tls = config.tls();
+                config = config.withTls(new TlsConfig(tlsCertificate != null ? tlsCertificate : tls.certificate(),
+                        tlsKey != null ? tlsKey : tls.privateKey(), tlsClientCa != null ? tlsClientCa : tls.clientCa(),
+                        tls.requireClientCertificate()));
+            }
+            if (allowAnonymous) {
+                config = config.withAllowAnonymous(true);
             }
             return config;
         }
