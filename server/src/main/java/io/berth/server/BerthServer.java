@@ -6,11 +6,20 @@ import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.metadata.SqlMetadataStore;
+import io.berth.server.auth.AccessPolicy;
+import io.berth.server.auth.AuditLog;
+import io.berth.server.auth.Authenticator;
+import io.berth.server.auth.LoginThrottle;
+import io.berth.server.auth.PasswordUsers;
+import io.berth.server.auth.RobotTokens;
+import io.berth.server.auth.TokenService;
 import io.berth.server.http.ApiHandler;
 import io.berth.server.http.JsonErrorHandler;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -73,15 +82,46 @@ public final class BerthServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);
-        server.setHandler(new GracefulHandler(new ApiHandler(registry, uploads, config.maxManifestBytes())));
+        server.setHandler(new GracefulHandler(apiHandler(config, registry)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("berth-housekeeping").factory());
     }
 
+    private ApiHandler apiHandler(Config config, Registry registry) {
+        AuditLog audit = new AuditLog();
+        AuthConfig auth = config.auth();
+        if (!auth.enabled()) {
+            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit);
+        }
+        Clock clock = Clock.systemUTC();
+        Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
+                TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
+        return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
+                new AccessPolicy(auth.access()), audit, auth, clock, request -> Optional.empty());
+    }
+
+    /**
+     * Without authentication anyone who reaches the port may push and delete: fine on loopback, refused on any
+     * other address unless asked for explicitly.
+     */
+    private static void checkExposure(Config config) {
+        if (config.auth().enabled()) {
+            return;
+        }
+        if (!config.loopbackOnly() && !config.allowAnonymous()) {
+            throw new IllegalStateException("refusing to listen on " + config.host()
+                    + " without authentication: configure auth (htpasswd, users or a token issuer) "
+                    + "or pass --allow-anonymous to serve anyone who can reach this address");
+        }
+        LOG.warn("AUTHENTICATION IS OFF: anyone who can reach {}:{} may pull, push and delete", config.host(),
+                config.port());
+    }
+
     /** Opens storage and starts serving. */
     public static BerthServer start(Config config) throws Exception {
+        checkExposure(config);
         BerthServer berth = new BerthServer(config);
         try {
             berth.server.start();
@@ -108,7 +148,7 @@ public final class BerthServer implements AutoCloseable {
     public String describe() {
         return "Berth listening on http://" + hostForUrl(config.host()) + ":" + port()
                 + " (storage: filesystem " + config.effectiveStoragePath().toAbsolutePath().normalize()
-                + ", metadata: " + metadata.kind() + ")";
+                + ", metadata: " + metadata.kind() + ", auth: " + (config.auth().enabled() ? "on" : "off") + ")";
     }
 
     private static String hostForUrl(String host) {

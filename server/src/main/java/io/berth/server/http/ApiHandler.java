@@ -19,8 +19,16 @@ import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import io.berth.server.AuthConfig;
+import io.berth.server.auth.AccessPolicy;
+import io.berth.server.auth.AuditLog;
+import io.berth.server.auth.Authenticator;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
@@ -58,12 +66,35 @@ public final class ApiHandler extends Handler.Abstract {
     private final Registry registry;
     private final Uploads uploads;
     private final int maxManifestBytes;
+    private final Gate gate;
+    private final TokenEndpoint tokens;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
-    public ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes) {
+    private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens) {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
+        this.gate = gate;
+        this.tokens = tokens;
+    }
+
+    /** The API for everyone, anonymously. */
+    public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit) {
+        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null);
+    }
+
+    /**
+     * The API behind authentication and the policy, with the token endpoint at {@code /token}.
+     *
+     * @param clientCertificate the common name of a request's verified client certificate, if any
+     */
+    public static ApiHandler secured(Registry registry, Uploads uploads, int maxManifestBytes,
+                                     Authenticator authenticator, AccessPolicy policy, AuditLog audit,
+                                     AuthConfig auth, Clock clock,
+                                     Function<Request, Optional<String>> clientCertificate) {
+        Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate);
+        return new ApiHandler(registry, uploads, maxManifestBytes, gate,
+                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate));
     }
 
     /**
@@ -78,32 +109,56 @@ public final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         response.getHeaders().put(API_VERSION);
-        Route route = Route.of(Request.getPathInContext(request));
-        if (route.endpoint() == Route.Endpoint.MANIFEST
-                && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()))) {
-            Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
-            if (cached.isPresent()) {
-                sendManifest(cached.get(), request, response, callback);
-                return true;
-            }
-        }
-        if (route.endpoint() == Route.Endpoint.REFERRERS && HttpMethod.GET.is(request.getMethod())
-                && referrersFromCache(route, request, response, callback)) {
+        String path = Request.getPathInContext(request);
+        if (tokens != null && path.equals("/token")) {
+            blocking.execute(() -> handleBlocking(request, response, callback, () -> sendJson(response, callback,
+                    200, "application/json", tokens.answer(request))));
             return true;
         }
-        blocking.execute(() -> handleBlocking(route, request, response, callback));
+        Route route = Route.of(path);
+        boolean manifestPull = route.endpoint() == Route.Endpoint.MANIFEST
+                && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()));
+        boolean referrersList = route.endpoint() == Route.Endpoint.REFERRERS && HttpMethod.GET.is(request.getMethod());
+        if (manifestPull || referrersList) {
+            Gate.Caller caller = gate.rememberedCaller(request);
+            if (caller != null && gate.permits(caller, Gate.need(route, request.getMethod()))) {
+                if (manifestPull) {
+                    Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
+                    if (cached.isPresent()) {
+                        sendManifest(cached.get(), request, response, callback);
+                        return true;
+                    }
+                } else if (referrersFromCache(route, request, response, callback)) {
+                    return true;
+                }
+            }
+        }
+        blocking.execute(() -> handleBlocking(request, response, callback, () -> {
+            Gate.Caller caller = gate.caller(request);
+            Gate.Need need = Gate.need(route, request.getMethod());
+            if (!gate.permits(caller, need)) {
+                throw gate.refusal(caller, need, request);
+            }
+            dispatch(route, caller, request, response, callback);
+        }));
         return true;
     }
 
-    private void handleBlocking(Route route, Request request, Response response, Callback callback) {
+    /** A request's work on a virtual thread, with every failure turned into the spec's error answer. */
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private void handleBlocking(Request request, Response response, Callback callback, Work work) {
         try {
-            dispatch(route, request, response, callback);
+            work.run();
         } catch (RegistryException e) {
             sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.detail());
         } catch (RangeError e) {
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + e.size);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
         } catch (HttpError e) {
+            e.headers().forEach(response.getHeaders()::put);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
         } catch (EofException e) {
             sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
@@ -113,7 +168,8 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private void dispatch(Route route, Request request, Response response, Callback callback) throws IOException {
+    private void dispatch(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
+            throws IOException {
         String method = request.getMethod();
         switch (route.endpoint()) {
             case BASE -> {
@@ -122,7 +178,7 @@ public final class ApiHandler extends Handler.Abstract {
             }
             case CATALOG -> {
                 allow(method, "GET");
-                catalog(request, response, callback);
+                catalog(request, gate.pullable(caller), response, callback);
             }
             case TAGS -> {
                 allow(method, "GET");
@@ -131,10 +187,16 @@ public final class ApiHandler extends Handler.Abstract {
             case MANIFEST -> {
                 switch (method) {
                     case "GET", "HEAD" -> getManifest(route, request, response, callback);
-                    case "PUT" -> putManifest(route, request, response, callback);
+                    case "PUT" -> {
+                        Digest digest = putManifest(route, request, response, callback);
+                        gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
+                                digest.toString());
+                    }
                     case "DELETE" -> {
                         registry.deleteManifest(route.name(), route.reference());
                         sendEmpty(response, callback, 202);
+                        gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
+                                route.reference(), null);
                     }
                     default -> throw notAllowed("GET, HEAD, PUT, DELETE");
                 }
@@ -145,13 +207,15 @@ public final class ApiHandler extends Handler.Abstract {
                     case "DELETE" -> {
                         registry.deleteBlob(route.name(), Registry.parseDigest(route.reference()));
                         sendEmpty(response, callback, 202);
+                        gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
+                                route.reference(), null);
                     }
                     default -> throw notAllowed("GET, HEAD, DELETE");
                 }
             }
             case UPLOAD_START -> {
                 allow(method, "POST");
-                startUpload(route, request, response, callback);
+                startUpload(route, caller, request, response, callback);
             }
             case UPLOAD -> upload(route, request, response, callback);
             case REFERRERS -> {
@@ -182,7 +246,8 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private void putManifest(Route route, Request request, Response response, Callback callback) throws IOException {
+    private Digest putManifest(Route route, Request request, Response response, Callback callback)
+            throws IOException {
         long declared = request.getLength();
         if (declared > maxManifestBytes) {
             throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
@@ -210,6 +275,7 @@ public final class ApiHandler extends Handler.Abstract {
             headers.add("OCI-Tag", tag);
         }
         sendEmpty(response, callback, 201);
+        return pushed.digest();
     }
 
     // ---- blobs
@@ -300,12 +366,20 @@ public final class ApiHandler extends Handler.Abstract {
 
     // ---- uploads
 
-    private void startUpload(Route route, Request request, Response response, Callback callback) throws IOException {
+    /**
+     * Starts an upload, or mounts a blob from another repository. With authentication on, a mount needs pull
+     * access to the named source; without a source, or without that access, a regular session starts, as the
+     * spec lets a registry do when it cannot mount.
+     */
+    private void startUpload(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
+            throws IOException {
         Fields query = queryParameters(request);
         String mount = query.getValue("mount");
         String digest = query.getValue("digest");
-        if (mount != null) {
-            MountResult result = uploads.mount(route.name(), Registry.parseDigest(mount), query.getValue("from"));
+        String from = query.getValue("from");
+        boolean mayMount = !gate.enabled() || (from != null && gate.pullable(caller).test(from));
+        if (mount != null && mayMount) {
+            MountResult result = uploads.mount(route.name(), Registry.parseDigest(mount), from);
             switch (result) {
                 case MountResult.Mounted mounted -> {
                     blobCreated(route.name(), mounted.digest(), response, callback);
@@ -428,14 +502,29 @@ public final class ApiHandler extends Handler.Abstract {
         sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 
-    private void catalog(Request request, Response response, Callback callback) {
+    /** A page of the repositories the caller may pull, in name order. */
+    private void catalog(Request request, Predicate<String> visible, Response response, Callback callback) {
         Fields query = queryParameters(request);
         int n = pageSize(query, DEFAULT_CATALOG_PAGE, 10_000);
-        Page<String> page = registry.catalog(query.getValue("last"), n);
+        List<String> names = new ArrayList<>();
+        String cursor = query.getValue("last");
+        boolean more = true;
+        while (more && names.size() <= n) {
+            Page<String> page = registry.catalog(cursor, Math.max(n, 100));
+            for (String name : page.items()) {
+                if (visible.test(name)) {
+                    names.add(name);
+                }
+            }
+            more = page.hasMore();
+            cursor = page.last();
+        }
+        boolean hasMore = names.size() > n;
+        List<String> items = hasMore ? names.subList(0, n) : names;
         ObjectNode body = JSON.createObjectNode();
-        page.items().forEach(body.putArray("repositories")::add);
-        if (page.hasMore()) {
-            link(response, "/v2/_catalog", n, page.last(), null);
+        items.forEach(body.putArray("repositories")::add);
+        if (hasMore && n > 0) {
+            link(response, "/v2/_catalog", n, items.getLast(), null);
         }
         sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }

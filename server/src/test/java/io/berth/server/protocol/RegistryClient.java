@@ -29,6 +29,7 @@ public final class RegistryClient {
 
     private final String baseUrl;
     private final HttpClient http;
+    private final String authorization;
 
     public RegistryClient(String baseUrl) {
         this(baseUrl, HTTP);
@@ -36,8 +37,18 @@ public final class RegistryClient {
 
     /** A client on its own {@link HttpClient}, so that no pooled connection outlives a server it talked to. */
     public RegistryClient(String baseUrl, HttpClient http) {
+        this(baseUrl, http, null);
+    }
+
+    private RegistryClient(String baseUrl, HttpClient http, String authorization) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.http = http;
+        this.authorization = authorization;
+    }
+
+    /** The same client sending this {@code Authorization} header with every request. */
+    public RegistryClient authorized(String authorization) {
+        return new RegistryClient(baseUrl, http, authorization);
     }
 
     public static HttpClient newHttpClient() {
@@ -69,6 +80,9 @@ public final class RegistryClient {
                 .method(method, body);
         if (headers.length > 0) {
             request.headers(headers);
+        }
+        if (authorization != null) {
+            request.header("Authorization", authorization);
         }
         try {
             return http.send(request.build(), BodyHandlers.ofByteArray());

@@ -1,0 +1,154 @@
+package io.berth.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.berth.registry.metadata.Robot;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns credentials into identities: passwords of users, robot tokens, bearer tokens. bcrypt is slow on purpose,
+ * so a successful password check is remembered for a short while (keyed by a hash of the credentials, never the
+ * credentials themselves); a robot revoked or a user removed loses access once that entry expires. Failed
+ * password checks are throttled per source address and every check is audited.
+ */
+public final class Authenticator {
+    private static final Duration REMEMBER_PASSWORD = Duration.ofSeconds(30);
+    private static final Duration REMEMBER_TOKEN = Duration.ofMinutes(1);
+
+    private final PasswordUsers users;
+    private final RobotTokens robots;
+    private final TokenService tokens;
+    private final LoginThrottle throttle;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Cache<String, Identity> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
+            .maximumSize(10_000).build();
+    private final Cache<String, VerifiedToken> bearers = Caffeine.newBuilder().expireAfterWrite(REMEMBER_TOKEN)
+            .maximumSize(100_000).build();
+
+    /** Too many failed logins from this address: answer 429 without checking anything. */
+    public static final class ThrottledException extends Exception {
+        ThrottledException() {
+            super("too many failed logins from this address; try again later", null, false, false);
+        }
+    }
+
+    public Authenticator(PasswordUsers users, RobotTokens robots, TokenService tokens, LoginThrottle throttle,
+                         AuditLog audit, Clock clock) {
+        this.users = users;
+        this.robots = robots;
+        this.tokens = tokens;
+        this.throttle = throttle;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    /** A password check remembered from a moment ago, without blocking; null when there is none. */
+    public Identity rememberedPassword(String username, String password) {
+        return passwords.getIfPresent(key(username, password));
+    }
+
+    /** A bearer token verified a moment ago and still valid, without blocking; null when there is none. */
+    public VerifiedToken rememberedBearer(String token) {
+        VerifiedToken verified = bearers.getIfPresent(token);
+        return verified != null && verified.expiresAt().isAfter(clock.instant()) ? verified : null;
+    }
+
+    /**
+     * Checks a user's password or a robot's token (blocking: bcrypt, database, and the delay after a failure).
+     *
+     * @param method how the credentials came, for the audit log: basic, token
+     */
+    public Optional<Identity> password(String username, String password, String source, String method)
+            throws ThrottledException {
+        Identity remembered = rememberedPassword(username, password);
+        if (remembered != null) {
+            return Optional.of(remembered);
+        }
+        if (throttle.blocked(source)) {
+            audit.login(method, username, source, false, "throttled");
+            throw new ThrottledException();
+        }
+        Optional<Identity> identity = username.startsWith(RobotTokens.USER_PREFIX)
+                ? robots.authenticate(username, password).map(Authenticator::robotIdentity)
+                : users.authenticate(username, password);
+        if (identity.isPresent()) {
+            passwords.put(key(username, password), identity.get());
+            audit.login(method, identity.get().subject(), source, true, null);
+            return identity;
+        }
+        Duration delay = throttle.failed(source);
+        audit.login(method, username, source, false, "bad credentials");
+        sleep(delay);
+        return Optional.empty();
+    }
+
+    public VerifiedToken bearer(String token, String source) throws InvalidTokenException {
+        VerifiedToken remembered = rememberedBearer(token);
+        if (remembered != null) {
+            return remembered;
+        }
+        try {
+            VerifiedToken verified = tokens.verifyAccess(token);
+            bearers.put(token, verified);
+            return verified;
+        } catch (InvalidTokenException e) {
+            audit.login("bearer", null, source, false, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The user or robot a token was issued to, as it stands now; empty when it no longer exists. */
+    public Optional<Identity> bySubject(String subject) {
+        if (subject.startsWith(RobotTokens.USER_PREFIX)) {
+            String name = subject.substring(RobotTokens.USER_PREFIX.length());
+            return robots.list().stream()
+                    .filter(robot -> robot.name().equals(name)
+                            && (robot.expiresAt() == null || robot.expiresAt().isAfter(clock.instant())))
+                    .findFirst().map(Authenticator::robotIdentity);
+        }
+        return users.find(subject);
+    }
+
+    /** A user named by a verified client certificate. */
+    public Identity certificateUser(String commonName) {
+        return users.certificateUser(commonName);
+    }
+
+    static Identity robotIdentity(Robot robot) {
+        Identity.Grant grant = new Identity.Grant(robot.repositories().stream().map(RepositoryGlob::new).toList(),
+                new java.util.HashSet<>(robot.actions()));
+        return new Identity(Identity.Kind.ROBOT, robot.name(), java.util.Set.of(), List.of(grant));
+    }
+
+    private static String key(String username, String password) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(username.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(password.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(Duration delay) {
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,382 @@
+package io.berth.server.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.berth.server.AuthConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.Key;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.cert.CertificateFactory;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Issues and checks the JWTs of distribution's token auth ({@code docs/spec/auth/jwt.md}): ES256, signed with a
+ * P-256 key generated on first start and kept in the data directory; claims {@code iss}, {@code sub},
+ * {@code aud} (the service), {@code exp}, {@code nbf}, {@code iat}, {@code jti} and {@code access}. Tokens of
+ * configured external issuers are accepted too, checked against their PEM key or JWKS file.
+ */
+public final class TokenService {
+    public static final String KEY_FILE = "token-signing-key.pem";
+    /** Marks refresh tokens, so one can never be used as an access token. */
+    private static final String REFRESH_CLAIM = "berth_refresh";
+    private static final Duration REFRESH_TTL = Duration.ofDays(30);
+    private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    private static final Pattern PEM = Pattern.compile(
+            "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+
+    private record External(AuthConfig.ExternalIssuer config, List<Key> keys, JWKSet jwks) {
+    }
+
+    private final String issuer;
+    private final String service;
+    private final Duration ttl;
+    private final Clock clock;
+    private final ECKey signingKey;
+    private final ECDSASigner signer;
+    private final JWSVerifier ownVerifier;
+    private final Map<String, External> external = new LinkedHashMap<>();
+
+    private TokenService(AuthConfig auth, KeyPair keys, Clock clock) throws JOSEException {
+        this.issuer = auth.issuer();
+        this.service = auth.service();
+        this.ttl = auth.tokenTtl().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : auth.tokenTtl();
+        this.clock = clock;
+        this.signingKey = new ECKey.Builder(Curve.P_256, (ECPublicKey) keys.getPublic())
+                .privateKey((ECPrivateKey) keys.getPrivate()).keyIDFromThumbprint().build();
+        this.signer = new ECDSASigner(signingKey);
+        this.ownVerifier = new DefaultJWSVerifierFactory().createJWSVerifier(
+                new JWSHeader(JWSAlgorithm.ES256), keys.getPublic());
+        for (AuthConfig.ExternalIssuer config : auth.externalIssuers()) {
+            if (config.issuer().equals(issuer)) {
+                throw new IllegalArgumentException("external issuer '" + config.issuer()
+                        + "' has the same name as Berth's own issuer");
+            }
+            external.put(config.issuer(), loadExternal(config));
+        }
+    }
+
+    /** Loads the signing key from {@code dataDir}, generating it on first start. */
+    public static TokenService open(Path dataDir, AuthConfig auth, Clock clock) {
+        try {
+            return new TokenService(auth, signingKey(dataDir.resolve(KEY_FILE)), clock);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot use the token signing key", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** The public half of the signing key, for a registry or tool that verifies Berth's tokens. */
+    public JWKSet publicKeys() {
+        return new JWKSet(signingKey.toPublicJWK());
+    }
+
+    public String issueAccess(Identity who, List<Scope> access, Instant now) {
+        List<Object> claim = new ArrayList<>();
+        for (Scope scope : access) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("type", scope.type());
+            entry.put("name", scope.name());
+            entry.put("actions", scope.actions().stream().sorted().toList());
+            claim.add(entry);
+        }
+        return sign(claims(who.subject(), now, ttl).claim("access", claim).build());
+    }
+
+    public String issueRefresh(Identity who, Instant now) {
+        return sign(claims(who.subject(), now, REFRESH_TTL).claim(REFRESH_CLAIM, true).build());
+    }
+
+    private JWTClaimsSet.Builder claims(String subject, Instant now, Duration lifetime) {
+        return new JWTClaimsSet.Builder().issuer(issuer).subject(subject).audience(service)
+                .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(lifetime)))
+                .jwtID(UUID.randomUUID().toString());
+    }
+
+    private String sign(JWTClaimsSet claims) {
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
+                .keyID(signingKey.getKeyID()).build();
+        SignedJWT jwt = new SignedJWT(header, claims);
+        try {
+            jwt.sign(signer);
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing a token failed", e);
+        }
+        return jwt.serialize();
+    }
+
+    /** Checks an access token from Berth or an external issuer. */
+    public VerifiedToken verifyAccess(String token) throws InvalidTokenException {
+        SignedJWT jwt = parse(token);
+        JWTClaimsSet claims = claimsOf(jwt);
+        String tokenIssuer = claims.getIssuer();
+        boolean own = issuer.equals(tokenIssuer);
+        if (own) {
+            verifySignature(jwt, ownVerifier);
+            checkTimesAndAudience(claims, service);
+            if (claims.getClaim(REFRESH_CLAIM) != null) {
+                throw new InvalidTokenException("a refresh token is not an access token");
+            }
+        } else {
+            External issuerConfig = tokenIssuer == null ? null : external.get(tokenIssuer);
+            if (issuerConfig == null) {
+                throw new InvalidTokenException("unknown issuer");
+            }
+            verifyExternal(jwt, issuerConfig);
+            checkTimesAndAudience(claims, issuerConfig.config().audience());
+        }
+        String subject = claims.getSubject() == null ? "" : claims.getSubject();
+        return new VerifiedToken(tokenIssuer, subject, accessOf(claims), claims.getExpirationTime().toInstant(), own);
+    }
+
+    /** Checks a refresh token issued here; returns its subject. */
+    public String verifyRefresh(String token) throws InvalidTokenException {
+        SignedJWT jwt = parse(token);
+        JWTClaimsSet claims = claimsOf(jwt);
+        if (!issuer.equals(claims.getIssuer()) || !Boolean.TRUE.equals(claims.getClaim(REFRESH_CLAIM))) {
+            throw new InvalidTokenException("not a refresh token of this registry");
+        }
+        verifySignature(jwt, ownVerifier);
+        checkTimesAndAudience(claims, service);
+        if (claims.getSubject() == null || claims.getSubject().isEmpty()) {
+            throw new InvalidTokenException("refresh token without a subject");
+        }
+        return claims.getSubject();
+    }
+
+    private static SignedJWT parse(String token) throws InvalidTokenException {
+        try {
+            return SignedJWT.parse(token);
+        } catch (ParseException e) {
+            throw new InvalidTokenException("malformed token");
+        }
+    }
+
+    private static JWTClaimsSet claimsOf(SignedJWT jwt) throws InvalidTokenException {
+        try {
+            return jwt.getJWTClaimsSet();
+        } catch (ParseException e) {
+            throw new InvalidTokenException("malformed claims");
+        }
+    }
+
+    private static void verifySignature(SignedJWT jwt, JWSVerifier verifier) throws InvalidTokenException {
+        try {
+            if (!verifier.supportedJWSAlgorithms().contains(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
+                throw new InvalidTokenException("bad signature");
+            }
+        } catch (JOSEException e) {
+            throw new InvalidTokenException("bad signature");
+        }
+    }
+
+    private void verifyExternal(SignedJWT jwt, External issuerConfig) throws InvalidTokenException {
+        List<Key> candidates = new ArrayList<>(issuerConfig.keys());
+        if (issuerConfig.jwks() != null) {
+            String keyId = jwt.getHeader().getKeyID();
+            for (JWK jwk : issuerConfig.jwks().getKeys()) {
+                if (keyId == null || keyId.equals(jwk.getKeyID())) {
+                    candidates.add(publicKeyOf(jwk));
+                }
+            }
+        }
+        DefaultJWSVerifierFactory factory = new DefaultJWSVerifierFactory();
+        for (Key key : candidates) {
+            try {
+                verifySignature(jwt, factory.createJWSVerifier(jwt.getHeader(), key));
+                return;
+            } catch (JOSEException | InvalidTokenException e) {
+                // try the next key
+            }
+        }
+        throw new InvalidTokenException("bad signature");
+    }
+
+    private void checkTimesAndAudience(JWTClaimsSet claims, String audience) throws InvalidTokenException {
+        Instant now = clock.instant();
+        Date expires = claims.getExpirationTime();
+        if (expires == null || expires.toInstant().plus(CLOCK_SKEW).isBefore(now)) {
+            throw new InvalidTokenException("expired");
+        }
+        Date notBefore = claims.getNotBeforeTime();
+        if (notBefore != null && notBefore.toInstant().minus(CLOCK_SKEW).isAfter(now)) {
+            throw new InvalidTokenException("not valid yet");
+        }
+        if (claims.getAudience() == null || !claims.getAudience().contains(audience)) {
+            throw new InvalidTokenException("wrong audience");
+        }
+    }
+
+    private static List<Scope> accessOf(JWTClaimsSet claims) throws InvalidTokenException {
+        Object access = claims.getClaim("access");
+        List<Scope> scopes = new ArrayList<>();
+        if (access == null) {
+            return scopes;
+        }
+        if (!(access instanceof List<?> entries)) {
+            throw new InvalidTokenException("malformed access claim");
+        }
+        for (Object entry : entries) {
+            if (!(entry instanceof Map<?, ?> map) || !(map.get("type") instanceof String type)
+                    || !(map.get("name") instanceof String name)) {
+                throw new InvalidTokenException("malformed access claim");
+            }
+            List<String> actions = new ArrayList<>();
+            if (map.get("actions") instanceof List<?> list) {
+                list.forEach(action -> actions.add(String.valueOf(action)));
+            }
+            scopes.add(new Scope(type, name, new java.util.LinkedHashSet<>(actions)));
+        }
+        return scopes;
+    }
+
+    // ---- keys
+
+    private static KeyPair signingKey(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return readKeyPair(file);
+        }
+        KeyPair keys;
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            keys = generator.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot generate a P-256 key", e);
+        }
+        String pem = pem("PRIVATE KEY", keys.getPrivate().getEncoded()) + pem("PUBLIC KEY", keys.getPublic().getEncoded());
+        Files.createDirectories(file.getParent());
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temporary);
+        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try (var channel = java.nio.channels.FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(pem.getBytes(StandardCharsets.US_ASCII)));
+            channel.force(true);
+        }
+        try {
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            Files.delete(temporary); // another process made one first: use theirs
+        }
+        return readKeyPair(file);
+    }
+
+    private static KeyPair readKeyPair(Path file) throws IOException {
+        Map<String, byte[]> blocks = pemBlocks(Files.readString(file, StandardCharsets.US_ASCII));
+        if (!blocks.containsKey("PRIVATE KEY") || !blocks.containsKey("PUBLIC KEY")) {
+            throw new IllegalArgumentException(file + ": expected a PRIVATE KEY and a PUBLIC KEY block");
+        }
+        try {
+            KeyFactory factory = KeyFactory.getInstance("EC");
+            return new KeyPair(factory.generatePublic(new X509EncodedKeySpec(blocks.get("PUBLIC KEY"))),
+                    factory.generatePrivate(new PKCS8EncodedKeySpec(blocks.get("PRIVATE KEY"))));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException(file + ": not a P-256 key pair", e);
+        }
+    }
+
+    private static External loadExternal(AuthConfig.ExternalIssuer config) {
+        try {
+            List<Key> keys = new ArrayList<>();
+            if (config.publicKey() != null) {
+                Map<String, byte[]> blocks = pemBlocks(Files.readString(config.publicKey(), StandardCharsets.US_ASCII));
+                if (blocks.containsKey("CERTIFICATE")) {
+                    keys.add(CertificateFactory.getInstance("X.509").generateCertificate(
+                            new java.io.ByteArrayInputStream(blocks.get("CERTIFICATE"))).getPublicKey());
+                } else if (blocks.containsKey("PUBLIC KEY")) {
+                    keys.add(publicKey(blocks.get("PUBLIC KEY")));
+                } else {
+                    throw new IllegalArgumentException(config.publicKey() + ": expected a PUBLIC KEY or CERTIFICATE");
+                }
+            }
+            JWKSet jwks = config.jwks() == null ? null : JWKSet.load(config.jwks().toFile());
+            return new External(config, keys, jwks);
+        } catch (IOException | ParseException | java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot load the keys of token issuer '" + config.issuer() + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static PublicKey publicKey(byte[] spki) throws java.security.GeneralSecurityException {
+        for (String algorithm : List.of("EC", "RSA", "Ed25519")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(spki));
+            } catch (java.security.spec.InvalidKeySpecException e) {
+                // try the next algorithm
+            }
+        }
+        throw new java.security.spec.InvalidKeySpecException("not an EC, RSA or Ed25519 public key");
+    }
+
+    private static Key publicKeyOf(JWK jwk) throws InvalidTokenException {
+        try {
+            return switch (jwk) {
+                case ECKey ec -> ec.toECPublicKey();
+                case com.nimbusds.jose.jwk.RSAKey rsa -> rsa.toRSAPublicKey();
+                default -> throw new InvalidTokenException("unsupported key type " + jwk.getKeyType());
+            };
+        } catch (JOSEException e) {
+            throw new InvalidTokenException("unusable key " + jwk.getKeyID());
+        }
+    }
+
+    private static Map<String, byte[]> pemBlocks(String text) {
+        Map<String, byte[]> blocks = new LinkedHashMap<>();
+        Matcher m = PEM.matcher(text);
+        while (m.find()) {
+            blocks.putIfAbsent(m.group(1), Base64.getMimeDecoder().decode(m.group(2)));
+        }
+        return blocks;
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
+    }
+}

@@ -1,0 +1,296 @@
+package io.berth.server.http;
+
+import io.berth.registry.ErrorCode;
+import io.berth.server.auth.AccessPolicy;
+import io.berth.server.auth.AuditLog;
+import io.berth.server.auth.Authenticator;
+import io.berth.server.auth.Identity;
+import io.berth.server.auth.InvalidTokenException;
+import io.berth.server.auth.RobotTokens;
+import io.berth.server.auth.Scope;
+import io.berth.server.auth.VerifiedToken;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Who may pass: finds the caller of each request (anonymous, a user or robot by Basic credentials or client
+ * certificate, or the holder of a bearer token) and decides whether the caller may take the action the request
+ * needs. A refusal is a 401 with distribution's {@code Bearer} challenge when credentials are missing or the token
+ * lacks the scope (so the client fetches a better one), and a 403 {@code DENIED} when the caller is known and not
+ * allowed.
+ */
+final class Gate {
+    /** The action a request needs: on a scope, or just an authenticated caller when {@code scope} is null. */
+    record Need(Scope scope, String action) {
+        static final Need AUTHENTICATED = new Need(null, null);
+    }
+
+    /** The caller of one request. {@code token} is set for bearer callers, whose access is the token's. */
+    record Caller(Identity identity, VerifiedToken token, String source) {
+        String subject() {
+            return token != null ? token.subject() : identity.subject();
+        }
+    }
+
+    private final Authenticator authenticator;
+    private final AccessPolicy policy;
+    private final AuditLog audit;
+    private final String service;
+    private final String realm;
+    private final Function<Request, Optional<String>> clientCertificate;
+
+    private Gate(Authenticator authenticator, AccessPolicy policy, AuditLog audit, String service, String realm,
+                 Function<Request, Optional<String>> clientCertificate) {
+        this.authenticator = authenticator;
+        this.policy = policy;
+        this.audit = audit;
+        this.service = service;
+        this.realm = realm;
+        this.clientCertificate = clientCertificate;
+    }
+
+    /** Everyone is anonymous and may do everything. */
+    static Gate open(AuditLog audit) {
+        return new Gate(null, AccessPolicy.everyone(), audit, null, null, request -> Optional.empty());
+    }
+
+    /** @param realm the token endpoint URL for challenges; null derives it from each request */
+    static Gate secured(Authenticator authenticator, AccessPolicy policy, AuditLog audit, String service, String realm,
+                        Function<Request, Optional<String>> clientCertificate) {
+        return new Gate(authenticator, policy, audit, service, realm, clientCertificate);
+    }
+
+    boolean enabled() {
+        return authenticator != null;
+    }
+
+    AuditLog audit() {
+        return audit;
+    }
+
+    static Need need(Route route, String method) {
+        return switch (route.endpoint()) {
+            case BASE, UNKNOWN -> Need.AUTHENTICATED;
+            case CATALOG -> new Need(Scope.catalog(), "*");
+            case TAGS, REFERRERS -> repository(route, "pull");
+            case MANIFEST, BLOB -> switch (method) {
+                case "PUT" -> repository(route, "push");
+                case "DELETE" -> repository(route, "delete");
+                default -> repository(route, "pull");
+            };
+            case UPLOAD_START, UPLOAD -> repository(route, "push");
+        };
+    }
+
+    private static Need repository(Route route, String action) {
+        return new Need(Scope.repository(route.name(), action), action);
+    }
+
+    // ---- callers
+
+    /** The caller, from what is already known without blocking; null when credentials still need checking. */
+    Caller rememberedCaller(Request request) {
+        String source = Request.getRemoteAddr(request);
+        if (!enabled()) {
+            return new Caller(Identity.ANONYMOUS, null, source);
+        }
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (authorization == null) {
+            return new Caller(clientCertificate.apply(request).map(authenticator::certificateUser)
+                    .orElse(Identity.ANONYMOUS), null, source);
+        }
+        String bearer = credentials(authorization, "Bearer");
+        if (bearer != null) {
+            VerifiedToken token = authenticator.rememberedBearer(bearer);
+            return token == null ? null : bearerCaller(token, source);
+        }
+        String[] basic = basic(authorization);
+        Identity identity = basic == null ? null : authenticator.rememberedPassword(basic[0], basic[1]);
+        return identity == null ? null : new Caller(identity, null, source);
+    }
+
+    /** The caller, checking credentials (blocking); 401 for bad ones, 429 while the address is throttled. */
+    Caller caller(Request request) {
+        Caller remembered = rememberedCaller(request);
+        if (remembered != null) {
+            return remembered;
+        }
+        String source = Request.getRemoteAddr(request);
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        String bearer = credentials(authorization, "Bearer");
+        if (bearer != null) {
+            try {
+                return bearerCaller(authenticator.bearer(bearer, source), source);
+            } catch (InvalidTokenException e) {
+                throw challenge(request, null, "invalid_token", "invalid token: " + e.getMessage());
+            }
+        }
+        String[] basic = basic(authorization);
+        if (basic == null) {
+            throw challenge(request, null, null, "unsupported or malformed Authorization header");
+        }
+        try {
+            return authenticator.password(basic[0], basic[1], source, "basic")
+                    .map(identity -> new Caller(identity, null, source))
+                    .orElseThrow(() -> challenge(request, null, null, "invalid username or password"));
+        } catch (Authenticator.ThrottledException e) {
+            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(),
+                    Map.of("Retry-After", Long.toString(60)));
+        }
+    }
+
+    private static Caller bearerCaller(VerifiedToken token, String source) {
+        Identity identity;
+        if (!token.own()) {
+            identity = new Identity(Identity.Kind.EXTERNAL, token.subject(), Set.of(), List.of());
+        } else if (token.subject().isEmpty()) {
+            identity = Identity.ANONYMOUS;
+        } else if (token.subject().startsWith(RobotTokens.USER_PREFIX)) {
+            identity = new Identity(Identity.Kind.ROBOT, token.subject().substring(RobotTokens.USER_PREFIX.length()),
+                    Set.of(), List.of());
+        } else {
+            identity = Identity.user(token.subject(), Set.of());
+        }
+        return new Caller(identity, token, source);
+    }
+
+    // ---- decisions
+
+    boolean permits(Caller caller, Need need) {
+        if (need.scope() == null) {
+            return !enabled() || caller.token() != null || caller.identity().authenticated();
+        }
+        if (caller.token() != null) {
+            return caller.token().allows(need.scope().type(), need.scope().name(), need.action());
+        }
+        if (need.scope().isRepository()) {
+            return policy.allows(caller.identity(), need.scope().name(), need.action());
+        }
+        return !enabled() || caller.identity().authenticated(); // the catalog, filtered by what each may pull
+    }
+
+    /**
+     * Which repositories the caller may pull from: catalog entries, sources of cross-repository mounts. For our own
+     * tokens this is what the holder may pull now, not only what the token names (blocking: may look it up).
+     */
+    Predicate<String> pullable(Caller caller) {
+        VerifiedToken token = caller.token();
+        if (token == null) {
+            return repository -> policy.allows(caller.identity(), repository, "pull");
+        }
+        Predicate<String> named = repository -> token.allows(Scope.REPOSITORY, repository, "pull");
+        if (!token.own()) {
+            return named;
+        }
+        Identity holder = caller.identity().authenticated() ? current(caller).orElse(null) : Identity.ANONYMOUS;
+        return holder == null ? named : named.or(repository -> policy.allows(holder, repository, "pull"));
+    }
+
+    /** The refusal for a caller that may not take the needed action (blocking: may look the caller up). */
+    HttpError refusal(Caller caller, Need need, Request request) {
+        String path = request.getHttpURI().getPath();
+        String missing = need.scope() == null ? "authentication" : need.scope().toString();
+        boolean denied = deniedRatherThanChallenged(caller, need);
+        audit.denied(caller.subject(), caller.source(), request.getMethod(), path, missing, denied ? 403 : 401);
+        if (denied) {
+            return new HttpError(403, ErrorCode.DENIED, "no " + need.action() + " access to " + need.scope().name());
+        }
+        boolean tokenTooNarrow = caller.token() != null;
+        return challenge(request, need, tokenTooNarrow ? "insufficient_scope" : null,
+                need.scope() == null ? "authentication required"
+                        : need.action() + " access to " + need.scope().name() + " requires authentication");
+    }
+
+    /**
+     * 403 when the caller is known and more credentials would not help: a user or robot the policy refuses, or
+     * an external token that names the resource without the action. A token of ours that merely lacks the scope
+     * gets a challenge if its holder may have it, so the client asks for a new token.
+     */
+    private boolean deniedRatherThanChallenged(Caller caller, Need need) {
+        if (need.scope() == null) {
+            return false;
+        }
+        VerifiedToken token = caller.token();
+        if (token == null) {
+            return caller.identity().authenticated();
+        }
+        if (!token.own()) {
+            return token.access().stream().anyMatch(scope -> scope.type().equals(need.scope().type())
+                    && scope.name().equals(need.scope().name()));
+        }
+        if (!caller.identity().authenticated()) {
+            return false;
+        }
+        Optional<Identity> holder = current(caller);
+        return holder.isEmpty() || !(need.scope().isRepository()
+                ? policy.allows(holder.get(), need.scope().name(), need.action())
+                : holder.get().authenticated());
+    }
+
+    /** The user or robot behind one of our tokens, as configured now. */
+    private Optional<Identity> current(Caller caller) {
+        return authenticator.bySubject(caller.token().subject());
+    }
+
+    private HttpError challenge(Request request, Need need, String error, String detail) {
+        StringBuilder header = new StringBuilder("Bearer realm=\"").append(realm(request))
+                .append("\",service=\"").append(service).append('"');
+        if (need != null && need.scope() != null) {
+            Scope scope = need.scope();
+            Scope asked = "push".equals(need.action()) ? Scope.repository(scope.name(), "pull", "push") : scope;
+            header.append(",scope=\"").append(asked).append('"');
+        }
+        if (error != null) {
+            header.append(",error=\"").append(error).append('"');
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(HttpHeader.WWW_AUTHENTICATE.asString(), header.toString());
+        return new HttpError(401, ErrorCode.UNAUTHORIZED, detail, headers);
+    }
+
+    String realm(Request request) {
+        if (realm != null) {
+            return realm;
+        }
+        var uri = request.getHttpURI();
+        return uri.getScheme() + "://" + uri.getAuthority() + "/token";
+    }
+
+    // ---- header parsing
+
+    /** The credentials after {@code scheme} in an Authorization header, or null for another scheme. */
+    static String credentials(String authorization, String scheme) {
+        if (authorization == null || authorization.length() <= scheme.length()
+                || !authorization.regionMatches(true, 0, scheme, 0, scheme.length())
+                || authorization.charAt(scheme.length()) != ' ') {
+            return null;
+        }
+        String value = authorization.substring(scheme.length() + 1).strip();
+        return value.isEmpty() ? null : value;
+    }
+
+    /** {user, password} of a Basic header, or null when it is not one or is malformed. */
+    static String[] basic(String authorization) {
+        String encoded = credentials(authorization, "Basic");
+        if (encoded == null) {
+            return null;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+    }
+}

@@ -1,0 +1,179 @@
+package io.berth.server.http;
+
+import io.berth.oci.Names;
+import io.berth.registry.ErrorCode;
+import io.berth.server.auth.AccessPolicy;
+import io.berth.server.auth.AuditLog;
+import io.berth.server.auth.Authenticator;
+import io.berth.server.auth.Identity;
+import io.berth.server.auth.InvalidTokenException;
+import io.berth.server.auth.Scope;
+import io.berth.server.auth.TokenService;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.FormFields;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The token endpoint of distribution's token auth: {@code GET /token} with Basic credentials or none (anonymous),
+ * {@code scope} and {@code offline_token} ({@code docs/spec/auth/token.md}), and the OAuth2 {@code POST /token}
+ * with the {@code password} and {@code refresh_token} grants that docker uses ({@code oauth.md}). A token grants
+ * the intersection of what was asked and what the caller may do, possibly nothing.
+ */
+final class TokenEndpoint {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Authenticator authenticator;
+    private final AccessPolicy policy;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Function<Request, Optional<String>> clientCertificate;
+
+    TokenEndpoint(Authenticator authenticator, AccessPolicy policy, AuditLog audit, Clock clock,
+                  Function<Request, Optional<String>> clientCertificate) {
+        this.authenticator = authenticator;
+        this.policy = policy;
+        this.audit = audit;
+        this.clock = clock;
+        this.clientCertificate = clientCertificate;
+    }
+
+    /** The JSON body of a 200 answer to one token request (blocking: checks passwords); errors are thrown. */
+    byte[] answer(Request request) throws Exception {
+        String source = Request.getRemoteAddr(request);
+        TokenService tokens = authenticator.tokens();
+        return switch (request.getMethod()) {
+            case "GET" -> get(request, Request.extractQueryParameters(request, StandardCharsets.UTF_8), source, tokens);
+            case "POST" -> post(FormFields.getFields(request), source, tokens);
+            default -> throw new HttpError(405, ErrorCode.UNSUPPORTED, "use GET or POST");
+        };
+    }
+
+    private byte[] get(Request request, Fields query, String source, TokenService tokens) throws Exception {
+        checkService(query.getValue("service"), tokens);
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        Identity identity;
+        if (authorization == null) {
+            identity = clientCertificate.apply(request).map(authenticator::certificateUser).orElse(Identity.ANONYMOUS);
+        } else {
+            String[] basic = Gate.basic(authorization);
+            if (basic == null) {
+                throw badCredentials(tokens, "the token endpoint takes Basic credentials or none");
+            }
+            identity = login(basic[0], basic[1], source, tokens);
+        }
+        boolean offline = "true".equalsIgnoreCase(query.getValue("offline_token")) && identity.authenticated();
+        return issue(identity, Scope.parseAll(query.getValues("scope")), offline, null, tokens);
+    }
+
+    private byte[] post(Fields form, String source, TokenService tokens) throws Exception {
+        checkService(form.getValue("service"), tokens);
+        List<Scope> scopes = Scope.parseAll(form.getValues("scope"));
+        String grant = form.getValue("grant_type");
+        if ("password".equals(grant)) {
+            String username = form.getValue("username");
+            String password = form.getValue("password");
+            if (username == null || password == null) {
+                throw new HttpError(400, ErrorCode.UNSUPPORTED, "the password grant needs username and password");
+            }
+            Identity identity = login(username, password, source, tokens);
+            return issue(identity, scopes, "offline".equals(form.getValue("access_type")), null, tokens);
+        }
+        if ("refresh_token".equals(grant)) {
+            String refresh = form.getValue("refresh_token");
+            if (refresh == null) {
+                throw new HttpError(400, ErrorCode.UNSUPPORTED, "the refresh_token grant needs a refresh_token");
+            }
+            Identity identity;
+            try {
+                String subject = tokens.verifyRefresh(refresh);
+                identity = authenticator.bySubject(subject)
+                        .orElseThrow(() -> new InvalidTokenException("its subject no longer exists"));
+            } catch (InvalidTokenException e) {
+                audit.login("refresh", null, source, false, e.getMessage());
+                throw new HttpError(401, ErrorCode.UNAUTHORIZED, "invalid refresh token");
+            }
+            audit.login("refresh", identity.subject(), source, true, null);
+            return issue(identity, scopes, false, refresh, tokens);
+        }
+        throw new HttpError(400, ErrorCode.UNSUPPORTED, "grant_type must be password or refresh_token");
+    }
+
+    private Identity login(String username, String password, String source, TokenService tokens) throws Exception {
+        try {
+            return authenticator.password(username, password, source, "token")
+                    .orElseThrow(() -> badCredentials(tokens, "invalid username or password"));
+        } catch (Authenticator.ThrottledException e) {
+            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(), Map.of("Retry-After", "60"));
+        }
+    }
+
+    private byte[] issue(Identity identity, List<Scope> requested, boolean offline, String refresh,
+                         TokenService tokens) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        List<Scope> granted = grant(identity, requested);
+        String token = tokens.issueAccess(identity, granted, now);
+        ObjectNode body = JSON.createObjectNode();
+        body.put("token", token);
+        body.put("access_token", token);
+        body.put("expires_in", tokens.ttl().toSeconds());
+        body.put("issued_at", now.toString());
+        body.put("scope", String.join(" ", granted.stream().map(Scope::toString).toList()));
+        if (refresh != null) {
+            body.put("refresh_token", refresh);
+        } else if (offline) {
+            body.put("refresh_token", tokens.issueRefresh(identity, now));
+        }
+        return JSON.writeValueAsBytes(body);
+    }
+
+    /** What of {@code requested} the identity may have: repository actions by policy, the catalog when known. */
+    List<Scope> grant(Identity identity, List<Scope> requested) {
+        List<Scope> granted = new ArrayList<>();
+        for (Scope scope : requested) {
+            if (scope.isRepository() && Names.isValidRepository(scope.name())) {
+                Set<String> allowed = policy.allowed(identity, scope.name());
+                Set<String> actions = new LinkedHashSet<>();
+                for (String action : scope.actions()) {
+                    if (action.equals("*")) {
+                        actions.addAll(allowed);
+                    } else if (allowed.contains(action)) {
+                        actions.add(action);
+                    }
+                }
+                if (!actions.isEmpty()) {
+                    granted.add(new Scope(scope.type(), scope.name(), actions));
+                }
+            } else if (scope.type().equals("registry") && scope.name().equals("catalog") && identity.authenticated()) {
+                granted.add(new Scope("registry", "catalog", new HashSet<>(Set.of("*"))));
+            }
+        }
+        return granted;
+    }
+
+    private static void checkService(String service, TokenService tokens) {
+        if (service != null && !service.equals(tokens.service())) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "unknown service '" + service + "'; this registry is '"
+                    + tokens.service() + "'");
+        }
+    }
+
+    private static HttpError badCredentials(TokenService tokens, String detail) {
+        return new HttpError(401, ErrorCode.UNAUTHORIZED, detail,
+                Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), "Basic realm=\"" + tokens.service() + "\""));
+    }
+}
