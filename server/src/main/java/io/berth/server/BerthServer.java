@@ -104,24 +104,26 @@ public final class BerthServer implements AutoCloseable {
 
     /**
      * Without authentication anyone who reaches the port may push and delete: fine on loopback, refused on any
-     * other address unless asked for explicitly.
+     * other address unless asked for explicitly. Empty when the configuration may start.
      */
-    private static void checkExposure(Config config) {
-        if (config.auth().enabled()) {
-            return;
+    public static Optional<String> exposureProblem(Config config) {
+        if (config.auth().enabled() || config.loopbackOnly() || config.allowAnonymous()) {
+            return Optional.empty();
         }
-        if (!config.loopbackOnly() && !config.allowAnonymous()) {
-            throw new IllegalStateException("refusing to listen on " + config.host()
-                    + " without authentication: configure auth (htpasswd, users or a token issuer) "
-                    + "or pass --allow-anonymous to serve anyone who can reach this address");
-        }
-        LOG.warn("AUTHENTICATION IS OFF: anyone who can reach {}:{} may pull, push and delete", config.host(),
-                config.port());
+        return Optional.of("refusing to listen on " + config.host() + " without authentication: configure auth "
+                + "(htpasswd, users or a token issuer) or pass --allow-anonymous to serve anyone who can reach it");
     }
 
     /** Opens storage and starts serving. */
     public static BerthServer start(Config config) throws Exception {
-        checkExposure(config);
+        Optional<String> problem = exposureProblem(config);
+        if (problem.isPresent()) {
+            throw new IllegalStateException(problem.get());
+        }
+        if (!config.auth().enabled()) {
+            LOG.warn("AUTHENTICATION IS OFF: anyone who can reach {}:{} may pull, push and delete", config.host(),
+                    config.port());
+        }
         BerthServer berth = new BerthServer(config);
         try {
             berth.server.start();

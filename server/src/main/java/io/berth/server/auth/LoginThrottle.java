@@ -7,23 +7,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Slows down password guessing per source address: each failed login in the window makes the answer to the next
- * failure wait longer (up to {@link #MAX_DELAY}), and past {@link #LIMIT} failures the address's logins are
+ * failure wait longer (up to two seconds), and past {@link #LIMIT} failures the address's logins are
  * refused outright until the window has passed since its last failure.
  */
 public final class LoginThrottle {
     public static final int LIMIT = 10;
     public static final Duration WINDOW = Duration.ofMinutes(5);
     private static final Duration STEP = Duration.ofMillis(200);
-    private static final Duration MAX_DELAY = Duration.ofSeconds(2);
+    private static final int MAX_STEPS = 10;
 
     private final Cache<String, AtomicInteger> failures;
+    private final Duration step;
 
     public LoginThrottle() {
-        this(WINDOW);
+        this(WINDOW, STEP);
     }
 
-    LoginThrottle(Duration window) {
+    LoginThrottle(Duration window, Duration step) {
         this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(100_000).build();
+        this.step = step;
     }
 
     /** Whether logins from this address are refused for now. */
@@ -37,7 +39,6 @@ public final class LoginThrottle {
         AtomicInteger count = failures.asMap().computeIfAbsent(address, key -> new AtomicInteger());
         int n = count.incrementAndGet();
         failures.put(address, count); // restarts the window
-        Duration delay = STEP.multipliedBy(n);
-        return delay.compareTo(MAX_DELAY) > 0 ? MAX_DELAY : delay;
+        return step.multipliedBy(Math.min(n, MAX_STEPS));
     }
 }

@@ -1,0 +1,121 @@
+package io.berth.server.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.berth.registry.metadata.SqlMetadataStore;
+import io.berth.server.AuthConfig;
+import io.berth.server.testing.AuthFixture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+class AuthenticatorTest {
+    @TempDir
+    Path dir;
+
+    private SqlMetadataStore store;
+    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
+    private final Logger auditLogger = (Logger) LoggerFactory.getLogger("berth.audit");
+
+    @BeforeEach
+    void open() {
+        store = SqlMetadataStore.open("jdbc:sqlite:" + dir.resolve("metadata.db"), null, null);
+        audit.start();
+        auditLogger.addAppender(audit);
+    }
+
+    @AfterEach
+    void close() {
+        auditLogger.detachAppender(audit);
+        store.close();
+    }
+
+    private Authenticator authenticator(AuthConfig auth, LoginThrottle throttle) {
+        Clock clock = Clock.systemUTC();
+        return new Authenticator(new PasswordUsers(auth), new RobotTokens(store, clock),
+                TokenService.open(dir, auth, clock), throttle, new AuditLog(), clock);
+    }
+
+    @Test
+    void passwordsAreCheckedAgainstBcryptHashesAndGroupsResolved() throws Exception {
+        Authenticator authenticator = authenticator(AuthFixture.auth(), new LoginThrottle());
+        Identity alice = authenticator.password("alice", "alice-password", "10.0.0.1", "basic").orElseThrow();
+        assertThat(alice.kind()).isEqualTo(Identity.Kind.USER);
+        assertThat(alice.groups()).containsExactly("dev");
+        assertThat(authenticator.rememberedPassword("alice", "alice-password")).isEqualTo(alice);
+        assertThat(authenticator.rememberedPassword("alice", "other")).isNull();
+    }
+
+    @Test
+    void failedLoginsAreDelayedThenRefusedPerAddress() throws Exception {
+        Authenticator authenticator = authenticator(AuthFixture.auth(),
+                new LoginThrottle(Duration.ofMinutes(5), Duration.ofMillis(20)));
+        long started = System.nanoTime();
+        for (int i = 0; i < LoginThrottle.LIMIT; i++) {
+            assertThat(authenticator.password("alice", "guess-" + i, "10.0.0.9", "basic")).isEmpty();
+        }
+        // 20 ms × (1 + 2 + ... + 10): each failure waits longer than the one before
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(1100));
+        assertThatThrownBy(() -> authenticator.password("alice", "alice-password", "10.0.0.9", "basic"))
+                .isInstanceOf(Authenticator.ThrottledException.class);
+        // another address is not affected
+        assertThat(authenticator.password("alice", "alice-password", "10.0.0.10", "basic")).isPresent();
+    }
+
+    @Test
+    void theAuditLogHasOneLinePerDecisionAndNoSecrets() throws Exception {
+        Authenticator authenticator = authenticator(AuthFixture.auth(), new LoginThrottle());
+        authenticator.password("alice", "alice-password", "10.0.0.1", "token");
+        authenticator.password("alice", "alice-password", "10.0.0.1", "token"); // remembered: no new decision
+        authenticator.password("bob", "Secret-Guess-1", "10.0.0.2", "basic");
+        assertThatThrownBy(() -> authenticator.bearer("eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "10.0.0.3"))
+                .isInstanceOf(InvalidTokenException.class);
+        List<String> lines = audit.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).contains("\"event\":\"login\"", "\"subject\":\"alice\"", "\"source\":\"10.0.0.1\"",
+                "\"result\":\"success\"", "\"method\":\"token\"");
+        assertThat(lines.get(1)).contains("\"subject\":\"bob\"", "\"result\":\"failure\"", "bad credentials");
+        assertThat(lines.get(2)).contains("\"method\":\"bearer\"", "\"result\":\"failure\"");
+        assertThat(String.join("\n", lines)).doesNotContain("alice-password", "Secret-Guess-1", "c2ln");
+    }
+
+    @Test
+    void htpasswdUsersAreReadAndReloadedWhenTheFileChanges() throws Exception {
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "# users\ndave:" + AuthFixture.bcrypt("dave-pw") + "\n");
+        AuthConfig auth = AuthConfig.NONE.withHtpasswd(htpasswd).withGroups(java.util.Map.of("ops", List.of("dave")));
+        PasswordUsers users = new PasswordUsers(auth);
+        assertThat(users.authenticate("dave", "dave-pw")).hasValueSatisfying(
+                dave -> assertThat(dave.groups()).containsExactly("ops"));
+        assertThat(users.authenticate("erin", "erin-pw")).isEmpty();
+
+        Files.writeString(htpasswd, "erin:" + AuthFixture.bcrypt("erin-pw") + "\n");
+        Files.setLastModifiedTime(htpasswd, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(users.authenticate("erin", "erin-pw")).isPresent();
+        assertThat(users.authenticate("dave", "dave-pw")).isEmpty();
+    }
+
+    @Test
+    void onlyBcryptHashesAreAccepted() throws Exception {
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "old:$apr1$abc$defghijklmnopqrstuvwx.\n");
+        assertThatThrownBy(() -> new PasswordUsers(AuthConfig.NONE.withHtpasswd(htpasswd)))
+                .hasMessageContaining("line 1").hasMessageContaining("bcrypt");
+        assertThatThrownBy(() -> new PasswordUsers(AuthConfig.NONE.withUsers(List.of(
+                new AuthConfig.User("x", "plain-text", List.of())))))
+                .hasMessageContaining("user 'x'").hasMessageContaining("bcrypt");
+    }
+}
