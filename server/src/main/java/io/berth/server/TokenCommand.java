@@ -47,7 +47,8 @@ final class TokenCommand implements Runnable {
      *
      * @param creating true when the command may be the first to use the data directory
      */
-    private static int run(CommandSpec spec, ConfigOptions options, boolean creating, Work work) throws Exception {
+    private static int withRobotTokens(CommandSpec spec, ConfigOptions options, boolean creating, Work work)
+            throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
@@ -102,7 +103,7 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return run(spec, configOptions, true, (tokens, out, err) -> {
+            return withRobotTokens(spec, configOptions, true, (tokens, out, err) -> {
                 Duration expiresIn = "never".equalsIgnoreCase(expires.strip()) ? null : Config.parseDuration(expires);
                 RobotTokens.Created created = tokens.create(name, repositories, actions, expiresIn);
                 Robot robot = created.robot();
@@ -133,7 +134,7 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return run(spec, configOptions, false, (tokens, out, err) -> {
+            return withRobotTokens(spec, configOptions, false, (tokens, out, err) -> {
                 List<Robot> robots = tokens.list();
                 if (robots.isEmpty()) {
                     out.println("No robots. Create one with: berth token create --name NAME --repo PATTERN "
@@ -171,7 +172,7 @@ final class TokenCommand implements Runnable {
         public Integer call() throws Exception {
             String robot = name.startsWith(RobotTokens.USER_PREFIX) ? name.substring(RobotTokens.USER_PREFIX.length())
                     : name;
-            return run(spec, configOptions, false, (tokens, out, err) -> {
+            return withRobotTokens(spec, configOptions, false, (tokens, out, err) -> {
                 if (!tokens.revoke(robot)) {
                     err.println("berth: no robot named '" + robot + "'");
                     return 1;
