@@ -143,7 +143,8 @@ public final class RobotTokens {
 
     private static List<String> actions(List<String> actions) {
         if (actions == null || actions.isEmpty()) {
-            throw new IllegalArgumentException("a robot needs at least one action (" + String.join(", ", ACTIONS) + ")");
+            throw new IllegalArgumentException("a robot needs at least one action ("
+                    + String.join(", ", ACTIONS) + ")");
         }
         Set<String> requested = new LinkedHashSet<>();
         for (String action : actions) {

@@ -189,7 +189,8 @@ class RobotTokensTest {
                 .hasMessage("expiry must be positive, got PT0S");
         assertThatThrownBy(() -> tokens.create("ci", List.of("**"), List.of("pull"), Duration.ofDays(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> tokens.create("ci", List.of("**"), List.of("pull"), Duration.ofSeconds(Long.MAX_VALUE)))
+        Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatThrownBy(() -> tokens.create("ci", List.of("**"), List.of("pull"), forever))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("too far in the future");
     }
