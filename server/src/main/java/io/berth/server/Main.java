@@ -5,11 +5,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code berth} command line. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "Berth 0.1.0",
-        description = "An OCI container registry.", subcommands = {Main.Serve.class})
+        description = "An OCI container registry.", subcommands = {Main.Serve.class, TokenCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -24,14 +25,11 @@ public final class Main implements Runnable {
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Runs the registry (defaults: 127.0.0.1:5000, data in ./berth-data, SQLite metadata).")
     static final class Serve implements Callable<Integer> {
+        @Mixin
+        ConfigOptions configOptions = new ConfigOptions();
+
         @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (env BERTH_LISTEN).")
         String listen;
-
-        @Option(names = "--data", paramLabel = "DIR", description = "Data directory (env BERTH_DATA).")
-        Path data;
-
-        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (env BERTH_CONFIG).")
-        Path configFile;
 
         @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate chain (env BERTH_TLS_CERT).")
         Path tlsCertificate;
@@ -58,18 +56,9 @@ public final class Main implements Runnable {
         }
 
         Config load(Map<String, String> env) throws Exception {
-            Config config = Config.DEFAULTS;
-            Path file = configFile != null ? configFile
-                    : env.containsKey("BERTH_CONFIG") ? Path.of(env.get("BERTH_CONFIG")) : null;
-            if (file != null) {
-                config = config.withYaml(file);
-            }
-            config = config.withEnvironment(env);
+            Config config = configOptions.load(env);
             if (listen != null) {
                 config = config.withListen(listen);
-            }
-            if (data != null) {
-                config = config.withData(data);
             }
             if (tlsCertificate != null || tlsKey != null || tlsClientCa != null) {
                 TlsConfig tls = config.tls();

@@ -40,7 +40,7 @@ class ConfigTest {
                   pageSize: 50
                 """);
         Main.Serve serve = new Main.Serve();
-        serve.configFile = file;
+        serve.configOptions.configFile = file;
         serve.listen = "127.0.0.1:7000";
         Config config = serve.load(Map.of("BERTH_DATA", "/srv/env", "BERTH_UPLOADS_EXPIRY", "30m"));
         assertThat(config.host()).isEqualTo("127.0.0.1");

@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The source of truth for what exists: repositories, blob links, manifests, tags, references, subjects and upload
- * sessions. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
+ * The source of truth for what exists: repositories, blob links, manifests, tags, references, subjects, upload
+ * sessions and robot accounts. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
  */
 public interface MetadataStore extends AutoCloseable {
 
@@ -63,6 +63,20 @@ public interface MetadataStore extends AutoCloseable {
     void deleteUpload(String id);
 
     List<Upload> uploadsUpdatedBefore(long epochMillis, int limit);
+
+    /**
+     * Stores a new robot account.
+     *
+     * @throws IllegalStateException when a robot of that name exists already
+     */
+    void createRobot(Robot robot);
+
+    Optional<Robot> robotByTokenHash(String tokenHash);
+
+    /** Every robot account, by name. */
+    List<Robot> robots();
+
+    boolean deleteRobot(String name);
 
     @Override
     void close();

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class SqlMetadataStore implements MetadataStore {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final int RETRIES = 5;
 
     private final Dialect dialect;
@@ -73,7 +75,11 @@ public final class SqlMetadataStore implements MetadataStore {
             config.addDataSourceProperty("journal_mode", "WAL");
             config.addDataSourceProperty("synchronous", "FULL");
             config.addDataSourceProperty("foreign_keys", "true");
+            // Another process (the berth token commands) may write to the same file. busy_timeout makes a writer
+            // wait for the lock; IMMEDIATE takes it when a transaction begins, because a transaction that read
+            // first and then finds the lock taken fails at once instead of waiting (it would deadlock).
             config.addDataSourceProperty("busy_timeout", "30000");
+            config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         }
         return new HikariDataSource(config);
     }
@@ -303,6 +309,42 @@ public final class SqlMetadataStore implements MetadataStore {
                 + "WHERE updated_at < ? ORDER BY updated_at LIMIT ?", epochMillis, limit));
     }
 
+    // ---- robots
+
+    private static final String ROBOT_COLUMNS = "name, token_hash, repositories, actions, created_at, expires_at";
+
+    @Override
+    public void createRobot(Robot robot) {
+        write(c -> {
+            // ON CONFLICT rather than catching the unique violation: write() retries those as races on PostgreSQL.
+            int inserted = update(c, "INSERT INTO robots (" + ROBOT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (name) DO NOTHING",
+                    robot.name(), robot.tokenHash(), JSON.writeValueAsString(robot.repositories()),
+                    JSON.writeValueAsString(robot.actions()), robot.createdAt().toEpochMilli(),
+                    robot.expiresAt() == null ? null : robot.expiresAt().toEpochMilli());
+            if (inserted == 0) {
+                throw new IllegalStateException("robot '" + robot.name() + "' exists already");
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Robot> robotByTokenHash(String tokenHash) {
+        return read(c -> robots(c, "SELECT " + ROBOT_COLUMNS + " FROM robots WHERE token_hash = ?", tokenHash)
+                .stream().findFirst());
+    }
+
+    @Override
+    public List<Robot> robots() {
+        return read(c -> robots(c, "SELECT " + ROBOT_COLUMNS + " FROM robots ORDER BY name"));
+    }
+
+    @Override
+    public boolean deleteRobot(String name) {
+        return write(c -> update(c, "DELETE FROM robots WHERE name = ?", name) > 0);
+    }
+
     @Override
     public void close() {
         writer.close();
@@ -401,6 +443,20 @@ public final class SqlMetadataStore implements MetadataStore {
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 result.add(new Upload(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+            }
+        }
+        return result;
+    }
+
+    private static List<Robot> robots(Connection c, String sql, Object... args) throws SQLException {
+        List<Robot> result = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long expiresAt = rs.getLong(6);
+                boolean never = rs.wasNull();
+                result.add(new Robot(rs.getString(1), rs.getString(2), JSON.readValue(rs.getString(3), STRINGS),
+                        JSON.readValue(rs.getString(4), STRINGS), Instant.ofEpochMilli(rs.getLong(5)),
+                        never ? null : Instant.ofEpochMilli(expiresAt)));
             }
         }
         return result;
