@@ -119,18 +119,15 @@ public final class ApiHandler extends Handler.Abstract {
         boolean manifestPull = route.endpoint() == Route.Endpoint.MANIFEST
                 && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()));
         boolean referrersList = route.endpoint() == Route.Endpoint.REFERRERS && HttpMethod.GET.is(request.getMethod());
-        if (manifestPull || referrersList) {
-            Gate.Caller caller = gate.rememberedCaller(request);
-            if (caller != null && gate.permits(caller, Gate.need(route, request.getMethod()))) {
-                if (manifestPull) {
-                    Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
-                    if (cached.isPresent()) {
-                        sendManifest(cached.get(), request, response, callback);
-                        return true;
-                    }
-                } else if (referrersFromCache(route, request, response, callback)) {
+        if ((manifestPull || referrersList) && gate.admitsWithoutBlocking(request, route)) {
+            if (manifestPull) {
+                Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
+                if (cached.isPresent()) {
+                    sendManifest(cached.get(), request, response, callback);
                     return true;
                 }
+            } else if (referrersFromCache(route, request, response, callback)) {
+                return true;
             }
         }
         blocking.execute(() -> handleBlocking(request, response, callback, () -> {

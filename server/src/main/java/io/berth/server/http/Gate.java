@@ -165,6 +165,15 @@ final class Gate {
 
     // ---- decisions
 
+    /** Whether the request may pass on what is known without blocking; false leaves it to the blocking path. */
+    boolean admitsWithoutBlocking(Request request, Route route) {
+        if (!enabled()) {
+            return true;
+        }
+        Caller caller = rememberedCaller(request);
+        return caller != null && permits(caller, need(route, request.getMethod()));
+    }
+
     boolean permits(Caller caller, Need need) {
         if (need.scope() == null) {
             return !enabled() || caller.token() != null || caller.identity().authenticated();

@@ -35,11 +35,13 @@ class AuthenticatorTest {
         store = SqlMetadataStore.open("jdbc:sqlite:" + dir.resolve("metadata.db"), null, null);
         audit.start();
         auditLogger.addAppender(audit);
+        auditLogger.setLevel(ch.qos.logback.classic.Level.INFO);
     }
 
     @AfterEach
     void close() {
         auditLogger.detachAppender(audit);
+        auditLogger.setLevel(ch.qos.logback.classic.Level.OFF);
         store.close();
     }
 
