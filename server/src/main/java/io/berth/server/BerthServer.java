@@ -14,6 +14,7 @@ import io.berth.server.auth.PasswordUsers;
 import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
 import io.berth.server.http.ApiHandler;
+import io.berth.server.tls.ClientIdentity;
 import io.berth.server.http.JsonErrorHandler;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,10 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
@@ -39,7 +37,6 @@ public final class BerthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(1);
-    private static final int INPUT_BUFFER_SIZE = 256 * 1024;
 
     private final Config config;
     private final SqlMetadataStore metadata;
@@ -51,6 +48,17 @@ public final class BerthServer implements AutoCloseable {
 
     private BerthServer(Config config) throws IOException {
         this.config = config;
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("berth-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // Pooled I/O buffers are kept within fixed bounds, so memory under load stays predictable.
+        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1024 * 1024, -1, 16L * 1024 * 1024,
+                48L * 1024 * 1024);
+        this.server = new Server(threads, null, buffers);
+        // Before storage is opened: bad TLS files end startup with nothing to close.
+        this.connector = Listener.create(server, config);
+        server.addConnector(connector);
+
         Files.createDirectories(config.data());
         this.blobs = new FileSystemBlobStore(config.effectiveStoragePath());
         this.metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(), config.metadataUsername(),
@@ -63,25 +71,6 @@ public final class BerthServer implements AutoCloseable {
         Registry registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
 
-        QueuedThreadPool threads = new QueuedThreadPool();
-        threads.setName("berth-http");
-        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        // Pooled I/O buffers are kept within fixed bounds, so memory under load stays predictable.
-        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1024 * 1024, -1, 16L * 1024 * 1024,
-                48L * 1024 * 1024);
-        this.server = new Server(threads, null, buffers);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendDateHeader(true);
-        // Blob bodies arrive in large reads: Jetty's default 8 KiB costs a trip through its content pipeline per
-        // 8 KiB, which caps uploads far below the disk's speed.
-        http.setInputBufferSize(INPUT_BUFFER_SIZE);
-        HttpConnectionFactory http11 = new HttpConnectionFactory(http);
-        http11.setInputBufferSize(INPUT_BUFFER_SIZE);
-        this.connector = new ServerConnector(server, http11, new HTTP2CServerConnectionFactory(http));
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        server.addConnector(connector);
         server.setHandler(new GracefulHandler(apiHandler(config, registry)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
@@ -99,7 +88,7 @@ public final class BerthServer implements AutoCloseable {
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
                 TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
-                new AccessPolicy(auth.access()), audit, auth, clock, request -> Optional.empty());
+                new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName);
     }
 
     /**
@@ -148,7 +137,8 @@ public final class BerthServer implements AutoCloseable {
     }
 
     public String describe() {
-        return "Berth listening on http://" + hostForUrl(config.host()) + ":" + port()
+        String scheme = config.tls().enabled() ? "https" : "http";
+        return "Berth listening on " + scheme + "://" + hostForUrl(config.host()) + ":" + port()
                 + " (storage: filesystem " + config.effectiveStoragePath().toAbsolutePath().normalize()
                 + ", metadata: " + metadata.kind() + ", auth: " + (config.auth().enabled() ? "on" : "off") + ")";
     }

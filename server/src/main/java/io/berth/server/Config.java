@@ -163,8 +163,14 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         JsonNode tls = section(root, "tls", Set.of("cert", "key", "clientCa", "clientAuth"), file);
         if (!tls.isMissingNode() && !tls.isNull()) {
+            boolean require;
+            try {
+                require = TlsConfig.parseClientAuth(text(tls, "clientAuth"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": tls.clientAuth: " + e.getMessage());
+            }
             config = config.withTls(new TlsConfig(path(tls, "cert"), path(tls, "key"), path(tls, "clientCa"),
-                    "require".equals(text(tls, "clientAuth"))));
+                    require));
         }
         if (root.hasNonNull("allowAnonymous")) {
             config = config.withAllowAnonymous(root.get("allowAnonymous").asBoolean());
@@ -313,10 +319,14 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (env.containsKey("BERTH_ALLOW_ANONYMOUS")) {
             config = config.withAllowAnonymous(Boolean.parseBoolean(env.get("BERTH_ALLOW_ANONYMOUS")));
         }
-        if (env.containsKey("BERTH_TLS_CERT") || env.containsKey("BERTH_TLS_KEY")) {
-            config = config.withTls(new TlsConfig(pathOrNull(env.get("BERTH_TLS_CERT")),
-                    pathOrNull(env.get("BERTH_TLS_KEY")), config.tls().clientCa(),
-                    config.tls().requireClientCertificate()));
+        if (env.containsKey("BERTH_TLS_CERT") || env.containsKey("BERTH_TLS_KEY")
+                || env.containsKey("BERTH_TLS_CLIENT_CA") || env.containsKey("BERTH_TLS_CLIENT_AUTH")) {
+            TlsConfig tls = config.tls();
+            String clientAuth = env.get("BERTH_TLS_CLIENT_AUTH");
+            config = config.withTls(new TlsConfig(pathFrom(env, "BERTH_TLS_CERT", tls.certificate()),
+                    pathFrom(env, "BERTH_TLS_KEY", tls.privateKey()),
+                    pathFrom(env, "BERTH_TLS_CLIENT_CA", tls.clientCa()),
+                    clientAuth != null ? TlsConfig.parseClientAuth(clientAuth) : tls.requireClientCertificate()));
         }
         if (env.containsKey("BERTH_AUTH_HTPASSWD")) {
             config = config.withAuth(config.auth().withHtpasswd(Path.of(env.get("BERTH_AUTH_HTPASSWD"))));
@@ -325,6 +335,11 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             config = config.withAllowSparseIndex(Boolean.parseBoolean(env.get("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")));
         }
         return config;
+    }
+
+    /** The path a variable names, none if it is set but blank, or {@code otherwise} if it is not set. */
+    private static Path pathFrom(Map<String, String> env, String variable, Path otherwise) {
+        return env.containsKey(variable) ? pathOrNull(env.get(variable)) : otherwise;
     }
 
     private static Path pathOrNull(String value) {

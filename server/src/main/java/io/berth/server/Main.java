@@ -14,7 +14,17 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine commandLine = new CommandLine(new Main());
+        // Configuration mistakes (a bad address, a missing or mismatched TLS file) are the operator's to fix: the
+        // message names what is wrong, and a stack trace would only bury it.
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (!(e instanceof IllegalArgumentException)) {
+                throw e;
+            }
+            cmd.getErr().println("berth: " + e.getMessage());
+            return cmd.getCommandSpec().exitCodeOnExecutionException();
+        });
+        System.exit(commandLine.execute(args));
     }
 
     @Override
@@ -38,8 +48,14 @@ public final class Main implements Runnable {
         Path tlsKey;
 
         @Option(names = "--tls-client-ca", paramLabel = "PEM",
-                description = "Accept client certificates (mTLS) issued by these authorities.")
+                description = "Accept client certificates (mTLS) issued by these authorities "
+                        + "(env BERTH_TLS_CLIENT_CA).")
         Path tlsClientCa;
+
+        @Option(names = "--tls-client-auth", paramLabel = "optional|require",
+                description = "Whether clients must present a certificate "
+                        + "(env BERTH_TLS_CLIENT_AUTH; default optional).")
+        String tlsClientAuth;
 
         @Option(names = "--allow-anonymous",
                 description = "Serve without authentication on a non-loopback address (env BERTH_ALLOW_ANONYMOUS).")
@@ -60,11 +76,12 @@ public final class Main implements Runnable {
             if (listen != null) {
                 config = config.withListen(listen);
             }
-            if (tlsCertificate != null || tlsKey != null || tlsClientCa != null) {
+            if (tlsCertificate != null || tlsKey != null || tlsClientCa != null || tlsClientAuth != null) {
                 TlsConfig tls = config.tls();
                 config = config.withTls(new TlsConfig(tlsCertificate != null ? tlsCertificate : tls.certificate(),
                         tlsKey != null ? tlsKey : tls.privateKey(), tlsClientCa != null ? tlsClientCa : tls.clientCa(),
-                        tls.requireClientCertificate()));
+                        tlsClientAuth != null ? TlsConfig.parseClientAuth(tlsClientAuth)
+                                : tls.requireClientCertificate()));
             }
             if (allowAnonymous) {
                 config = config.withAllowAnonymous(true);

@@ -22,6 +22,23 @@ public record TlsConfig(Path certificate, Path privateKey, Path clientCa, boolea
         if (clientCa != null && certificate == null) {
             throw new IllegalArgumentException("client certificates (mTLS) need TLS: give a certificate and key");
         }
+        if (requireClientCertificate && clientCa == null) {
+            throw new IllegalArgumentException("requiring client certificates needs the authorities that issue them"
+                    + " (tls.clientCa, --tls-client-ca)");
+        }
         return this;
+    }
+
+    /** Reads a {@code clientAuth} setting: {@code optional} (the default) or {@code require}. */
+    public static boolean parseClientAuth(String value) {
+        if (value == null || value.equals("optional")) {
+            return false;
+        }
+        if (value.equals("require")) {
+            return true;
+        }
+        // A typo must not quietly turn "require" into "optional".
+        throw new IllegalArgumentException("client certificate mode must be 'optional' or 'require', got '"
+                + value + "'");
     }
 }

@@ -79,4 +79,49 @@ class ConfigTest {
         assertThat(Config.DEFAULTS.withListen("[::1]:5001").host()).isEqualTo("::1");
         assertThatThrownBy(() -> Config.DEFAULTS.withListen("nowhere")).hasMessageContaining("HOST:PORT");
     }
+
+    @Test
+    void theTlsSectionNamesCertificateKeyAndClientAuthorities() throws Exception {
+        Path file = dir.resolve("tls.yaml");
+        Files.writeString(file, """
+                tls:
+                  cert: /etc/berth/server.crt
+                  key: /etc/berth/server.key
+                  clientCa: /etc/berth/clients.pem
+                  clientAuth: require
+                """);
+        TlsConfig tls = Config.DEFAULTS.withYaml(file).tls();
+        assertThat(tls).isEqualTo(new TlsConfig(Path.of("/etc/berth/server.crt"), Path.of("/etc/berth/server.key"),
+                Path.of("/etc/berth/clients.pem"), true));
+        assertThat(tls.enabled()).isTrue();
+
+        Files.writeString(file, "tls:\n  cert: a.crt\n  key: a.key\n  clientCa: ca.pem\n");
+        assertThat(Config.DEFAULTS.withYaml(file).tls().requireClientCertificate()).as("optional by default").isFalse();
+        assertThat(Config.DEFAULTS.tls().enabled()).isFalse();
+    }
+
+    @Test
+    void tlsMistakesAreRejectedRatherThanWeakened() throws Exception {
+        Path file = dir.resolve("tls.yaml");
+        Files.writeString(file, "tls:\n  cert: a.crt\n  key: a.key\n  clientCa: ca.pem\n  clientAuth: requried\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("tls.clientAuth")
+                .hasMessageContaining("requried");
+        Files.writeString(file, "tls:\n  cert: a.crt\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file))
+                .hasMessageContaining("both a certificate and a private key");
+        Files.writeString(file, "tls:\n  cert: a.crt\n  key: a.key\n  clientAuth: require\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("clientCa");
+    }
+
+    @Test
+    void tlsSettingsComeFromYamlEnvironmentAndCommandLineInThatOrder() throws Exception {
+        Path file = dir.resolve("tls.yaml");
+        Files.writeString(file, "tls:\n  cert: yaml.crt\n  key: yaml.key\n");
+        Main.Serve serve = new Main.Serve();
+        serve.configOptions.configFile = file;
+        serve.tlsClientAuth = "require";
+        Config config = serve.load(Map.of("BERTH_TLS_KEY", "env.key", "BERTH_TLS_CLIENT_CA", "env-ca.pem"));
+        assertThat(config.tls()).isEqualTo(new TlsConfig(Path.of("yaml.crt"), Path.of("env.key"), Path.of("env-ca.pem"),
+                true));
+    }
 }

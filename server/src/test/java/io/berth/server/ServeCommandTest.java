@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code berth serve} as a real process: the startup line, and SIGTERM draining an in-flight upload. */
 class ServeCommandTest {
     private static final Pattern STARTUP = Pattern.compile(
-            "Berth listening on http://127\\.0\\.0\\.1:(\\d+) \\(storage: filesystem (.+), metadata: sqlite\\)");
+            "Berth listening on http://127\\.0\\.0\\.1:(\\d+) \\(storage: filesystem (.+), metadata: sqlite, auth: off\\)");
 
     @TempDir
     Path data;

@@ -52,8 +52,9 @@ public final class TestRegistry implements AutoCloseable {
         server = BerthServer.start(config.withListen("127.0.0.1:" + port));
     }
 
+    /** The base URL: {@code https://} when the registry was started with TLS, {@code http://} otherwise. */
     public String url() {
-        return "http://" + hostPort();
+        return (config.tls().enabled() ? "https" : "http") + "://" + hostPort();
     }
 
     public String hostPort() {

@@ -1,0 +1,58 @@
+package io.berth.server;
+
+import io.berth.server.tls.TlsContextFactory;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+
+/**
+ * The one port Berth serves on: HTTP/1.1 and HTTP/2, either in cleartext (HTTP/2 as h2c) or, when TLS is configured,
+ * only over TLS (HTTP/2 as h2, chosen by ALPN). Both carry the same HTTP settings.
+ */
+public final class Listener {
+    private static final int INPUT_BUFFER_SIZE = 256 * 1024;
+
+    private Listener() {
+    }
+
+    /** A connector for the configured address; with TLS, reads the PEM files and fails here if they are bad. */
+    public static ServerConnector create(Server server, Config config) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendDateHeader(true);
+        // Blob bodies arrive in large reads: Jetty's default 8 KiB costs a trip through its content pipeline per
+        // 8 KiB, which caps uploads far below the disk's speed.
+        http.setInputBufferSize(INPUT_BUFFER_SIZE);
+        ServerConnector connector = config.tls().enabled() ? tls(server, http, config.tls())
+                : new ServerConnector(server, http11(http), new HTTP2CServerConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        return connector;
+    }
+
+    private static ServerConnector tls(Server server, HttpConfiguration http, TlsConfig tls) {
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // Clients reach registries by IP address (127.0.0.1:5000, a node IP) as often as by name; the certificate
+        // is checked by the client, and refusing a Host the certificate does not name would only break them.
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        HttpConnectionFactory http11 = http11(http);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+        // A client that does not use ALPN gets HTTP/1.1.
+        alpn.setDefaultProtocol(http11.getProtocol());
+        SslConnectionFactory ssl = new SslConnectionFactory(TlsContextFactory.forConfig(tls), alpn.getProtocol());
+        return new ServerConnector(server, ssl, alpn, new HTTP2ServerConnectionFactory(http), http11);
+    }
+
+    private static HttpConnectionFactory http11(HttpConfiguration http) {
+        HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+        http11.setInputBufferSize(INPUT_BUFFER_SIZE);
+        return http11;
+    }
+}
