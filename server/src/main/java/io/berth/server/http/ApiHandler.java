@@ -16,6 +16,7 @@ import io.berth.registry.blob.BlobContent;
 import io.berth.registry.metadata.StoredManifest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +61,7 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final int MAX_TAGS_PAGE = 100_000;
     private static final int DEFAULT_CATALOG_PAGE = 1000;
+    private static final long MAX_DISCARDED_BODY = 64L * 1024 * 1024;
     /** Blob bytes go from the file to the socket through pooled direct buffers of this size, never the heap. */
     private static final int BLOB_BUFFER_SIZE = 128 * 1024;
 
@@ -247,6 +249,7 @@ public final class ApiHandler extends Handler.Abstract {
             throws IOException {
         long declared = request.getLength();
         if (declared > maxManifestBytes) {
+            discard(request, declared);
             throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
         }
         byte[] payload;
@@ -273,6 +276,18 @@ public final class ApiHandler extends Handler.Abstract {
         }
         sendEmpty(response, callback, 201);
         return pushed.digest();
+    }
+
+    /**
+     * Reads a refused body of moderate size to its end, so the client, still sending, reads the error rather than a
+     * reset connection; anything larger is left to Jetty, which closes the connection.
+     */
+    private static void discard(Request request, long length) throws IOException {
+        if (length <= MAX_DISCARDED_BODY) {
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
     }
 
     // ---- blobs
