@@ -160,12 +160,10 @@ final class PemKeyStores {
      * check that holds for every key type, where comparing key parameters would need a case per algorithm.
      */
     private static boolean belongTogether(PrivateKey key, PublicKey certified) {
-        if (!key.getAlgorithm().equals(certified.getAlgorithm())) {
-            return false;
-        }
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
+        // By key type, not getAlgorithm(): a key BouncyCastle made says "ECDSA" where the JDK's says "EC".
+        String algorithm = switch (key) {
+            case java.security.interfaces.RSAKey rsa -> "SHA256withRSA";
+            case java.security.interfaces.ECKey ec -> "SHA256withECDSA";
             default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA name their own signature
         };
         byte[] probe = "berth key check".getBytes(StandardCharsets.US_ASCII);
