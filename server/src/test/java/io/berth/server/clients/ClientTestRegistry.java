@@ -144,7 +144,11 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
     }
 
     private Stream<JsonNode> audited(String event, String subject) {
-        return audit.list.stream().map(line -> OciLayout.JSON.readTree(line.getFormattedMessage()))
+        List<ILoggingEvent> lines;
+        synchronized (audit) { // the lock under which the appender adds lines from the server's threads
+            lines = List.copyOf(audit.list);
+        }
+        return lines.stream().map(line -> OciLayout.JSON.readTree(line.getFormattedMessage()))
                 .filter(line -> line.path("event").asString().equals(event)
                         && line.path("subject").asString().equals(subject));
     }
