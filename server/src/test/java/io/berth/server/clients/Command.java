@@ -31,6 +31,7 @@ final class Command {
 
     private final List<String> command = new ArrayList<>();
     private Duration timeout = DEFAULT_TIMEOUT;
+    private String input;
 
     private Command(List<String> command) {
         this.command.addAll(command);
@@ -49,6 +50,12 @@ final class Command {
         return this;
     }
 
+    /** Text for the program's standard input (a password for {@code --password-stdin}); otherwise it reads nothing. */
+    Command input(String text) {
+        this.input = text;
+        return this;
+    }
+
     /** Runs the command and fails the test unless it exits with 0. */
     Result run() {
         Result result = exec();
@@ -60,13 +67,17 @@ final class Command {
 
     /** Runs the command and returns its outcome whatever the exit code; fails only on a timeout. */
     Result exec() {
+        Path in = null;
         Path out = null;
         Path err = null;
         try {
+            if (input != null) {
+                in = Files.writeString(Files.createTempFile("command", ".in"), input, StandardCharsets.UTF_8);
+            }
             out = Files.createTempFile("command", ".out");
             err = Files.createTempFile("command", ".err");
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from((in != null ? in : Path.of("/dev/null")).toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             Process process = builder.start();
@@ -85,6 +96,7 @@ final class Command {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running " + command, e);
         } finally {
+            deleteQuietly(in);
             deleteQuietly(out);
             deleteQuietly(err);
         }

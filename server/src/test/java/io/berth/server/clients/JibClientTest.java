@@ -1,13 +1,12 @@
 package io.berth.server.clients;
 
+import static io.berth.server.clients.JibBuilds.layerOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.RegistryImage;
-import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
-import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,20 +86,8 @@ class JibClientTest {
         appFiles.forEach((name, bytes) -> assertThat(appLayerFiles.get(name)).as(name).isEqualTo(bytes));
     }
 
-    /** One layer holding the files, written under {@code dir} and placed at "/" + their relative path. */
-    private static FileEntriesLayer layerOf(Map<String, byte[]> files, Path dir) {
-        Tarballs.writeFiles(dir, files);
-        FileEntriesLayer.Builder layer = FileEntriesLayer.builder().setName("files");
-        files.keySet().forEach(name -> layer.addEntry(dir.resolve(name), AbsoluteUnixPath.get("/" + name)));
-        return layer.build();
-    }
-
-    /** Pushes to this registry over plain HTTP, with Jib's layer caches kept out of the home directory. */
+    /** Pushes to this registry, without credentials. */
     private static Containerizer containerizer(String repositoryAndTag, Path tmp) throws Exception {
-        return Containerizer.to(RegistryImage.named(registry.hostPort() + "/" + repositoryAndTag))
-                .setAllowInsecureRegistries(true)
-                .setBaseImageLayersCache(tmp.resolve("cache/base"))
-                .setApplicationLayersCache(tmp.resolve("cache/application"))
-                .setToolName("berth-client-tests");
+        return JibBuilds.containerizer(RegistryImage.named(registry.hostPort() + "/" + repositoryAndTag), tmp);
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,14 +68,6 @@ class PodmanClientTest {
     }
 
     private static Command.Result podman(String... args) {
-        List<String> command = new ArrayList<>(List.of("podman",
-                "--root", storage.resolve("root").toString(),
-                "--runroot", storage.resolve("run").toString(),
-                "--tmpdir", storage.resolve("tmp").toString(),
-                "--storage-driver", "vfs",
-                "--events-backend", "none",
-                "--cgroup-manager", "cgroupfs"));
-        command.addAll(List.of(args));
-        return Command.of(command).run();
+        return Podman.command(storage, args).run();
     }
 }

@@ -24,19 +24,29 @@ final class RegistryHttp {
     record Manifest(byte[] body, String contentType, String dockerContentDigest) {}
 
     private final String baseUrl;
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
 
     RegistryHttp(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    private RegistryHttp(String baseUrl, String authorization) {
         this.baseUrl = baseUrl;
+        this.authorization = authorization;
+    }
+
+    /** The same reads with an {@code Authorization} header, for a registry that requires authentication. */
+    RegistryHttp authorized(String authorization) {
+        return new RegistryHttp(baseUrl, authorization);
     }
 
     /** GET /v2/NAME/manifests/REFERENCE with the given Accept types; fails unless the answer is 200. */
     Manifest manifest(String repository, String reference, String... accept) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create(baseUrl + "/v2/" + repository + "/manifests/" + reference)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request = request("/v2/" + repository + "/manifests/" + reference);
         for (String type : accept.length == 0 ? ANY_MANIFEST : accept) {
             request.header("Accept", type);
         }
@@ -47,13 +57,26 @@ final class RegistryHttp {
                 response.headers().firstValue("Docker-Content-Digest").orElse(null));
     }
 
+    /** The status of GET /v2/NAME/manifests/REFERENCE: 404 for a manifest that is not there. */
+    int manifestStatus(String repository, String reference) {
+        return send(request("/v2/" + repository + "/manifests/" + reference).build()).statusCode();
+    }
+
     /** GET /v2/NAME/blobs/DIGEST; fails unless the answer is 200 and the bytes hash to the digest. */
     byte[] blob(String repository, String digest) {
-        URI uri = URI.create(baseUrl + "/v2/" + repository + "/blobs/" + digest);
-        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build());
+        HttpResponse<byte[]> response = send(request("/v2/" + repository + "/blobs/" + digest).build());
         assertThat(response.statusCode()).as("GET %s", response.uri()).isEqualTo(200);
         assertThat(Sha256.of(response.body())).as("digest of the bytes served for %s", digest).isEqualTo(digest);
         return response.body();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return request;
     }
 
     private HttpResponse<byte[]> send(HttpRequest request) {

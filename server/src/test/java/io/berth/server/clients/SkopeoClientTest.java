@@ -223,9 +223,7 @@ class SkopeoClientTest {
     }
 
     private static Command.Result skopeo(String... args) {
-        List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
-        command.addAll(List.of(args));
-        return Command.of(command).run();
+        return Skopeo.command(args).run();
     }
 
     private static void umoci(String... args) {
