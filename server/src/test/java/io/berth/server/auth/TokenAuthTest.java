@@ -185,6 +185,21 @@ class TokenAuthTest {
     }
 
     @Test
+    void anExpiredTokenSignedWithTheRegistrysOwnKeyIsRejected() {
+        java.time.Instant anHourAgo = java.time.Instant.now().minus(java.time.Duration.ofHours(1));
+        TokenService sameKey = TokenService.open(registry.dataDir(), AuthFixture.auth(),
+                java.time.Clock.fixed(anHourAgo, java.time.ZoneOffset.UTC));
+        String expired = sameKey.issueAccess(Identity.user("alice", java.util.Set.of("dev")),
+                List.of(Scope.repository("team/app", "pull")), anHourAgo);
+        HttpResponse<byte[]> response = anonymous.authorized(bearer(expired)).get("/v2/team/app/tags/list");
+        assertError(response, 401, "UNAUTHORIZED");
+        assertThat(challenge(response)).containsEntry("error", "invalid_token");
+        String fresh = sameKey.issueAccess(Identity.user("alice", java.util.Set.of("dev")),
+                List.of(Scope.repository("team/app", "pull")), java.time.Instant.now());
+        assertThat(anonymous.authorized(bearer(fresh)).get("/v2/team/app/tags/list").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void theOAuthPasswordAndRefreshGrantsWork() {
         HttpResponse<byte[]> login = form("grant_type=password&username=alice&password=alice-password"
                 + "&service=berth&client_id=test&access_type=offline&scope=repository:team/app:pull");
