@@ -209,7 +209,10 @@ final class Gate {
         String path = request.getHttpURI().getPath();
         String missing = need.scope() == null ? "authentication" : need.scope().toString();
         boolean denied = deniedRatherThanChallenged(caller, need);
-        audit.denied(caller.subject(), caller.source(), request.getMethod(), path, missing, denied ? 403 : 401);
+        boolean handshake = need.scope() == null && caller.token() == null && !caller.identity().authenticated();
+        if (!handshake) { // every client's first ping is challenged: part of logging in, not a refusal
+            audit.denied(caller.subject(), caller.source(), request.getMethod(), path, missing, denied ? 403 : 401);
+        }
         if (denied) {
             return new HttpError(403, ErrorCode.DENIED, "no " + need.action() + " access to " + need.scope().name());
         }
