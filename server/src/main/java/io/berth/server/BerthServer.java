@@ -14,8 +14,8 @@ import io.berth.server.auth.PasswordUsers;
 import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
 import io.berth.server.http.ApiHandler;
-import io.berth.server.tls.ClientIdentity;
 import io.berth.server.http.JsonErrorHandler;
+import io.berth.server.tls.ClientIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -107,7 +107,7 @@ public final class BerthServer implements AutoCloseable {
     public static BerthServer start(Config config) throws Exception {
         Optional<String> problem = exposureProblem(config);
         if (problem.isPresent()) {
-            throw new IllegalStateException(problem.get());
+            throw new IllegalArgumentException(problem.get());
         }
         if (!config.auth().enabled()) {
             LOG.warn("AUTHENTICATION IS OFF: anyone who can reach {}:{} may pull, push and delete", config.host(),

@@ -3,7 +3,6 @@ package io.berth.server.auth;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import io.berth.server.AuthConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ public final class PasswordUsers {
                 htpasswdModified = Files.getLastModifiedTime(htpasswd);
                 fromFile = read(htpasswd);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read htpasswd file " + htpasswd, e);
+                throw new IllegalArgumentException("cannot read htpasswd file " + htpasswd + ": " + e, e);
             }
         }
     }

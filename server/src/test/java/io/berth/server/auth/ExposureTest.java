@@ -18,7 +18,7 @@ class ExposureTest {
     @Test
     void anAddressBeyondLoopbackWithoutAuthenticationIsRefused() {
         Config config = Config.DEFAULTS.withData(data).withListen("0.0.0.0:0");
-        assertThatThrownBy(() -> BerthServer.start(config)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> BerthServer.start(config)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("without authentication").hasMessageContaining("--allow-anonymous");
     }
 
