@@ -3,11 +3,9 @@ package io.berth.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.AuthConfig;
+import io.berth.server.testing.AuditCapture;
 import io.berth.server.testing.AuthFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,28 +18,23 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 class AuthenticatorTest {
     @TempDir
     Path dir;
 
     private SqlMetadataStore store;
-    private final ListAppender<ILoggingEvent> audit = new ListAppender<>();
-    private final Logger auditLogger = (Logger) LoggerFactory.getLogger("berth.audit");
+    private AuditCapture audit;
 
     @BeforeEach
     void open() {
         store = SqlMetadataStore.open("jdbc:sqlite:" + dir.resolve("metadata.db"), null, null);
-        audit.start();
-        auditLogger.addAppender(audit);
-        auditLogger.setLevel(ch.qos.logback.classic.Level.INFO);
+        audit = new AuditCapture();
     }
 
     @AfterEach
     void close() {
-        auditLogger.detachAppender(audit);
-        auditLogger.setLevel(ch.qos.logback.classic.Level.OFF);
+        audit.close();
         store.close();
     }
 
@@ -85,7 +78,7 @@ class AuthenticatorTest {
         authenticator.password("bob", "Secret-Guess-1", "10.0.0.2", "basic");
         assertThatThrownBy(() -> authenticator.bearer("eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "10.0.0.3"))
                 .isInstanceOf(InvalidTokenException.class);
-        List<String> lines = audit.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> lines = audit.lines();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).contains("\"event\":\"login\"", "\"subject\":\"alice\"", "\"source\":\"10.0.0.1\"",
                 "\"result\":\"success\"", "\"method\":\"token\"");

@@ -1,9 +1,7 @@
 package io.berth.server.clients;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.berth.server.Config;
+import io.berth.server.testing.AuditCapture;
 import io.berth.server.testing.AuthFixture;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.ExternalTools;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -33,7 +30,7 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
     private final boolean perTest;
     private TestRegistry registry;
     private RegistryHttp http;
-    private ListAppender<ILoggingEvent> audit;
+    private AuditCapture audit;
 
     /** For a client that is a library on the test class path. */
     ClientTestRegistry() {
@@ -88,9 +85,7 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
     }
 
     private void start() {
-        audit = new ListAppender<>();
-        audit.start();
-        auditLogger().addAppender(audit);
+        audit = new AuditCapture();
         registry = TestRegistry.start(Backend.SQLITE, config);
         http = new RegistryHttp(registry.url());
     }
@@ -102,13 +97,9 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
             http = null;
         }
         if (audit != null) {
-            auditLogger().detachAppender(audit);
+            audit.close();
             audit = null;
         }
-    }
-
-    private static Logger auditLogger() {
-        return (Logger) LoggerFactory.getLogger("berth.audit");
     }
 
     /** {@code 127.0.0.1:PORT}, the registry host as clients name it in image references. */
@@ -144,11 +135,7 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
     }
 
     private Stream<JsonNode> audited(String event, String subject) {
-        List<ILoggingEvent> lines;
-        synchronized (audit) { // the lock under which the appender adds lines from the server's threads
-            lines = List.copyOf(audit.list);
-        }
-        return lines.stream().map(line -> OciLayout.JSON.readTree(line.getFormattedMessage()))
+        return audit.lines().stream().map(OciLayout.JSON::readTree)
                 .filter(line -> line.path("event").asString().equals(event)
                         && line.path("subject").asString().equals(subject));
     }
