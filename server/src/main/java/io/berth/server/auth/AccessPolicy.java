@@ -79,6 +79,28 @@ public final class AccessPolicy {
         return actions;
     }
 
+    /**
+     * Whether the identity may take the action on every repository, present and future: what registry-wide
+     * operations (garbage collection, policies for any repository) need, with {@code admin}.
+     */
+    public boolean allowsEverywhere(Identity identity, String action) {
+        if (open && identity.authenticated() && identity.kind() != Identity.Kind.ROBOT) {
+            return true;
+        }
+        for (Identity.Grant grant : identity.grants()) {
+            if (grant.coversEverything() && grant.actions().contains(action)) {
+                return true;
+            }
+        }
+        for (Rule rule : rules) {
+            if (appliesTo(rule, identity) && rule.grant().coversEverything()
+                    && rule.grant().actions().contains(action)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean allows(Identity identity, String repository, String action) {
         return allowed(identity, repository).contains(action);
     }

@@ -40,6 +40,11 @@ public record Identity(Kind kind, String name, Set<String> groups, List<Grant> g
             actions = Set.copyOf(actions);
         }
 
+        /** Whether one of the patterns is {@code **}, which matches every repository there is or will be. */
+        public boolean coversEverything() {
+            return repositories.stream().anyMatch(glob -> glob.pattern().equals("**"));
+        }
+
         public boolean covers(String repository) {
             for (RepositoryGlob glob : repositories) {
                 if (glob.matches(repository)) {

@@ -70,6 +70,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final int maxManifestBytes;
     private final Gate gate;
     private final TokenEndpoint tokens;
+    private final AdminApi admin;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens) {
@@ -78,6 +79,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.maxManifestBytes = maxManifestBytes;
         this.gate = gate;
         this.tokens = tokens;
+        this.admin = new AdminApi(gate);
     }
 
     /** The API for everyone, anonymously. */
@@ -115,6 +117,11 @@ public final class ApiHandler extends Handler.Abstract {
         if (tokens != null && path.equals("/token")) {
             blocking.execute(() -> handleBlocking(request, response, callback, () -> sendJson(response, callback,
                     200, "application/json", tokens.answer(request))));
+            return true;
+        }
+        if (path.startsWith("/admin/")) {
+            blocking.execute(() -> handleBlocking(request, response, callback,
+                    () -> admin.handle(gate.caller(request), path, request, response, callback)));
             return true;
         }
         Route route = Route.of(path);

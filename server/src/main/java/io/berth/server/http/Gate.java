@@ -188,6 +188,24 @@ final class Gate {
     }
 
     /**
+     * Whether the caller holds the admin action on a repository, or on every repository when {@code repository} is
+     * null. A token needs it in its access claim ({@code repository:NAME:admin}, or {@code registry:admin:*} for
+     * the whole registry); other callers need it from the policy.
+     */
+    boolean administers(Caller caller, String repository) {
+        if (!enabled()) {
+            return true;
+        }
+        VerifiedToken token = caller.token();
+        if (token != null) {
+            return repository == null ? token.allows("registry", "admin", "*")
+                    : token.allows(Scope.REPOSITORY, repository, "admin");
+        }
+        return repository == null ? policy.allowsEverywhere(caller.identity(), "admin")
+                : policy.allows(caller.identity(), repository, "admin");
+    }
+
+    /**
      * Which repositories the caller may pull from: catalog entries, sources of cross-repository mounts. For our own
      * tokens this is what the holder may pull now, not only what the token names (blocking: may look it up).
      */

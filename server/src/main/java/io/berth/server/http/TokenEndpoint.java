@@ -160,6 +160,9 @@ final class TokenEndpoint {
                 }
             } else if (scope.type().equals("registry") && scope.name().equals("catalog") && identity.authenticated()) {
                 granted.add(new Scope("registry", "catalog", new HashSet<>(Set.of("*"))));
+            } else if (scope.type().equals("registry") && scope.name().equals("admin")
+                    && policy.allowsEverywhere(identity, "admin")) {
+                granted.add(new Scope("registry", "admin", new HashSet<>(Set.of("*"))));
             }
         }
         return granted;
