@@ -26,10 +26,11 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 public record Config(String host, int port, Path data, String metadataUrl, String metadataUsername,
                      String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
                      int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
-                     boolean allowAnonymous) {
+                     boolean allowAnonymous, GcConfig gc, List<LifecycleConfig> lifecycle,
+                     List<ImmutableTagsRule> immutableTags) {
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
-            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false);
+            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of());
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
@@ -55,53 +56,71 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withData(Path data) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withMetadata(String url, String username, String password) {
         return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
-                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withStoragePath(Path storagePath) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withAuth(AuthConfig auth) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withTls(TlsConfig tls) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
-                allowAnonymous);
+                allowAnonymous, gc, lifecycle, immutableTags);
     }
 
     public Config withAllowAnonymous(boolean allowAnonymous) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+    }
+
+    public Config withGc(GcConfig gc) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, immutableTags);
+    }
+
+    public Config withLifecycle(List<LifecycleConfig> lifecycle) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                List.copyOf(lifecycle), immutableTags);
+    }
+
+    public Config withImmutableTags(List<ImmutableTagsRule> immutableTags) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, List.copyOf(immutableTags));
     }
 
     /** True when the listener is reachable only from this machine. */
@@ -116,7 +135,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     // ---- sources
 
     private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
-            "manifests", "referrers", "tls", "auth", "allowAnonymous");
+            "manifests", "referrers", "tls", "auth", "allowAnonymous", "gc", "lifecycle", "immutableTags");
 
     /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
     public Config withYaml(Path file) throws IOException {
@@ -174,6 +193,43 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         if (root.hasNonNull("allowAnonymous")) {
             config = config.withAllowAnonymous(root.get("allowAnonymous").asBoolean());
+        }
+        JsonNode gc = section(root, "gc", Set.of("interval", "grace", "referrersDelay", "untagged"), file);
+        if (!gc.isMissingNode() && !gc.isNull()) {
+            GcConfig defaults = config.gc();
+            List<GcConfig.UntaggedRule> untagged = new ArrayList<>();
+            for (JsonNode rule : list(gc, "untagged", file)) {
+                requireKeys(rule, "gc.untagged[]", Set.of("repositories", "olderThan"), file);
+                untagged.add(new GcConfig.UntaggedRule(strings(rule, "repositories", file),
+                        rule.hasNonNull("olderThan") ? parseDuration(rule.get("olderThan").asString()) : Duration.ZERO));
+            }
+            config = config.withGc(new GcConfig(duration(gc, "interval", defaults.interval()),
+                    duration(gc, "grace", defaults.grace()), duration(gc, "referrersDelay", defaults.referrersDelay()),
+                    untagged));
+        }
+        List<LifecycleConfig> lifecycle = new ArrayList<>();
+        for (JsonNode entry : list(root, "lifecycle", file)) {
+            requireKeys(entry, "lifecycle[]", Set.of("repositories", "policy", "policyFile"), file);
+            String policy;
+            if (entry.hasNonNull("policy") == entry.hasNonNull("policyFile")) {
+                throw new IllegalArgumentException(file + ": each of lifecycle needs either policy or policyFile");
+            } else if (entry.hasNonNull("policy")) {
+                policy = entry.get("policy").toString();
+            } else {
+                policy = Files.readString(Path.of(entry.get("policyFile").asString()));
+            }
+            lifecycle.add(new LifecycleConfig(strings(entry, "repositories", file), policy));
+        }
+        if (!lifecycle.isEmpty()) {
+            config = config.withLifecycle(lifecycle);
+        }
+        List<ImmutableTagsRule> immutable = new ArrayList<>();
+        for (JsonNode rule : list(root, "immutableTags", file)) {
+            requireKeys(rule, "immutableTags[]", Set.of("repositories", "except"), file);
+            immutable.add(new ImmutableTagsRule(strings(rule, "repositories", file), strings(rule, "except", file)));
+        }
+        if (!immutable.isEmpty()) {
+            config = config.withImmutableTags(immutable);
         }
         JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token"), file);
         if (!auth.isMissingNode() && !auth.isNull()) {
@@ -270,6 +326,10 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                 throw new IllegalArgumentException(file + ": unknown key '" + where + "." + key + "'");
             }
         }
+    }
+
+    private static Duration duration(JsonNode node, String field, Duration absent) {
+        return node.hasNonNull(field) ? parseDuration(node.get(field).asString()) : absent;
     }
 
     private static Path path(JsonNode node, String field) {

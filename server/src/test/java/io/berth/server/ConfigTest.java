@@ -124,4 +124,42 @@ class ConfigTest {
         assertThat(config.tls()).isEqualTo(new TlsConfig(Path.of("yaml.crt"), Path.of("env.key"), Path.of("env-ca.pem"),
                 true));
     }
+
+    @Test
+    void garbageCollectionLifecycleAndImmutabilitySectionsAreRead() throws Exception {
+        Path file = dir.resolve("policies.yaml");
+        Path policyFile = dir.resolve("ecr.json");
+        Files.writeString(policyFile, "{\"rules\":[]}");
+        Files.writeString(file, """
+                gc:
+                  interval: 30m
+                  grace: 2h
+                  untagged:
+                    - repositories: ["ci/**"]
+                      olderThan: 1d
+                lifecycle:
+                  - repositories: ["team/**"]
+                    policy:
+                      rules:
+                        - rulePriority: 1
+                          selection: {tagStatus: untagged, countType: sinceImagePushed, countUnit: days, countNumber: 7}
+                          action: {type: expire}
+                  - repositories: ["ops/*"]
+                    policyFile: %s
+                immutableTags:
+                  - repositories: ["release/**"]
+                    except: ["latest", "*-SNAPSHOT"]
+                """.formatted(policyFile));
+        Config config = Config.DEFAULTS.withYaml(file);
+        assertThat(config.gc().interval()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.gc().grace()).isEqualTo(Duration.ofHours(2));
+        assertThat(config.gc().referrersDelay()).isEqualTo(Duration.ofHours(24));
+        assertThat(config.gc().untagged()).containsExactly(
+                new GcConfig.UntaggedRule(java.util.List.of("ci/**"), Duration.ofDays(1)));
+        assertThat(config.lifecycle()).hasSize(2);
+        assertThat(config.lifecycle().get(0).policyJson()).contains("\"rulePriority\":1", "\"tagStatus\":\"untagged\"");
+        assertThat(config.lifecycle().get(1).policyJson()).isEqualTo("{\"rules\":[]}");
+        assertThat(config.immutableTags()).containsExactly(new ImmutableTagsRule(java.util.List.of("release/**"),
+                java.util.List.of("latest", "*-SNAPSHOT")));
+    }
 }

@@ -1,0 +1,30 @@
+package io.berth.server;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Garbage collection: how often it runs inside the server, how young a blob must be to be safe from it, how long
+ * referrers outlive a deleted subject, and which repositories lose their untagged manifests.
+ *
+ * @param interval       between scheduled collections; zero disables the schedule (on demand still works)
+ * @param grace          blobs and repository links younger than this are never collected
+ * @param referrersDelay referrers of a deleted subject are collected this long after the deletion
+ * @param untagged       repositories whose untagged manifests are collected once older than a rule's age
+ */
+public record GcConfig(Duration interval, Duration grace, Duration referrersDelay, List<UntaggedRule> untagged) {
+
+    public static final GcConfig DEFAULTS = new GcConfig(Duration.ofHours(1), Duration.ofHours(1),
+            Duration.ofHours(24), List.of());
+
+    public GcConfig {
+        untagged = List.copyOf(untagged);
+    }
+
+    /** Untagged manifests in repositories matching any glob are collected once older than {@code olderThan}. */
+    public record UntaggedRule(List<String> repositories, Duration olderThan) {
+        public UntaggedRule {
+            repositories = List.copyOf(repositories);
+        }
+    }
+}
