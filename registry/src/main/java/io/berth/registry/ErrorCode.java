@@ -20,7 +20,9 @@ public enum ErrorCode {
     UNSUPPORTED("the operation is unsupported"),
     UNAUTHORIZED("authentication required"),
     DENIED("requested access to the resource is denied"),
-    TOOMANYREQUESTS("too many requests");
+    TOOMANYREQUESTS("too many requests"),
+    /** Not in the OCI list: Berth's admin API refuses a lifecycle policy that does not validate with it. */
+    POLICY_INVALID("lifecycle policy invalid");
 
     private final String message;
 

@@ -10,11 +10,13 @@ import io.berth.oci.MediaTypes;
 import io.berth.oci.Names;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
+import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.Reference;
 import io.berth.registry.metadata.StoredManifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,12 +35,14 @@ public final class Registry {
     private final MetadataStore metadata;
     private final RegistryOptions options;
     private final ManifestCache cache;
+    private final PullTimes pulls;
 
     public Registry(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
         this.blobs = blobs;
         this.metadata = metadata;
         this.options = options;
         this.cache = new ManifestCache(options.cacheTtl(), MANIFEST_CACHE_BYTES);
+        this.pulls = new PullTimes(metadata, Clock.systemUTC());
     }
 
     public RegistryOptions options() {
@@ -189,6 +193,40 @@ public final class Registry {
         if (!deleted) {
             throw manifestUnknown(reference);
         }
+    }
+
+    // ---- pull times and lifecycle
+
+    /**
+     * Notes that a client fetched the manifest (cheap and non-blocking: safe on an I/O thread). The time reaches the
+     * database with the next {@link #flushPulls}.
+     */
+    public void pulled(String repository, Digest digest) {
+        pulls.record(repository, digest);
+    }
+
+    /** Writes the pull times noted since the last flush, in one transaction; returns how many. */
+    public int flushPulls() {
+        return pulls.flush();
+    }
+
+    /** The repository's images as lifecycle policies count them: no referrers, no index children. */
+    public List<Image> images(String repository) {
+        checkName(repository);
+        return metadata.images(repository);
+    }
+
+    /**
+     * Deletes an image a lifecycle policy expired, with its tags and the children only it kept, unless it changed
+     * since it was evaluated (tagged differently, become an index's child, or gone).
+     *
+     * @return the deleted manifests' digests, the image's first; empty when it changed and was left alone
+     */
+    public List<Digest> expireImage(String repository, Image image) {
+        checkName(repository);
+        List<Digest> deleted = metadata.deleteImage(repository, image.digest(), Set.copyOf(image.tags()));
+        deleted.forEach(digest -> cache.manifestDeleted(repository, digest));
+        return deleted;
     }
 
     // ---- blobs

@@ -5,10 +5,11 @@ import io.berth.oci.Digest;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The source of truth for what exists: repositories, blob links, manifests, tags, references, subjects, upload
- * sessions and robot accounts. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
+ * sessions, robot accounts and lifecycle policies. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
  */
 public interface MetadataStore extends AutoCloseable {
 
@@ -53,6 +54,33 @@ public interface MetadataStore extends AutoCloseable {
     /** Descriptors of the manifests whose subject is {@code subject}, by digest. */
     List<Descriptor> referrers(String repository, Digest subject, String artifactType, String afterDigest,
                                int limit);
+
+    // ---- lifecycle
+
+    /** The repository's images: its manifests that are neither referrers nor children of another of its manifests. */
+    List<Image> images(String repository);
+
+    /**
+     * Deletes an image the lifecycle expires, unless it changed since it was evaluated: it must still exist, carry
+     * exactly {@code tags}, and be no other manifest's child. Its tags go with it, and so do its children that
+     * nothing else keeps (untagged, and the child of no other manifest), recursively.
+     *
+     * @return the digests of the deleted manifests, the image's first; empty when nothing was deleted
+     */
+    List<Digest> deleteImage(String repository, Digest digest, Set<String> tags);
+
+    /** Records pull times in one transaction; a manifest's time only moves forward. Unknown manifests are skipped. */
+    void recordPulls(List<Pull> pulls);
+
+    /** Stores the policy for its repository glob, replacing the one stored for that glob before. */
+    void putLifecyclePolicy(StoredLifecyclePolicy policy);
+
+    /** The stored lifecycle policies, by repository glob. */
+    List<StoredLifecyclePolicy> lifecyclePolicies();
+
+    boolean deleteLifecyclePolicy(String repositories);
+
+    // ---- uploads
 
     void createUpload(Upload upload);
 

@@ -10,15 +10,20 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Applies {@code db/migration/V<n>__<name>.sql} in order, each once, recorded in {@code schema_migrations}.
  * On PostgreSQL an advisory lock makes concurrent starts of several servers apply each migration once.
  */
 final class Migrations {
-    /** Every migration, in order. A new one is appended here and added as a resource. */
-    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql");
+    /**
+     * Every migration, in order. A new one is appended here and added as a resource. Each is applied once, when its
+     * version is not yet recorded, so migrations written side by side can land in either order.
+     */
+    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V4__lifecycle.sql");
     private static final long LOCK_KEY = 0x62657274L; // "bert"
 
     private Migrations() {
@@ -33,14 +38,17 @@ final class Migrations {
             }
             statement.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                     + "name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)");
-            int current = 0;
-            try (ResultSet rs = statement.executeQuery("SELECT MAX(version) FROM schema_migrations")) {
-                if (rs.next()) {
-                    current = rs.getInt(1);
+            Set<Integer> applied = new HashSet<>();
+            try (ResultSet rs = statement.executeQuery("SELECT version FROM schema_migrations")) {
+                while (rs.next()) {
+                    applied.add(rs.getInt(1));
                 }
             }
-            for (int version = current + 1; version <= SCRIPTS.size(); version++) {
-                String name = SCRIPTS.get(version - 1);
+            for (String name : SCRIPTS) {
+                int version = version(name);
+                if (applied.contains(version)) {
+                    continue;
+                }
                 for (String sql : statements(dialect.expand(read(name)))) {
                     statement.execute(sql);
                 }
@@ -59,6 +67,11 @@ final class Migrations {
         } finally {
             connection.setAutoCommit(autoCommit);
         }
+    }
+
+    /** The n of {@code V<n>__<name>.sql}. */
+    private static int version(String script) {
+        return Integer.parseInt(script.substring(1, script.indexOf("__")));
     }
 
     private static String read(String name) {

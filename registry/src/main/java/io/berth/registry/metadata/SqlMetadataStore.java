@@ -10,10 +10,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -277,6 +281,147 @@ public final class SqlMetadataStore implements MetadataStore {
             }
             return result;
         });
+    }
+
+    // ---- lifecycle
+
+    /** Manifests that are an index's child in their own repository. */
+    private static final String IS_CHILD = "SELECT 1 FROM manifest_references mr JOIN manifests p "
+            + "ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = ? AND p.repository_id = ?";
+
+    @Override
+    public List<Image> images(String repository) {
+        return read(c -> {
+            record Row(Instant pushedAt, Instant lastPulledAt, List<String> tags) {
+            }
+            Map<String, Row> rows = new LinkedHashMap<>();
+            try (PreparedStatement ps = prepare(c, "SELECT m.digest, m.created_at, m.last_pulled_at, t.name "
+                    + "FROM manifests m JOIN repositories r ON r.id = m.repository_id "
+                    + "LEFT JOIN tags t ON t.manifest_id = m.id "
+                    + "WHERE r.name = ? AND m.subject_digest IS NULL AND NOT EXISTS (SELECT 1 FROM manifest_references "
+                    + "mr JOIN manifests p ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = m.digest "
+                    + "AND p.repository_id = m.repository_id) ORDER BY m.digest, t.name", repository);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long pushedAt = rs.getLong(2);
+                    long pulledAt = rs.getLong(3);
+                    Instant lastPulledAt = rs.wasNull() ? null : Instant.ofEpochMilli(pulledAt);
+                    Row row = rows.computeIfAbsent(rs.getString(1),
+                            digest -> new Row(Instant.ofEpochMilli(pushedAt), lastPulledAt, new ArrayList<>()));
+                    String tag = rs.getString(4);
+                    if (tag != null) {
+                        row.tags().add(tag);
+                    }
+                }
+            }
+            List<Image> images = new ArrayList<>();
+            rows.forEach((digest, row) -> images.add(new Image(Digest.parse(digest), row.tags(), row.pushedAt(),
+                    row.lastPulledAt())));
+            return images;
+        });
+    }
+
+    @Override
+    public List<Digest> deleteImage(String repository, Digest digest, Set<String> tags) {
+        return write(c -> {
+            Long repositoryId = repositoryId(c, repository);
+            if (repositoryId == null) {
+                return List.of();
+            }
+            // The row lock orders this against a concurrent push: one that tags the image or makes it an index's
+            // child either commits first (and is seen below) or waits and then finds the image gone.
+            OptionalLong id = lockManifest(c, repositoryId, digest.toString());
+            if (id.isEmpty() || optionalLong(c, IS_CHILD, digest.toString(), repositoryId).isPresent()) {
+                return List.of();
+            }
+            Set<String> current = new HashSet<>(strings(c, "SELECT name FROM tags WHERE manifest_id = ?",
+                    id.getAsLong()));
+            if (!current.equals(tags)) {
+                return List.of();
+            }
+            List<Digest> deleted = new ArrayList<>();
+            deleteWithChildren(c, repositoryId, id.getAsLong(), digest, deleted);
+            return deleted;
+        });
+    }
+
+    private OptionalLong lockManifest(Connection c, long repositoryId, String digest) throws SQLException {
+        return optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?"
+                + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""), repositoryId, digest);
+    }
+
+    /** Deletes a manifest, then those of its children that are untagged and no other manifest's child. */
+    private void deleteWithChildren(Connection c, long repositoryId, long id, Digest digest, List<Digest> deleted)
+            throws SQLException {
+        List<String> children = strings(c, "SELECT digest FROM manifest_references WHERE manifest_id = ? "
+                + "AND kind = 'child' ORDER BY digest", id);
+        update(c, "DELETE FROM tags WHERE manifest_id = ?", id);
+        update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id);
+        update(c, "DELETE FROM manifests WHERE id = ?", id);
+        deleted.add(digest);
+        for (String child : children) {
+            OptionalLong childId = lockManifest(c, repositoryId, child);
+            if (childId.isEmpty()
+                    || optionalLong(c, "SELECT 1 FROM tags WHERE manifest_id = ?", childId.getAsLong()).isPresent()
+                    || optionalLong(c, IS_CHILD, child, repositoryId).isPresent()) {
+                continue;
+            }
+            deleteWithChildren(c, repositoryId, childId.getAsLong(), Digest.parse(child), deleted);
+        }
+    }
+
+    @Override
+    public void recordPulls(List<Pull> pulls) {
+        if (pulls.isEmpty()) {
+            return;
+        }
+        // One order for every writer, so two servers flushing at once on PostgreSQL cannot deadlock.
+        List<Pull> ordered = pulls.stream().sorted(Comparator.comparing(Pull::repository)
+                .thenComparing(pull -> pull.digest().toString())).toList();
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE manifests SET last_pulled_at = ? "
+                    + "WHERE digest = ? AND repository_id = (SELECT id FROM repositories WHERE name = ?) "
+                    + "AND (last_pulled_at IS NULL OR last_pulled_at < ?)")) {
+                for (Pull pull : ordered) {
+                    long at = pull.at().toEpochMilli();
+                    ps.setLong(1, at);
+                    ps.setString(2, pull.digest().toString());
+                    ps.setString(3, pull.repository());
+                    ps.setLong(4, at);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void putLifecyclePolicy(StoredLifecyclePolicy policy) {
+        write(c -> update(c, "INSERT INTO lifecycle_policies (repositories, policy, updated_at) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (repositories) DO UPDATE SET policy = excluded.policy, "
+                        + "updated_at = excluded.updated_at",
+                policy.repositories(), policy.policy(), policy.updatedAt().toEpochMilli()));
+    }
+
+    @Override
+    public List<StoredLifecyclePolicy> lifecyclePolicies() {
+        return read(c -> {
+            List<StoredLifecyclePolicy> result = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT repositories, policy, updated_at FROM lifecycle_policies "
+                    + "ORDER BY repositories"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new StoredLifecyclePolicy(rs.getString(1), rs.getString(2),
+                            Instant.ofEpochMilli(rs.getLong(3))));
+                }
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public boolean deleteLifecyclePolicy(String repositories) {
+        return write(c -> update(c, "DELETE FROM lifecycle_policies WHERE repositories = ?", repositories) > 0);
     }
 
     // ---- uploads
