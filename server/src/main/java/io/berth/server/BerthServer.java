@@ -15,11 +15,14 @@ import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
 import io.berth.server.http.ApiHandler;
 import io.berth.server.http.JsonErrorHandler;
+import io.berth.server.lifecycle.Lifecycle;
+import io.berth.server.lifecycle.LifecyclePolicies;
 import io.berth.server.tls.ClientIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,11 +40,16 @@ public final class BerthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(1);
+    /** How long pull times gather in memory before they are written in one transaction. */
+    private static final Duration PULL_FLUSH_INTERVAL = Duration.ofSeconds(30);
 
     private final Config config;
     private final SqlMetadataStore metadata;
     private final BlobStore blobs;
     private final Uploads uploads;
+    private final Registry registry;
+    private final AuditLog audit = new AuditLog();
+    private final Lifecycle lifecycle;
     private final Server server;
     private final ServerConnector connector;
     private final ScheduledExecutorService housekeeping;
@@ -58,6 +66,8 @@ public final class BerthServer implements AutoCloseable {
         // Before storage is opened: bad TLS files end startup with nothing to close.
         this.connector = Listener.create(server, config);
         server.addConnector(connector);
+        // Also before storage: an invalid lifecycle policy in the config file ends startup with its message.
+        List<LifecyclePolicies.Assigned> configuredPolicies = LifecyclePolicies.fromConfig(config.lifecycle());
 
         Files.createDirectories(config.data());
         this.blobs = new FileSystemBlobStore(config.effectiveStoragePath());
@@ -68,8 +78,11 @@ public final class BerthServer implements AutoCloseable {
         Duration cacheTtl = metadata.kind().equals("sqlite") ? null : SHARED_CACHE_TTL;
         RegistryOptions options = new RegistryOptions(config.allowSparseIndex(), config.uploadExpiry(),
                 config.referrersPageSize(), cacheTtl);
-        Registry registry = new Registry(blobs, metadata, options);
+        this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
+        Clock clock = Clock.systemUTC();
+        this.lifecycle = new Lifecycle(registry, new LifecyclePolicies(configuredPolicies, metadata, clock), audit,
+                clock);
 
         server.setHandler(new GracefulHandler(apiHandler(config, registry)));
         server.setErrorHandler(new JsonErrorHandler());
@@ -79,16 +92,15 @@ public final class BerthServer implements AutoCloseable {
     }
 
     private ApiHandler apiHandler(Config config, Registry registry) {
-        AuditLog audit = new AuditLog();
         AuthConfig auth = config.auth();
         if (!auth.enabled()) {
-            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit);
+            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle);
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
                 TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
-                new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName);
+                new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle);
     }
 
     /**
@@ -121,7 +133,36 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         berth.housekeeping.scheduleWithFixedDelay(berth::expireUploads, 0, 1, TimeUnit.HOURS);
+        berth.housekeeping.scheduleWithFixedDelay(berth::flushPulls, PULL_FLUSH_INTERVAL.toMillis(),
+                PULL_FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        long lifecycleInterval = config.gc().interval().toMillis();
+        if (lifecycleInterval > 0) {
+            // Lifecycle policies run on garbage collection's schedule, first one interval after startup.
+            berth.housekeeping.scheduleWithFixedDelay(berth::applyLifecycle, lifecycleInterval, lifecycleInterval,
+                    TimeUnit.MILLISECONDS);
+        }
         return berth;
+    }
+
+    private void flushPulls() {
+        try {
+            registry.flushPulls();
+        } catch (RuntimeException e) {
+            LOG.warn("writing pull times failed; they are kept for the next attempt", e);
+        }
+    }
+
+    /** Applies every repository's lifecycle policy; what the server's schedule runs. */
+    public void applyLifecycle() {
+        try {
+            int expired = lifecycle.apply(null, "schedule").stream().mapToInt(outcome -> outcome.expired().size())
+                    .sum();
+            if (expired > 0) {
+                LOG.info("lifecycle policies expired {} images", expired);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("applying lifecycle policies failed", e);
+        }
     }
 
     private void expireUploads() {
@@ -147,7 +188,7 @@ public final class BerthServer implements AutoCloseable {
         return host.contains(":") ? "[" + host + "]" : host;
     }
 
-    /** Stops accepting requests, lets in-flight ones finish, then closes storage. */
+    /** Stops accepting requests, lets in-flight ones finish, writes the pull times gathered, then closes storage. */
     @Override
     public void close() {
         housekeeping.shutdownNow();
@@ -156,6 +197,13 @@ public final class BerthServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed", e);
         }
+        try {
+            // A housekeeping task still running (interrupted above) must not find storage closed under it.
+            housekeeping.awaitTermination(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flushPulls();
         metadata.close();
         try {
             blobs.close();

@@ -150,7 +150,7 @@ final class TokenCommand implements Runnable {
                     rows.add(List.of(robot.name(), String.join(",", robot.repositories()),
                             String.join(",", robot.actions()), time(robot.createdAt()), expires));
                 }
-                printTable(out, rows);
+                new TextTable(rows).print(out);
                 return 0;
             });
         }
@@ -185,23 +185,5 @@ final class TokenCommand implements Runnable {
 
     private static String time(Instant instant) {
         return instant.truncatedTo(ChronoUnit.SECONDS).toString();
-    }
-
-    /** Left-aligned columns, two spaces apart; the last column is not padded. */
-    private static void printTable(PrintWriter out, List<List<String>> rows) {
-        int columns = rows.getFirst().size();
-        int[] widths = new int[columns];
-        for (List<String> row : rows) {
-            for (int i = 0; i < columns; i++) {
-                widths[i] = Math.max(widths[i], row.get(i).length());
-            }
-        }
-        for (List<String> row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int i = 0; i < columns; i++) {
-                line.append(i == columns - 1 ? row.get(i) : String.format("%-" + widths[i] + "s  ", row.get(i)));
-            }
-            out.println(line);
-        }
     }
 }

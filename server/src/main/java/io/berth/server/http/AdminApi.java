@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import io.berth.registry.ErrorCode;
 import io.berth.server.auth.Scope;
+import io.berth.server.lifecycle.Lifecycle;
 import java.util.Set;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -15,14 +16,21 @@ import org.eclipse.jetty.util.Callback;
  */
 final class AdminApi {
     private final Gate gate;
+    private final LifecycleAdmin lifecycle;
 
-    AdminApi(Gate gate) {
+    AdminApi(Gate gate, Lifecycle lifecycle) {
         this.gate = gate;
+        this.lifecycle = new LifecycleAdmin(lifecycle);
     }
 
     /** Answers one admin request (blocking). {@code path} starts with {@code /admin/}. */
     void handle(Gate.Caller caller, String path, Request request, Response response, Callback callback)
             throws Exception {
+        if (LifecycleAdmin.handles(path)) {
+            requireAdmin(caller, null, request);
+            lifecycle.handle(caller, gate, path, request, response, callback);
+            return;
+        }
         throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no such admin endpoint");
     }
 

@@ -18,6 +18,7 @@ import io.berth.server.AuthConfig;
 import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
+import io.berth.server.lifecycle.Lifecycle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,18 +74,20 @@ public final class ApiHandler extends Handler.Abstract {
     private final AdminApi admin;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
-    private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens) {
+    private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
+                       Lifecycle lifecycle) {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
         this.gate = gate;
         this.tokens = tokens;
-        this.admin = new AdminApi(gate);
+        this.admin = new AdminApi(gate, lifecycle);
     }
 
     /** The API for everyone, anonymously. */
-    public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit) {
-        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null);
+    public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit,
+                                  Lifecycle lifecycle) {
+        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle);
     }
 
     /**
@@ -95,10 +98,10 @@ public final class ApiHandler extends Handler.Abstract {
     public static ApiHandler secured(Registry registry, Uploads uploads, int maxManifestBytes,
                                      Authenticator authenticator, AccessPolicy policy, AuditLog audit,
                                      AuthConfig auth, Clock clock,
-                                     Function<Request, Optional<String>> clientCertificate) {
+                                     Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle) {
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
-                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate));
+                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate), lifecycle);
     }
 
     /**
@@ -132,7 +135,7 @@ public final class ApiHandler extends Handler.Abstract {
             if (manifestPull) {
                 Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
                 if (cached.isPresent()) {
-                    sendManifest(cached.get(), request, response, callback);
+                    sendManifest(route.name(), cached.get(), request, response, callback);
                     return true;
                 }
             } else if (referrersFromCache(route, request, response, callback)) {
@@ -235,10 +238,15 @@ public final class ApiHandler extends Handler.Abstract {
     // ---- manifests
 
     private void getManifest(Route route, Request request, Response response, Callback callback) {
-        sendManifest(registry.manifest(route.name(), route.reference()), request, response, callback);
+        sendManifest(route.name(), registry.manifest(route.name(), route.reference()), request, response, callback);
     }
 
-    private static void sendManifest(StoredManifest manifest, Request request, Response response, Callback callback) {
+    /**
+     * A GET is a pull and its time is noted for lifecycle policies; a HEAD is not, as clients such as docker send
+     * HEAD to check whether a tag moved, often, without fetching anything.
+     */
+    private void sendManifest(String repository, StoredManifest manifest, Request request, Response response,
+                              Callback callback) {
         var headers = response.getHeaders();
         headers.put(HttpHeader.CONTENT_TYPE, manifest.mediaType());
         headers.put("Docker-Content-Digest", manifest.digest().toString());
@@ -248,6 +256,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (HttpMethod.HEAD.is(request.getMethod())) {
             callback.succeeded();
         } else {
+            registry.pulled(repository, manifest.digest());
             response.write(true, ByteBuffer.wrap(manifest.payload()), callback);
         }
     }
@@ -639,14 +648,14 @@ public final class ApiHandler extends Handler.Abstract {
         return new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + allowed);
     }
 
-    private static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
+    static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
     }
 
-    private static void sendEmpty(Response response, Callback callback, int status) {
+    static void sendEmpty(Response response, Callback callback, int status) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
         callback.succeeded();

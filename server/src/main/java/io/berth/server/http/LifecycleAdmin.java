@@ -1,0 +1,204 @@
+package io.berth.server.http;
+
+import io.berth.oci.Digest;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.lifecycle.Expiry;
+import io.berth.registry.metadata.Image;
+import io.berth.server.lifecycle.Lifecycle;
+import io.berth.server.lifecycle.LifecyclePolicies.Assigned;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The lifecycle endpoints of the admin API: list, set and remove policies ({@code /admin/lifecycle}), preview
+ * ({@code /admin/lifecycle/preview}) and apply them ({@code /admin/lifecycle/apply}). The caller has been checked
+ * for registry-wide admin before any of this runs.
+ */
+final class LifecycleAdmin {
+    /** ECR caps a policy's text at 30 KiB; twice that leaves room for formatting. */
+    private static final int MAX_POLICY_BYTES = 64 * 1024;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Lifecycle lifecycle;
+
+    LifecycleAdmin(Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    static boolean handles(String path) {
+        return path.equals("/admin/lifecycle") || path.startsWith("/admin/lifecycle/");
+    }
+
+    void handle(Gate.Caller caller, Gate gate, String path, Request request, Response response, Callback callback)
+            throws IOException {
+        Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        String method = request.getMethod();
+        switch (path) {
+            case "/admin/lifecycle" -> {
+                switch (method) {
+                    case "GET" -> send(response, callback, 200, policies(lifecycle.policies().all()));
+                    case "PUT" -> {
+                        String glob = required(query, "repositories");
+                        Assigned stored = put(glob, body(request));
+                        gate.audit().change("put", caller.subject(), caller.source(), glob, "lifecycle-policy", null);
+                        send(response, callback, 200, policy(stored));
+                    }
+                    case "DELETE" -> {
+                        String glob = required(query, "repositories");
+                        remove(glob);
+                        gate.audit().change("delete", caller.subject(), caller.source(), glob, "lifecycle-policy",
+                                null);
+                        ApiHandler.sendEmpty(response, callback, 204);
+                    }
+                    default -> throw notAllowed("GET, PUT, DELETE");
+                }
+            }
+            case "/admin/lifecycle/preview" -> {
+                allow(method, "GET");
+                List<Lifecycle.Plan> plans = lifecycle.preview(query.getValue("repository"));
+                ObjectNode body = JSON.createObjectNode();
+                ArrayNode repositories = body.putArray("repositories");
+                for (Lifecycle.Plan plan : plans) {
+                    ObjectNode entry = planNode(repositories, plan);
+                    ArrayNode expire = entry.putArray("expire");
+                    plan.expiries().forEach(expiry -> expiry(expire, expiry));
+                }
+                send(response, callback, 200, body);
+            }
+            case "/admin/lifecycle/apply" -> {
+                allow(method, "POST");
+                List<Lifecycle.Outcome> outcomes = lifecycle.apply(query.getValue("repository"), caller.source());
+                ObjectNode body = JSON.createObjectNode();
+                ArrayNode repositories = body.putArray("repositories");
+                int expired = 0;
+                for (Lifecycle.Outcome outcome : outcomes) {
+                    ObjectNode entry = planNode(repositories, outcome.plan());
+                    ArrayNode expiredNode = entry.putArray("expired");
+                    outcome.expired().forEach(expiry -> expiry(expiredNode, expiry));
+                    ArrayNode skipped = entry.putArray("skipped");
+                    outcome.skipped().forEach(expiry -> expiry(skipped, expiry));
+                    ArrayNode children = entry.putArray("children");
+                    outcome.children().stream().map(Digest::toString).forEach(children::add);
+                    expired += outcome.expired().size();
+                }
+                body.put("expired", expired);
+                send(response, callback, 200, body);
+            }
+            default -> throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no such admin endpoint");
+        }
+    }
+
+    private Assigned put(String glob, String json) {
+        try {
+            return lifecycle.policies().put(glob, json);
+        } catch (IllegalArgumentException e) { // InvalidPolicyException too
+            throw new HttpError(400, ErrorCode.POLICY_INVALID, e.getMessage());
+        }
+    }
+
+    private void remove(String glob) {
+        if (lifecycle.policies().remove(glob)) {
+            return;
+        }
+        String detail = lifecycle.policies().configures(glob)
+                ? "the lifecycle policy for " + glob + " comes from the config file; change it there"
+                : "no lifecycle policy was set for " + glob;
+        throw new HttpError(404, ErrorCode.NAME_UNKNOWN, detail);
+    }
+
+    private static String body(Request request) throws IOException {
+        byte[] body;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            body = in.readNBytes(MAX_POLICY_BYTES + 1);
+        }
+        if (body.length > MAX_POLICY_BYTES) {
+            throw new HttpError(413, ErrorCode.SIZE_INVALID, "a lifecycle policy is at most " + MAX_POLICY_BYTES
+                    + " bytes");
+        }
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    // ---- JSON
+
+    private static ObjectNode policies(List<Assigned> all) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode policies = body.putArray("policies");
+        all.forEach(policy -> policies.add(policy(policy)));
+        return body;
+    }
+
+    private static ObjectNode policy(Assigned policy) {
+        ObjectNode node = source(policy);
+        node.put("updatedAt", time(policy.updatedAt()));
+        node.set("policy", JSON.readTree(policy.json()));
+        return node;
+    }
+
+    private static ObjectNode source(Assigned policy) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("repositories", policy.repositories());
+        node.put("source", policy.source().name().toLowerCase(Locale.ROOT));
+        return node;
+    }
+
+    private static ObjectNode planNode(ArrayNode repositories, Lifecycle.Plan plan) {
+        ObjectNode entry = repositories.addObject();
+        entry.put("repository", plan.repository());
+        entry.set("policy", source(plan.policy()));
+        return entry;
+    }
+
+    private static void expiry(ArrayNode list, Expiry expiry) {
+        Image image = expiry.image();
+        ObjectNode node = list.addObject();
+        node.put("digest", image.digest().toString());
+        ArrayNode tags = node.putArray("tags");
+        image.tags().forEach(tags::add);
+        node.put("pushedAt", time(image.pushedAt()));
+        node.put("lastPulledAt", time(image.lastPulledAt()));
+        ObjectNode rule = node.putObject("rule");
+        rule.put("rulePriority", expiry.rule().priority());
+        rule.put("description", expiry.rule().description());
+        node.put("reason", expiry.reason());
+    }
+
+    private static String time(Instant instant) {
+        return instant == null ? null : instant.toString();
+    }
+
+    // ---- plumbing
+
+    private static String required(Fields query, String name) {
+        String value = query.getValue(name);
+        if (value == null || value.isBlank()) {
+            throw new HttpError(400, ErrorCode.POLICY_INVALID, "the " + name + " query parameter is required");
+        }
+        return value;
+    }
+
+    private static void allow(String method, String allowed) {
+        if (!method.equals(allowed)) {
+            throw notAllowed(allowed);
+        }
+    }
+
+    private static HttpError notAllowed(String allowed) {
+        return new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + allowed);
+    }
+
+    private static void send(Response response, Callback callback, int status, ObjectNode body) {
+        ApiHandler.sendJson(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
+    }
+}
