@@ -20,7 +20,7 @@ final class AdminApi {
 
     AdminApi(Gate gate, Lifecycle lifecycle) {
         this.gate = gate;
-        this.lifecycle = new LifecycleAdmin(lifecycle);
+        this.lifecycle = new LifecycleAdmin(lifecycle, gate.audit());
     }
 
     /** Answers one admin request (blocking). {@code path} starts with {@code /admin/}. */
@@ -28,7 +28,7 @@ final class AdminApi {
             throws Exception {
         if (LifecycleAdmin.handles(path)) {
             requireAdmin(caller, null, request);
-            lifecycle.handle(caller, gate, path, request, response, callback);
+            lifecycle.handle(caller, path, request, response, callback);
             return;
         }
         throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no such admin endpoint");

@@ -4,6 +4,7 @@ import io.berth.oci.Digest;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.lifecycle.Expiry;
 import io.berth.registry.metadata.Image;
+import io.berth.server.auth.AuditLog;
 import io.berth.server.lifecycle.Lifecycle;
 import io.berth.server.lifecycle.LifecyclePolicies.Assigned;
 import java.io.IOException;
@@ -32,16 +33,18 @@ final class LifecycleAdmin {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Lifecycle lifecycle;
+    private final AuditLog audit;
 
-    LifecycleAdmin(Lifecycle lifecycle) {
+    LifecycleAdmin(Lifecycle lifecycle, AuditLog audit) {
         this.lifecycle = lifecycle;
+        this.audit = audit;
     }
 
     static boolean handles(String path) {
         return path.equals("/admin/lifecycle") || path.startsWith("/admin/lifecycle/");
     }
 
-    void handle(Gate.Caller caller, Gate gate, String path, Request request, Response response, Callback callback)
+    void handle(Gate.Caller caller, String path, Request request, Response response, Callback callback)
             throws IOException {
         Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
         String method = request.getMethod();
@@ -52,13 +55,13 @@ final class LifecycleAdmin {
                     case "PUT" -> {
                         String glob = required(query, "repositories");
                         Assigned stored = put(glob, body(request));
-                        gate.audit().change("put", caller.subject(), caller.source(), glob, "lifecycle-policy", null);
+                        audit.change("put", caller.subject(), caller.source(), glob, "lifecycle-policy", null);
                         send(response, callback, 200, policy(stored));
                     }
                     case "DELETE" -> {
                         String glob = required(query, "repositories");
                         remove(glob);
-                        gate.audit().change("delete", caller.subject(), caller.source(), glob, "lifecycle-policy",
+                        audit.change("delete", caller.subject(), caller.source(), glob, "lifecycle-policy",
                                 null);
                         ApiHandler.sendEmpty(response, callback, 204);
                     }
