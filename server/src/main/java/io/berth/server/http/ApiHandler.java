@@ -62,8 +62,10 @@ public final class ApiHandler extends Handler.Abstract {
     private static final int MAX_TAGS_PAGE = 100_000;
     private static final int DEFAULT_CATALOG_PAGE = 1000;
     private static final long MAX_DISCARDED_BODY = 64L * 1024 * 1024;
-    /** Blob bytes go from the file to the socket through pooled direct buffers of this size, never the heap. */
+    /** Smaller blob bytes go from the file to the socket through pooled direct buffers, never the heap. */
     private static final int BLOB_BUFFER_SIZE = 128 * 1024;
+    /** Blobs this large are sent from memory-mapped windows of their file; smaller ones are cheaper to read. */
+    private static final long MAPPED_MINIMUM = 1024 * 1024;
 
     private final Registry registry;
     private final Uploads uploads;
@@ -329,6 +331,10 @@ public final class ApiHandler extends Handler.Abstract {
             return;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
+        if (file.isPresent() && length >= MAPPED_MINIMUM) {
+            MappedFileWriter.send(file.get(), offset, length, response, callback);
+            return;
+        }
         ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true,
                 BLOB_BUFFER_SIZE);
         Content.Source source = file.isPresent()
