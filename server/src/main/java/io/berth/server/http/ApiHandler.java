@@ -161,7 +161,7 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             work.run();
         } catch (RegistryException e) {
-            sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.detail());
+            sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.message(), e.detail());
         } catch (RangeError e) {
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + e.size);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
@@ -196,7 +196,17 @@ public final class ApiHandler extends Handler.Abstract {
                 switch (method) {
                     case "GET", "HEAD" -> getManifest(route, request, response, callback);
                     case "PUT" -> {
-                        Digest digest = putManifest(route, request, response, callback);
+                        Digest digest;
+                        try {
+                            digest = putManifest(route, request, response, callback);
+                        } catch (RegistryException e) {
+                            // The registry denies a push it was allowed to attempt: an immutable tag would move.
+                            if (e.code() == ErrorCode.DENIED) {
+                                gate.audit().refused("push", caller.subject(), caller.source(), route.name(),
+                                        route.reference(), e.detail());
+                            }
+                            throw e;
+                        }
                         gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
                                 digest.toString());
                     }
@@ -659,6 +669,11 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static void sendError(Response response, Callback callback, int status, ErrorCode code, String detail) {
+        sendError(response, callback, status, code, code == null ? null : code.message(), detail);
+    }
+
+    private static void sendError(Response response, Callback callback, int status, ErrorCode code, String message,
+                                  String detail) {
         if (response.isCommitted()) {
             callback.failed(new IOException("failed after the response was committed"));
             return;
@@ -669,7 +684,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.remove(HttpHeader.ETAG);
         byte[] body = code == null
                 ? ErrorBody.of("UNKNOWN", "internal server error", null)
-                : ErrorBody.of(code, detail);
+                : ErrorBody.of(code.wireCode(), message, detail);
         sendJson(response, callback, status, "application/json", body);
     }
 }
