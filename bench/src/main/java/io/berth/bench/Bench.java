@@ -2,6 +2,7 @@ package io.berth.bench;
 
 import io.berth.bench.client.SyntheticImage;
 import io.berth.bench.measure.DiskSpeed;
+import io.berth.bench.measure.Curl;
 import io.berth.bench.measure.Wrk;
 import io.berth.bench.phase.LargeBlobPhase;
 import io.berth.bench.phase.ManifestReadPhase;
@@ -103,6 +104,15 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--large-chunk", converter = ByteSize.class, defaultValue = "64m",
             description = "PATCH size for the large blob (default: ${DEFAULT-VALUE}).")
     long largeChunk;
+
+    /** Who moves the large blob. */
+    enum LargeClientKind { JAVA, CURL }
+
+    @Option(names = "--large-client", description = "Client of the large blob's upload and downloads: java "
+            + "(PATCHes from a generator, every download hashed) or curl (one PUT from a file, downloads to "
+            + "/dev/null after one verified download). Default: curl when /usr/bin/curl exists.")
+    LargeClientKind largeClientKind = Files.isExecutable(Curl.DEFAULT_EXECUTABLE) ? LargeClientKind.CURL
+            : LargeClientKind.JAVA;
 
     @Option(names = "--large-downloads", description = "Times the large blob is downloaded "
             + "(default: ${DEFAULT-VALUE}).")
@@ -248,7 +258,11 @@ public final class Bench implements Callable<Integer> {
                 new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency, reads),
                 new ReferrersPhase(workload, referrers, referrerLists, reads),
                 new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
-                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed));
+                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed, largeClient()));
+    }
+
+    private Curl largeClient() {
+        return largeClientKind == LargeClientKind.CURL ? new Curl(Curl.DEFAULT_EXECUTABLE) : null;
     }
 
     /** The load generator of the read-only phases; {@code wrkDuration} is how long each wrk run lasts. */
@@ -298,7 +312,7 @@ public final class Bench implements Callable<Integer> {
                 new ManifestReadPhase(warm, Duration.ofSeconds(3), readConcurrency, reads),
                 new ReferrersPhase(warm, 20, 200, reads),
                 new TagsPhase(warm, "bench/warmup-tags", 200, 200, reads),
-                new LargeBlobPhase("bench/warmup-large", 16 << 20, 4 << 20, 1, seed + 1));
+                new LargeBlobPhase("bench/warmup-large", 16 << 20, 4 << 20, 1, seed + 1, largeClient()));
         for (Contender contender : contenders) {
             log("warm-up: " + contender.name());
             for (Phase phase : phases) {
@@ -381,7 +395,8 @@ public final class Bench implements Callable<Integer> {
                 "--tag-pages", Integer.toString(tagPages), "--large-blob", ByteSize.format(largeBlob),
                 "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
                 "--warmup-images", Integer.toString(warmupImages),
-                "--read-client", readClientKind.name().toLowerCase(Locale.ROOT));
+                "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),
+                "--large-client", largeClientKind.name().toLowerCase(Locale.ROOT));
     }
 
     private static double mebibytes(long kib) {

@@ -14,12 +14,15 @@ import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.Reference;
 import io.berth.registry.metadata.StoredManifest;
+import io.berth.registry.metadata.TagImmutableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -117,7 +120,8 @@ public final class Registry {
 
     /**
      * Validates and stores a manifest pushed to a tag or a digest, also applying {@code extraTags} (the {@code tag}
-     * query parameters of a push by digest).
+     * query parameters of a push by digest). Moving an immutable tag to another manifest is refused with DENIED and
+     * a message naming the rule; nothing of such a push is stored.
      */
     public PushedManifest putManifest(String repository, String reference, String contentType, byte[] payload,
                                       List<String> extraTags) {
@@ -149,7 +153,19 @@ public final class Registry {
         StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), manifest.artifactType(),
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.annotations(), payload,
                 System.currentTimeMillis());
-        List<Reference> missing = metadata.putManifest(repository, stored, references, List.copyOf(tags));
+        Map<String, String> immutable = new HashMap<>();
+        for (String tag : tags) {
+            options.immutableTags().rule(repository, tag).ifPresent(rule -> immutable.put(tag, rule));
+        }
+        List<Reference> missing;
+        try {
+            missing = metadata.putManifest(repository, stored, references, List.copyOf(tags),
+                    Set.copyOf(immutable.keySet()));
+        } catch (TagImmutableException e) {
+            String reason = "tag " + e.tag() + " in " + repository + " is immutable (" + immutable.get(e.tag())
+                    + ") and points to " + e.current();
+            throw new RegistryException(ErrorCode.DENIED, reason, reason);
+        }
         tags.forEach(tag -> cache.tagChanged(repository, tag));
         if (stored.subject() != null) {
             cache.referrerAdded(repository);

@@ -10,8 +10,10 @@ import java.time.Duration;
  * @param referrersPageSize  most descriptors in one referrers response before it is paginated with {@code Link}
  * @param cacheTtl           how long cached tags and manifests live; null when this process is the only writer,
  *                           so entries live until a change invalidates them
+ * @param immutableTags      which tags may not move to another manifest once set
  */
 public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize,
-                              Duration cacheTtl) {
-    public static final RegistryOptions DEFAULTS = new RegistryOptions(false, Duration.ofHours(24), 1000, null);
+                              Duration cacheTtl, TagImmutability immutableTags) {
+    public static final RegistryOptions DEFAULTS =
+            new RegistryOptions(false, Duration.ofHours(24), 1000, null, TagImmutability.NONE);
 }

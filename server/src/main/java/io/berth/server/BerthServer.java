@@ -63,9 +63,10 @@ public final class BerthServer implements AutoCloseable {
         ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, 4096, 1024 * 1024, -1, 16L * 1024 * 1024,
                 48L * 1024 * 1024);
         this.server = new Server(threads, null, buffers);
-        // Before storage is opened: bad TLS files end startup with nothing to close.
+        // Before storage is opened: bad TLS files or patterns end startup with nothing to close.
         this.connector = Listener.create(server, config);
         server.addConnector(connector);
+        ImmutableTags immutableTags = new ImmutableTags(config.immutableTags());
         // Also before storage: an invalid lifecycle policy in the config file ends startup with its message.
         List<LifecyclePolicies.Assigned> configuredPolicies = LifecyclePolicies.fromConfig(config.lifecycle());
 
@@ -77,7 +78,7 @@ public final class BerthServer implements AutoCloseable {
         // PostgreSQL may be shared by several servers, so each one's cache forgets within a second.
         Duration cacheTtl = metadata.kind().equals("sqlite") ? null : SHARED_CACHE_TTL;
         RegistryOptions options = new RegistryOptions(config.allowSparseIndex(), config.uploadExpiry(),
-                config.referrersPageSize(), cacheTtl);
+                config.referrersPageSize(), cacheTtl, immutableTags);
         this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
         Clock clock = Clock.systemUTC();

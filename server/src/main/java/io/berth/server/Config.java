@@ -226,6 +226,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         List<ImmutableTagsRule> immutable = new ArrayList<>();
         for (JsonNode rule : list(root, "immutableTags", file)) {
             requireKeys(rule, "immutableTags[]", Set.of("repositories", "except"), file);
+            if (strings(rule, "repositories", file).isEmpty()) {
+                throw new IllegalArgumentException(file + ": each of immutableTags needs repositories");
+            }
             immutable.add(new ImmutableTagsRule(strings(rule, "repositories", file), strings(rule, "except", file)));
         }
         if (!immutable.isEmpty()) {

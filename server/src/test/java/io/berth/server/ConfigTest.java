@@ -162,4 +162,11 @@ class ConfigTest {
         assertThat(config.immutableTags()).containsExactly(new ImmutableTagsRule(java.util.List.of("release/**"),
                 java.util.List.of("latest", "*-SNAPSHOT")));
     }
+
+    @Test
+    void anImmutableTagsRuleWithoutRepositoriesIsRejected() throws Exception {
+        Path file = dir.resolve("immutable.yaml");
+        Files.writeString(file, "immutableTags:\n  - except: [latest]\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("immutableTags needs repositories");
+    }
 }

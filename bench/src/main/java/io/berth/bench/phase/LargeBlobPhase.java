@@ -7,7 +7,13 @@ import io.berth.bench.measure.ClosedLoop;
 import io.berth.bench.measure.Outcome;
 import io.berth.bench.report.Figure;
 import io.berth.bench.report.PhaseResult;
+import io.berth.bench.measure.Curl;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 
@@ -15,6 +21,10 @@ import java.util.List;
  * One large blob, streamed both ways: uploaded in {@code PATCH}es of a fixed size from a generator (never in
  * memory), then downloaded a few times, verified while it streams. A single transfer is a noisy figure on a
  * shared machine; the downloads report their total rate and median time.
+ *
+ * <p>With {@code curl}, the blob is written to a file first (not timed) and sent in one {@code PUT} after the
+ * {@code POST}; the downloads go to {@code /dev/null} after one verified download with the Java client. The Java
+ * client's copies and SHA-256 then no longer share the two cores with the server under test.
  */
 public final class LargeBlobPhase implements Phase {
     private final String repository;
@@ -24,16 +34,22 @@ public final class LargeBlobPhase implements Phase {
     private final int downloads;
     private final String uploadTitle;
     private final String downloadTitle;
+    private final Curl curl;
 
-    public LargeBlobPhase(String repository, long size, long chunkSize, int downloads, long seed) {
+    /** @param curl the client of the transfers, or null for the Java client */
+    public LargeBlobPhase(String repository, long size, long chunkSize, int downloads, long seed, Curl curl) {
         this.repository = repository;
         this.content = new GeneratedContent(size, seed);
         this.digest = content.digest();
         this.chunkSize = chunkSize;
         this.downloads = downloads;
-        this.uploadTitle = "upload one %s blob in %s `PATCH`es".formatted(Workload.size(size),
-                Workload.size(chunkSize));
-        this.downloadTitle = "download it %d× (`GET`, streamed, digest verified)".formatted(downloads);
+        this.curl = curl;
+        this.uploadTitle = curl != null
+                ? "upload one %s blob (`POST` + `PUT`, curl from a file)".formatted(Workload.size(size))
+                : "upload one %s blob in %s `PATCH`es".formatted(Workload.size(size), Workload.size(chunkSize));
+        this.downloadTitle = curl != null
+                ? "download it %d× (`GET`, curl, digest verified once before)".formatted(downloads)
+                : "download it %d× (`GET`, streamed, digest verified)".formatted(downloads);
     }
 
     @Override
@@ -43,6 +59,52 @@ public final class LargeBlobPhase implements Phase {
 
     @Override
     public List<PhaseResult> run(RegistryClient registry) {
+        return curl != null ? runWithCurl(registry) : runWithJava(registry);
+    }
+
+    private List<PhaseResult> runWithCurl(RegistryClient registry) {
+        Path file;
+        try {
+            file = Files.createTempFile("berth-bench-large-", ".blob");
+            try (OutputStream out = Files.newOutputStream(file)) {
+                for (byte[] part : content.range(0, content.size())) {
+                    out.write(part);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the large blob to a file", e);
+        }
+        try {
+            Outcome upload = ClosedLoop.times(1, 1, index -> {
+                URI location = registry.startUpload(repository);
+                String separator = location.getRawQuery() == null ? "?" : "&";
+                Curl.Transfer sent = curl.put(URI.create(location + separator + "digest=" + digest), file);
+                if (sent.status() != 201) {
+                    throw new UnexpectedResponse("PUT of the large blob answered " + sent.status());
+                }
+                return sent.bytes();
+            });
+            URI blob = registry.base().resolve("/v2/" + repository + "/blobs/" + digest);
+            Outcome verified = ClosedLoop.times(1, 1, index -> registry.pullBlob(repository, digest));
+            Outcome download = verified.errors() > 0 ? verified : ClosedLoop.times(downloads, 1, index -> {
+                Curl.Transfer received = curl.get(blob);
+                if (received.status() != 200 || received.bytes() != content.size()) {
+                    throw new UnexpectedResponse("GET blob answered " + received.status() + " with "
+                            + received.bytes() + " bytes, expected " + content.size());
+                }
+                return received.bytes();
+            });
+            return List.of(transfer(uploadTitle, upload), transfer(downloadTitle, download));
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a temporary file left behind is harmless
+            }
+        }
+    }
+
+    private List<PhaseResult> runWithJava(RegistryClient registry) {
         Outcome upload = ClosedLoop.times(1, 1, index -> upload(registry));
         Outcome download = ClosedLoop.times(downloads, 1, index -> {
             long size = registry.pullBlob(repository, digest);

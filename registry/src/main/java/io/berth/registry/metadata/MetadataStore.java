@@ -33,12 +33,16 @@ public interface MetadataStore extends AutoCloseable {
 
     /**
      * Stores a manifest with its references and points the tags at it, all in one transaction, unless a required
-     * reference is missing from the repository.
+     * reference is missing from the repository or an immutable tag points to another manifest.
      *
+     * @param immutableTags those of {@code tags} that may be created, or kept on this manifest, but not moved: the
+     *                      check is part of the transaction, so of two pushes racing to create one such tag, one
+     *                      wins and the other is refused
      * @return the missing required references; when not empty nothing was stored
+     * @throws TagImmutableException when one of {@code immutableTags} points to another manifest; nothing was stored
      */
     List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                List<String> tags);
+                                List<String> tags, Set<String> immutableTags);
 
     Optional<StoredManifest> manifest(String repository, Digest digest);
 

@@ -154,7 +154,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                       List<String> tags) {
+                                       List<String> tags, Set<String> immutableTags) {
         return write(c -> {
             long repositoryId = ensureRepository(c, repository);
             List<Reference> missing = new ArrayList<>();
@@ -186,13 +186,32 @@ public final class SqlMetadataStore implements MetadataStore {
                 }
             }
             for (String tag : tags) {
-                update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
-                                + "ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, "
-                                + "updated_at = excluded.updated_at",
-                        repositoryId, tag, manifestId, now);
+                if (!immutableTags.contains(tag)) {
+                    update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
+                                    + "ON CONFLICT (repository_id, name) DO UPDATE SET "
+                                    + "manifest_id = excluded.manifest_id, updated_at = excluded.updated_at",
+                            repositoryId, tag, manifestId, now);
+                } else if (!keepImmutableTag(c, repositoryId, tag, manifestId, now)) {
+                    throw new TagImmutableException(tag, Digest.parse(strings(c, "SELECT m.digest FROM tags t "
+                            + "JOIN manifests m ON m.id = t.manifest_id WHERE t.repository_id = ? AND t.name = ?",
+                            repositoryId, tag).getFirst()));
+                }
             }
             return List.of();
         });
+    }
+
+    /**
+     * Creates the tag, or touches it when it already points to this manifest; false when it points to another. One
+     * statement, so the database decides: a concurrent push creating the same tag makes this one wait on its row
+     * (PostgreSQL) or on the single writer (SQLite), and then see it.
+     */
+    private static boolean keepImmutableTag(Connection c, long repositoryId, String tag, long manifestId, long now)
+            throws SQLException {
+        return update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (repository_id, name) DO UPDATE SET updated_at = excluded.updated_at "
+                        + "WHERE tags.manifest_id = excluded.manifest_id",
+                repositoryId, tag, manifestId, now) > 0;
     }
 
     private boolean referenceExists(Connection c, long repositoryId, Reference reference) throws SQLException {

@@ -44,6 +44,16 @@ public final class AuditLog {
         write(line);
     }
 
+    /** A change the caller was allowed to attempt but the registry refused, such as moving an immutable tag. */
+    public void refused(String event, String subject, String source, String repository, String reference,
+                        String reason) {
+        ObjectNode line = line(event, subject, source, "refused");
+        line.put("repository", repository);
+        line.put("reference", reference);
+        line.put("reason", reason);
+        write(line);
+    }
+
     private static ObjectNode line(String event, String subject, String source, String result) {
         ObjectNode line = JSON.createObjectNode();
         line.put("time", Instant.now().toString());

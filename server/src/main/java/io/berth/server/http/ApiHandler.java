@@ -63,8 +63,10 @@ public final class ApiHandler extends Handler.Abstract {
     private static final int MAX_TAGS_PAGE = 100_000;
     private static final int DEFAULT_CATALOG_PAGE = 1000;
     private static final long MAX_DISCARDED_BODY = 64L * 1024 * 1024;
-    /** Blob bytes go from the file to the socket through pooled direct buffers of this size, never the heap. */
+    /** Smaller blob bytes go from the file to the socket through pooled direct buffers, never the heap. */
     private static final int BLOB_BUFFER_SIZE = 128 * 1024;
+    /** Blobs this large are sent from memory-mapped windows of their file; smaller ones are cheaper to read. */
+    private static final long MAPPED_MINIMUM = 1024 * 1024;
 
     private final Registry registry;
     private final Uploads uploads;
@@ -162,7 +164,7 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             work.run();
         } catch (RegistryException e) {
-            sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.detail());
+            sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.message(), e.detail());
         } catch (RangeError e) {
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + e.size);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
@@ -197,7 +199,17 @@ public final class ApiHandler extends Handler.Abstract {
                 switch (method) {
                     case "GET", "HEAD" -> getManifest(route, request, response, callback);
                     case "PUT" -> {
-                        Digest digest = putManifest(route, request, response, callback);
+                        Digest digest;
+                        try {
+                            digest = putManifest(route, request, response, callback);
+                        } catch (RegistryException e) {
+                            // The registry denies a push it was allowed to attempt: an immutable tag would move.
+                            if (e.code() == ErrorCode.DENIED) {
+                                gate.audit().refused("push", caller.subject(), caller.source(), route.name(),
+                                        route.reference(), e.detail());
+                            }
+                            throw e;
+                        }
                         gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
                                 digest.toString());
                     }
@@ -338,6 +350,10 @@ public final class ApiHandler extends Handler.Abstract {
             return;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
+        if (file.isPresent() && length >= MAPPED_MINIMUM) {
+            MappedFileWriter.send(file.get(), offset, length, response, callback);
+            return;
+        }
         ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true,
                 BLOB_BUFFER_SIZE);
         Content.Source source = file.isPresent()
@@ -662,6 +678,11 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private static void sendError(Response response, Callback callback, int status, ErrorCode code, String detail) {
+        sendError(response, callback, status, code, code == null ? null : code.message(), detail);
+    }
+
+    private static void sendError(Response response, Callback callback, int status, ErrorCode code, String message,
+                                  String detail) {
         if (response.isCommitted()) {
             callback.failed(new IOException("failed after the response was committed"));
             return;
@@ -672,7 +693,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.remove(HttpHeader.ETAG);
         byte[] body = code == null
                 ? ErrorBody.of("UNKNOWN", "internal server error", null)
-                : ErrorBody.of(code, detail);
+                : ErrorBody.of(code.wireCode(), message, detail);
         sendJson(response, callback, status, "application/json", body);
     }
 }

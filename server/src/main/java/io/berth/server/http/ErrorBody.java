@@ -12,10 +12,6 @@ final class ErrorBody {
     private ErrorBody() {
     }
 
-    static byte[] of(ErrorCode code, String detail) {
-        return of(code.wireCode(), code.message(), detail);
-    }
-
     static byte[] of(String code, String message, String detail) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode error = root.putArray("errors").addObject();

@@ -48,6 +48,11 @@ final class ClientTestRegistry implements BeforeAllCallback, AfterAllCallback, B
         return new ClientTestRegistry(List.of(programs), UnaryOperator.identity(), false);
     }
 
+    /** Like {@link #requiring}, on a registry whose config {@code config} adjusts. */
+    static ClientTestRegistry configured(UnaryOperator<Config> config, String... programs) {
+        return new ClientTestRegistry(List.of(programs), config, false);
+    }
+
     /**
      * A registry with {@link AuthFixture}'s users and access rules, fresh for each test: the server remembers a
      * successful login for a while, so on a shared registry one test's login would stand in for the next one's, and

@@ -129,4 +129,22 @@ class BlobPullTest extends PerBackendRegistryTest {
 
         assertThat(client.get("/v2/" + repository + "/blobs/" + digest).body()).isEqualTo(blob);
     }
+
+    @Test
+    void aBlobLargerThanOneMappedWindowComesBackWholeAndInRangesAcrossWindows() {
+        byte[] large = TestContent.randomBytes(9 * 1024 * 1024 + 123);
+        String largeDigest = client.pushBlob(repository, large);
+
+        HttpResponse<byte[]> whole = client.get("/v2/" + repository + "/blobs/" + largeDigest);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(sha256(whole.body())).isEqualTo(largeDigest);
+
+        int first = 8 * 1024 * 1024 - 1000;
+        int last = 8 * 1024 * 1024 + 999;
+        HttpResponse<byte[]> across = client.get("/v2/" + repository + "/blobs/" + largeDigest, "Range",
+                "bytes=" + first + "-" + last);
+        assertThat(across.statusCode()).isEqualTo(206);
+        assertThat(across.body()).isEqualTo(Arrays.copyOfRange(large, first, last + 1));
+        assertThat(header(across, "Content-Range")).isEqualTo("bytes " + first + "-" + last + "/" + large.length);
+    }
 }
