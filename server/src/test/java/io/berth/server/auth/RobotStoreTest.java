@@ -43,7 +43,9 @@ class RobotStoreTest {
 
     @AfterEach
     void close() {
-        store.close();
+        if (store != null) { // null when the test was skipped for want of PostgreSQL
+            store.close();
+        }
         if (database != null) {
             database.close();
         }

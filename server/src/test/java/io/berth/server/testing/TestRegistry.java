@@ -22,7 +22,14 @@ public final class TestRegistry implements AutoCloseable {
     private TestRegistry(Config config, TestDatabase database) throws Exception {
         this.config = config;
         this.database = database;
-        this.server = BerthServer.start(config);
+        try {
+            this.server = BerthServer.start(config);
+        } catch (Exception | Error e) {
+            if (database != null) {
+                database.close(); // a server that never started leaves no database behind
+            }
+            throw e;
+        }
     }
 
     public static TestRegistry start(Backend backend) {
