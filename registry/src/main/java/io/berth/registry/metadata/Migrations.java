@@ -18,7 +18,7 @@ import java.util.List;
  */
 final class Migrations {
     /** Every migration, in order. A new one is appended here and added as a resource. */
-    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql");
+    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V3__gc.sql");
     private static final long LOCK_KEY = 0x62657274L; // "bert"
 
     private Migrations() {

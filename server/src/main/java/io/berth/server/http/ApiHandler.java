@@ -18,6 +18,7 @@ import io.berth.server.AuthConfig;
 import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
+import io.berth.server.gc.CollectionRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -73,18 +74,20 @@ public final class ApiHandler extends Handler.Abstract {
     private final AdminApi admin;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
-    private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens) {
+    private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
+                       CollectionRunner collections) {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
         this.gate = gate;
         this.tokens = tokens;
-        this.admin = new AdminApi(gate);
+        this.admin = new AdminApi(gate, collections);
     }
 
     /** The API for everyone, anonymously. */
-    public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit) {
-        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null);
+    public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit,
+                                  CollectionRunner collections) {
+        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, collections);
     }
 
     /**
@@ -95,10 +98,11 @@ public final class ApiHandler extends Handler.Abstract {
     public static ApiHandler secured(Registry registry, Uploads uploads, int maxManifestBytes,
                                      Authenticator authenticator, AccessPolicy policy, AuditLog audit,
                                      AuthConfig auth, Clock clock,
-                                     Function<Request, Optional<String>> clientCertificate) {
+                                     Function<Request, Optional<String>> clientCertificate,
+                                     CollectionRunner collections) {
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
-                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate));
+                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate), collections);
     }
 
     /**
@@ -639,7 +643,7 @@ public final class ApiHandler extends Handler.Abstract {
         return new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + allowed);
     }
 
-    private static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
+    static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
