@@ -20,6 +20,9 @@ public record GcConfig(Duration interval, Duration grace, Duration referrersDela
             Duration.ofHours(24), List.of());
 
     public GcConfig {
+        if (interval.isNegative() || grace.isNegative() || referrersDelay.isNegative()) {
+            throw new IllegalArgumentException("gc durations must not be negative");
+        }
         untagged = List.copyOf(untagged);
     }
 
@@ -40,6 +43,9 @@ public record GcConfig(Duration interval, Duration grace, Duration referrersDela
     /** Untagged manifests in repositories matching any glob are collected once older than {@code olderThan}. */
     public record UntaggedRule(List<String> repositories, Duration olderThan) {
         public UntaggedRule {
+            if (olderThan.isNegative()) {
+                throw new IllegalArgumentException("gc.untagged olderThan must not be negative");
+            }
             repositories = List.copyOf(repositories);
         }
     }
