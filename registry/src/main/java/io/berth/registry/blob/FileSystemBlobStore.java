@@ -181,12 +181,21 @@ public final class FileSystemBlobStore implements BlobStore {
                     break;
                 }
                 String id = file.getFileName().toString();
-                if (UPLOAD_ID.matcher(id).matches() && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                if (UPLOAD_ID.matcher(id).matches() && writtenBefore(file, cutoff)) {
                     ids.add(id);
                 }
             }
         }
         return ids;
+    }
+
+    /** False for a file that went meanwhile: an upload that became a blob, or was removed. */
+    private static boolean writtenBefore(Path file, Instant cutoff) throws IOException {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(cutoff);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
     }
 
     @Override
