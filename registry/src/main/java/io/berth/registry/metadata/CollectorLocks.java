@@ -96,11 +96,16 @@ final class CollectorLocks {
     }
 
     private void unlock(Connection connection) {
-        try (connection; Statement statement = connection.createStatement()) {
+        try (Statement statement = connection.createStatement()) {
             statement.execute("SELECT pg_advisory_unlock(" + ADVISORY_KEY + ")");
         } catch (SQLException e) {
-            // The lock belongs to the session: a connection that cannot unlock must not go back to the pool.
+            // The lock belongs to the session: a connection that could not unlock must not go back to the pool.
             pool.evictConnection(connection);
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // an evicted or broken connection: its session, and the lock with it, ends anyway
         }
     }
 

@@ -31,7 +31,7 @@ public final class GcSummary {
     /** The CLI's report: counts and sizes per kind, then every item listed. */
     public static void print(GcReport report, PrintWriter out) {
         out.printf(Locale.ROOT, "Garbage collection %s in %.2f s%s%n", report.dryRun() ? "dry run finished" : "finished",
-                report.took().toNanos() / 1e9, report.dryRun() ? " (dry run: nothing was deleted)" : "");
+                report.took().toNanos() / 1e9, report.dryRun() ? "; nothing was deleted" : "");
         for (Kind kind : Kind.values()) {
             GcReport.Tally tally = report.tally(kind);
             boolean storage = kind == Kind.BLOB || kind == Kind.UPLOAD;

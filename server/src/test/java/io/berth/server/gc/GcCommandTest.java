@@ -81,7 +81,7 @@ class GcCommandTest {
         Run dry = berth("--dry-run");
 
         assertThat(dry.exitCode()).as(dry.err()).isZero();
-        assertThat(dry.out()).contains("dry run: nothing was deleted", "Would delete:",
+        assertThat(dry.out()).contains("dry run finished", "nothing was deleted", "Would delete:",
                 "manifest  cli/app@" + image.digest(), "blob      " + layer);
         assertThat(client.get("/v2/cli/app/manifests/" + image.digest()).statusCode()).isEqualTo(200);
 
