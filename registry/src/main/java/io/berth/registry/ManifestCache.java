@@ -21,14 +21,14 @@ import java.util.function.Supplier;
  * long a change made on another server stays unseen.
  */
 final class ManifestCache {
-    private record TagKey(String repository, long generation, String tag) {
+    private record TagKey(long epoch, String repository, long generation, String tag) {
     }
 
-    private record ManifestKey(String repository, Digest digest) {
+    private record ManifestKey(long epoch, String repository, Digest digest) {
     }
 
-    private record ReferrersKey(String repository, long generation, Digest subject, String artifactType, String last,
-                                int limit) {
+    private record ReferrersKey(long epoch, String repository, long generation, Digest subject, String artifactType,
+                                String last, int limit) {
     }
 
     /** Descriptors held across all cached referrers pages. */
@@ -43,6 +43,8 @@ final class ManifestCache {
      * generation, where no reader looks again; invalidating by scanning the keys could miss a load still in flight.
      */
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
+    /** Part of every key, moved on by {@link #clear}: the same trick for every repository at once. */
+    private final AtomicLong epoch = new AtomicLong();
 
     ManifestCache(Duration ttl, long maxManifestBytes) {
         Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
@@ -67,7 +69,7 @@ final class ManifestCache {
     }
 
     Optional<StoredManifest> manifest(String repository, Digest digest, Supplier<Optional<StoredManifest>> load) {
-        return Optional.ofNullable(manifests.get(new ManifestKey(repository, digest), key -> load.get().orElse(null)));
+        return Optional.ofNullable(manifests.get(manifestKey(repository, digest), key -> load.get().orElse(null)));
     }
 
     Optional<Digest> cachedTag(String repository, String tag) {
@@ -75,21 +77,17 @@ final class ManifestCache {
     }
 
     Optional<StoredManifest> cachedManifest(String repository, Digest digest) {
-        return Optional.ofNullable(manifests.getIfPresent(new ManifestKey(repository, digest)));
+        return Optional.ofNullable(manifests.getIfPresent(manifestKey(repository, digest)));
     }
 
     Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit,
                                Supplier<Page<Descriptor>> load) {
-        long generation = generation(repository).get();
-        return referrers.get(new ReferrersKey(repository, generation, subject, artifactType, last, limit),
-                key -> load.get());
+        return referrers.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
     }
 
     Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType, String last,
                                                int limit) {
-        long generation = generation(repository).get();
-        return Optional.ofNullable(referrers.getIfPresent(
-                new ReferrersKey(repository, generation, subject, artifactType, last, limit)));
+        return Optional.ofNullable(referrers.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
     }
 
     /** A manifest with a subject was stored in the repository: its cached referrers pages are stale. */
@@ -103,8 +101,16 @@ final class ManifestCache {
 
     /** A manifest was deleted, and with it every tag of the repository that pointed at it and its referrer entry. */
     void manifestDeleted(String repository, Digest digest) {
-        manifests.invalidate(new ManifestKey(repository, digest));
+        manifests.invalidate(manifestKey(repository, digest));
         generation(repository).incrementAndGet();
+    }
+
+    /** Forgets everything: manifests were deleted by another process, which said no more than that. */
+    void clear() {
+        epoch.incrementAndGet();
+        tags.invalidateAll();
+        manifests.invalidateAll();
+        referrers.invalidateAll();
     }
 
     private AtomicLong generation(String repository) {
@@ -112,6 +118,15 @@ final class ManifestCache {
     }
 
     private TagKey tagKey(String repository, String tag) {
-        return new TagKey(repository, generation(repository).get(), tag);
+        return new TagKey(epoch.get(), repository, generation(repository).get(), tag);
+    }
+
+    private ManifestKey manifestKey(String repository, Digest digest) {
+        return new ManifestKey(epoch.get(), repository, digest);
+    }
+
+    private ReferrersKey referrersKey(String repository, Digest subject, String artifactType, String last, int limit) {
+        return new ReferrersKey(epoch.get(), repository, generation(repository).get(), subject, artifactType, last,
+                limit);
     }
 }

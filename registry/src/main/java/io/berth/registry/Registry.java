@@ -245,6 +245,19 @@ public final class Registry {
         return deleted;
     }
 
+    /**
+     * Forgets a manifest that garbage collection deleted, with what was cached about it: its bytes, the tags and
+     * referrers pages of its repository.
+     */
+    public void manifestCollected(String repository, Digest digest) {
+        cache.manifestDeleted(repository, digest);
+    }
+
+    /** Forgets every cached tag, manifest and referrers page: another process deleted manifests. */
+    public void forgetCachedManifests() {
+        cache.clear();
+    }
+
     // ---- blobs
 
     /** Size of a blob the repository may serve. */

@@ -11,8 +11,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -70,11 +71,8 @@ public final class Uploads {
      */
     public MountResult mount(String repository, Digest digest, String from) {
         Registry.checkName(repository);
-        var size = from == null
-                ? metadata.blobSize(digest)
-                : Names.isValidRepository(from) ? metadata.linkedBlobSize(from, digest) : OptionalLong.empty();
-        if (size.isPresent() && blobExists(digest)) {
-            metadata.linkBlob(repository, digest, size.getAsLong());
+        boolean validSource = from == null || Names.isValidRepository(from);
+        if (validSource && blobExists(digest) && metadata.mountBlob(repository, digest, from)) {
             return new MountResult.Mounted(digest);
         }
         return new MountResult.Started(start(repository));
@@ -145,14 +143,31 @@ public final class Uploads {
             delete(id);
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
         }
+        boolean placed = commit(id, size, actual);
+        // When the blob was stored already, those bytes may be a garbage collection's to delete: the upload's own
+        // bytes stay until the metadata transaction holds the blob's row, and replace the stored ones if they went.
+        metadata.completeUpload(id, upload.repository(), actual, size, () -> {
+            if (!placed && !blobExists(actual)) {
+                commit(id, size, actual);
+            }
+        });
+        if (!placed) {
+            try {
+                blobs.deleteUpload(id);
+            } catch (IOException e) {
+                LOG.warn("could not remove the data of upload {}; expiry removes it later", id, e);
+            }
+        }
+        forget(id);
+        return actual;
+    }
+
+    private boolean commit(String id, long size, Digest digest) {
         try {
-            blobs.commitUpload(id, size, actual);
+            return blobs.commitUpload(id, size, digest);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        metadata.completeUpload(id, upload.repository(), actual, size);
-        forget(id);
-        return actual;
     }
 
     public void cancel(String repository, String id) {
@@ -165,24 +180,38 @@ public final class Uploads {
      * no session (a crash between creating the data and recording the session leaves such data behind).
      */
     public int expire() {
-        long cutoff = System.currentTimeMillis() - options.uploadExpiry().toMillis();
-        int removed = 0;
+        return expire(Instant.now(), false).size();
+    }
+
+    /**
+     * Removes sessions idle at {@code now} for longer than the configured expiry, and upload data as old without a
+     * session, at most a thousand of each; with {@code dryRun} only lists them.
+     *
+     * @return what was (or would be) removed; data without a session has no repository and size 0
+     */
+    public List<Upload> expire(Instant now, boolean dryRun) {
+        long cutoff = now.toEpochMilli() - options.uploadExpiry().toMillis();
+        List<Upload> removed = new ArrayList<>();
         for (Upload upload : metadata.uploadsUpdatedBefore(cutoff, 1000)) {
-            delete(upload.id());
-            removed++;
+            if (!dryRun) {
+                delete(upload.id());
+            }
+            removed.add(upload);
         }
         try {
             for (String id : blobs.uploadsWrittenBefore(Instant.ofEpochMilli(cutoff), 1000)) {
                 if (metadata.upload(id).isEmpty()) {
-                    blobs.deleteUpload(id);
-                    removed++;
+                    if (!dryRun) {
+                        blobs.deleteUpload(id);
+                    }
+                    removed.add(new Upload(id, null, 0, 0, 0));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (removed > 0) {
-            LOG.info("expired {} idle upload sessions", removed);
+        if (!removed.isEmpty() && !dryRun) {
+            LOG.info("expired {} idle upload sessions", removed.size());
         }
         return removed;
     }

@@ -5,6 +5,7 @@ import io.berth.registry.RegistryOptions;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
@@ -13,6 +14,7 @@ import io.berth.server.auth.LoginThrottle;
 import io.berth.server.auth.PasswordUsers;
 import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
+import io.berth.server.gc.CollectionRunner;
 import io.berth.server.http.ApiHandler;
 import io.berth.server.http.JsonErrorHandler;
 import io.berth.server.lifecycle.Lifecycle;
@@ -42,6 +44,8 @@ public final class BerthServer implements AutoCloseable {
     private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(1);
     /** How long pull times gather in memory before they are written in one transaction. */
     private static final Duration PULL_FLUSH_INTERVAL = Duration.ofSeconds(30);
+    /** A server restarted more often than the collection interval still collects. */
+    private static final Duration FIRST_COLLECTION_AFTER = Duration.ofMinutes(5);
 
     private final Config config;
     private final SqlMetadataStore metadata;
@@ -50,11 +54,14 @@ public final class BerthServer implements AutoCloseable {
     private final Registry registry;
     private final AuditLog audit = new AuditLog();
     private final Lifecycle lifecycle;
+    private final CollectionRunner collections;
+    private final boolean cachesWithoutExpiry;
     private final Server server;
     private final ServerConnector connector;
     private final ScheduledExecutorService housekeeping;
+    private long manifestEpoch;
 
-    private BerthServer(Config config) throws IOException {
+    private BerthServer(Config config, Clock clock) throws IOException {
         this.config = config;
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("berth-http");
@@ -66,7 +73,7 @@ public final class BerthServer implements AutoCloseable {
         // Before storage is opened: bad TLS files or patterns end startup with nothing to close.
         this.connector = Listener.create(server, config);
         server.addConnector(connector);
-        ImmutableTags immutableTags = new ImmutableTags(config.immutableTags());
+        new ImmutableTags(config.immutableTags()); // checks the rules
         // Also before storage: an invalid lifecycle policy in the config file ends startup with its message.
         List<LifecyclePolicies.Assigned> configuredPolicies = LifecyclePolicies.fromConfig(config.lifecycle());
 
@@ -76,32 +83,35 @@ public final class BerthServer implements AutoCloseable {
                 config.metadataPassword());
         // SQLite has one writer, this process, so cached entries stay until a change here invalidates them;
         // PostgreSQL may be shared by several servers, so each one's cache forgets within a second.
-        Duration cacheTtl = metadata.kind().equals("sqlite") ? null : SHARED_CACHE_TTL;
-        RegistryOptions options = new RegistryOptions(config.allowSparseIndex(), config.uploadExpiry(),
-                config.referrersPageSize(), cacheTtl, immutableTags);
+        this.cachesWithoutExpiry = metadata.kind().equals("sqlite");
+        RegistryOptions options = config.registryOptions(cachesWithoutExpiry ? null : SHARED_CACHE_TTL);
         this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
-        Clock clock = Clock.systemUTC();
+        this.manifestEpoch = metadata.manifestEpoch();
         this.lifecycle = new Lifecycle(registry, new LifecyclePolicies(configuredPolicies, metadata, clock), audit,
                 clock);
+        this.collections = new CollectionRunner(new GarbageCollector(blobs, metadata, uploads, registry,
+                config.gc().rules(), clock), audit);
 
-        server.setHandler(new GracefulHandler(apiHandler(config, registry)));
+        server.setHandler(new GracefulHandler(apiHandler(config)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
-        this.housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("berth-housekeeping").factory());
+        // Two threads: a long collection must not hold up the watch on the cache.
+        this.housekeeping = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon()
+                .name("berth-housekeeping-", 0).factory());
     }
 
-    private ApiHandler apiHandler(Config config, Registry registry) {
+    private ApiHandler apiHandler(Config config) {
         AuthConfig auth = config.auth();
         if (!auth.enabled()) {
-            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle);
+            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle, collections);
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
                 TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
-                new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle);
+                new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle,
+                collections);
     }
 
     /**
@@ -118,6 +128,11 @@ public final class BerthServer implements AutoCloseable {
 
     /** Opens storage and starts serving. */
     public static BerthServer start(Config config) throws Exception {
+        return start(config, Clock.systemUTC());
+    }
+
+    /** Opens storage and starts serving, with garbage collection judging ages by {@code clock}. */
+    public static BerthServer start(Config config, Clock clock) throws Exception {
         Optional<String> problem = exposureProblem(config);
         if (problem.isPresent()) {
             throw new IllegalArgumentException(problem.get());
@@ -126,23 +141,38 @@ public final class BerthServer implements AutoCloseable {
             LOG.warn("AUTHENTICATION IS OFF: anyone who can reach {}:{} may pull, push and delete", config.host(),
                     config.port());
         }
-        BerthServer berth = new BerthServer(config);
+        BerthServer berth = new BerthServer(config, clock);
         try {
             berth.server.start();
         } catch (Exception e) {
             berth.close();
             throw e;
         }
-        berth.housekeeping.scheduleWithFixedDelay(berth::expireUploads, 0, 1, TimeUnit.HOURS);
-        berth.housekeeping.scheduleWithFixedDelay(berth::flushPulls, PULL_FLUSH_INTERVAL.toMillis(),
-                PULL_FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        long lifecycleInterval = config.gc().interval().toMillis();
-        if (lifecycleInterval > 0) {
-            // Lifecycle policies run on garbage collection's schedule, first one interval after startup.
-            berth.housekeeping.scheduleWithFixedDelay(berth::applyLifecycle, lifecycleInterval, lifecycleInterval,
+        berth.schedule(config.gc().interval());
+        return berth;
+    }
+
+    /**
+     * Collections on the interval (they expire upload sessions too), or, with collection switched off, upload expiry
+     * alone every hour; lifecycle policies on the same interval, first one interval after startup; pull times
+     * written every half minute. With SQLite, whose cached manifests never expire, a look every second at whether
+     * another process (berth gc) deleted manifests.
+     */
+    private void schedule(Duration interval) {
+        if (interval.isZero()) {
+            housekeeping.scheduleWithFixedDelay(this::expireUploads, 0, 1, TimeUnit.HOURS);
+        } else {
+            long first = Math.min(interval.toMillis(), FIRST_COLLECTION_AFTER.toMillis());
+            housekeeping.scheduleWithFixedDelay(this::collectGarbage, first, interval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(this::applyLifecycle, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
-        return berth;
+        housekeeping.scheduleWithFixedDelay(this::flushPulls, PULL_FLUSH_INTERVAL.toMillis(),
+                PULL_FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        if (cachesWithoutExpiry) {
+            housekeeping.scheduleWithFixedDelay(this::watchManifestDeletions, 1, 1, TimeUnit.SECONDS);
+        }
     }
 
     private void flushPulls() {
@@ -171,6 +201,26 @@ public final class BerthServer implements AutoCloseable {
             uploads.expire();
         } catch (RuntimeException e) {
             LOG.warn("expiring upload sessions failed", e);
+        }
+    }
+
+    private void collectGarbage() {
+        try {
+            collections.run(false, "berth", "schedule");
+        } catch (RuntimeException e) {
+            LOG.warn("garbage collection failed", e);
+        }
+    }
+
+    private void watchManifestDeletions() {
+        try {
+            long epoch = metadata.manifestEpoch();
+            if (epoch != manifestEpoch) {
+                manifestEpoch = epoch;
+                registry.forgetCachedManifests();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("checking for manifests deleted elsewhere failed", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import io.berth.registry.RegistryOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,12 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
 
     public Path effectiveStoragePath() {
         return storagePath != null ? storagePath : data;
+    }
+
+    /** The registry's switches; {@code cacheTtl} as {@link RegistryOptions#cacheTtl}. */
+    public RegistryOptions registryOptions(Duration cacheTtl) {
+        return new RegistryOptions(allowSparseIndex, uploadExpiry, referrersPageSize, cacheTtl,
+                new ImmutableTags(immutableTags));
     }
 
     public Config withListen(String listen) {

@@ -1,5 +1,7 @@
 package io.berth.server;
 
+import io.berth.registry.gc.GcRules;
+import io.berth.server.auth.RepositoryGlob;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,12 +20,32 @@ public record GcConfig(Duration interval, Duration grace, Duration referrersDela
             Duration.ofHours(24), List.of());
 
     public GcConfig {
+        if (interval.isNegative() || grace.isNegative() || referrersDelay.isNegative()) {
+            throw new IllegalArgumentException("gc durations must not be negative");
+        }
         untagged = List.copyOf(untagged);
+    }
+
+    /** The registry's rules; a repository takes the age of the first untagged rule whose globs match it. */
+    public GcRules rules() {
+        record Compiled(List<RepositoryGlob> globs, Duration olderThan) {
+        }
+        List<Compiled> compiled = untagged.stream()
+                .map(rule -> new Compiled(rule.repositories().stream().map(RepositoryGlob::new).toList(),
+                        rule.olderThan()))
+                .toList();
+        return new GcRules(grace, referrersDelay, repository -> compiled.stream()
+                .filter(rule -> rule.globs().stream().anyMatch(glob -> glob.matches(repository)))
+                .map(Compiled::olderThan)
+                .findFirst());
     }
 
     /** Untagged manifests in repositories matching any glob are collected once older than {@code olderThan}. */
     public record UntaggedRule(List<String> repositories, Duration olderThan) {
         public UntaggedRule {
+            if (olderThan.isNegative()) {
+                throw new IllegalArgumentException("gc.untagged olderThan must not be negative");
+            }
             repositories = List.copyOf(repositories);
         }
     }

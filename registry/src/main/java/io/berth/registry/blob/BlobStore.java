@@ -39,9 +39,13 @@ public interface BlobStore extends AutoCloseable {
 
     /**
      * Turns the first {@code size} bytes of an upload into the blob {@code digest} (the caller has verified the
-     * digest) and removes the upload. Durable when it returns.
+     * digest) and removes the upload. Durable when it returns. When the blob is stored already, the upload stays as it
+     * is: the stored blob may be a garbage collection's to delete, and the caller keeps these bytes until it holds the
+     * blob's metadata row (and then calls this again if the blob is gone, or {@link #deleteUpload}).
+     *
+     * @return true when the upload became the blob, false when the blob was stored already
      */
-    void commitUpload(String uploadId, long size, Digest digest) throws IOException;
+    boolean commitUpload(String uploadId, long size, Digest digest) throws IOException;
 
     /**
      * Ids of uploads whose data was last written before {@code cutoff}, at most {@code limit} of them: lets the
@@ -51,6 +55,22 @@ public interface BlobStore extends AutoCloseable {
 
     /** Removes an upload's data; absent uploads are ignored. */
     void deleteUpload(String uploadId) throws IOException;
+
+    /**
+     * Moves a blob out of sight, to where {@link #restore} can bring it back until {@link #purge} removes it: garbage
+     * collection hides a blob in the transaction that deletes its metadata row, and purges it after the commit.
+     * Absent blobs are ignored.
+     */
+    void hide(Digest digest) throws IOException;
+
+    /** Brings a hidden blob back, unless the blob is stored again meanwhile (then the hidden copy goes). */
+    void restore(Digest digest) throws IOException;
+
+    /** Removes a hidden blob for good; absent ones are ignored. */
+    void purge(Digest digest) throws IOException;
+
+    /** Blobs hidden and neither restored nor purged: what an interrupted garbage collection left. */
+    List<Digest> hidden() throws IOException;
 
     @Override
     void close() throws IOException;

@@ -1,6 +1,7 @@
 package io.berth.registry.blob;
 
 import io.berth.oci.Digest;
+import io.berth.oci.InvalidDigestException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -20,7 +21,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Blobs as files under {@code root/blobs/<algorithm>/<first two hex>/<hex>}, uploads under {@code root/uploads/<id>}.
+ * Blobs as files under {@code root/blobs/<algorithm>/<first two hex>/<hex>}, uploads under {@code root/uploads/<id>},
+ * blobs garbage collection is deleting under {@code root/trash}.
  * A blob appears by an atomic rename of its fsync'd upload file followed by an fsync of the directory, so a reader
  * sees either no file or the whole, durable blob.
  */
@@ -31,12 +33,15 @@ public final class FileSystemBlobStore implements BlobStore {
 
     private final Path blobs;
     private final Path uploads;
+    private final Path trash;
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = root.resolve("blobs");
         this.uploads = root.resolve("uploads");
+        this.trash = root.resolve("trash");
         Files.createDirectories(blobs);
         Files.createDirectories(uploads);
+        Files.createDirectories(trash);
         fsyncDirectory(root);
     }
 
@@ -135,7 +140,7 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public void commitUpload(String uploadId, long size, Digest digest) throws IOException {
+    public boolean commitUpload(String uploadId, long size, Digest digest) throws IOException {
         Path upload = uploadPath(uploadId);
         try (FileChannel channel = FileChannel.open(upload, StandardOpenOption.WRITE)) {
             if (channel.size() < size) {
@@ -148,18 +153,23 @@ public final class FileSystemBlobStore implements BlobStore {
         }
         Path target = blobPath(digest);
         if (Files.exists(target)) {
-            Files.delete(upload);
-            return;
+            return false;
         }
+        moveDurably(upload, target);
+        fsyncDirectory(uploads);
+        return true;
+    }
+
+    /** Renames a file to a blob's path, creating its directory, and makes the rename durable. */
+    private static void moveDurably(Path file, Path target) throws IOException {
         Path directory = target.getParent();
         if (!Files.isDirectory(directory)) {
             Files.createDirectories(directory);
             fsyncDirectory(directory.getParent());
             fsyncDirectory(directory.getParent().getParent());
         }
-        Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
         fsyncDirectory(directory);
-        fsyncDirectory(uploads);
     }
 
     @Override
@@ -171,7 +181,7 @@ public final class FileSystemBlobStore implements BlobStore {
                     break;
                 }
                 String id = file.getFileName().toString();
-                if (UPLOAD_ID.matcher(id).matches() && Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                if (UPLOAD_ID.matcher(id).matches() && writtenBefore(file, cutoff)) {
                     ids.add(id);
                 }
             }
@@ -179,9 +189,66 @@ public final class FileSystemBlobStore implements BlobStore {
         return ids;
     }
 
+    /** False for a file that went meanwhile: an upload that became a blob, or was removed. */
+    private static boolean writtenBefore(Path file, Instant cutoff) throws IOException {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(cutoff);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
     @Override
     public void deleteUpload(String uploadId) throws IOException {
         Files.deleteIfExists(uploadPath(uploadId));
+    }
+
+    @Override
+    public void hide(Digest digest) throws IOException {
+        try {
+            // Within one file system: a rename, atomic. Not made durable: after a power loss that undoes it the blob
+            // is back in place without a row, which wastes space but breaks nothing (content-addressed bytes).
+            Files.move(blobPath(digest), hiddenPath(digest), StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            // absent: nothing to hide
+        }
+    }
+
+    @Override
+    public void restore(Digest digest) throws IOException {
+        Path hidden = hiddenPath(digest);
+        if (!Files.exists(hidden)) {
+            return;
+        }
+        if (Files.exists(blobPath(digest))) {
+            Files.delete(hidden);
+            return;
+        }
+        moveDurably(hidden, blobPath(digest));
+    }
+
+    @Override
+    public void purge(Digest digest) throws IOException {
+        Files.deleteIfExists(hiddenPath(digest));
+    }
+
+    @Override
+    public List<Digest> hidden() throws IOException {
+        List<Digest> digests = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(trash)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                int dash = name.indexOf('-');
+                if (dash > 0) {
+                    try {
+                        digests.add(Digest.parse(name.substring(0, dash) + ":" + name.substring(dash + 1)));
+                    } catch (InvalidDigestException e) {
+                        // not ours
+                    }
+                }
+            }
+        }
+        return digests;
     }
 
     @Override
@@ -192,6 +259,11 @@ public final class FileSystemBlobStore implements BlobStore {
         // A Digest holds only a known algorithm name and lower-case hex: no path can escape the root.
         String hex = digest.hex();
         return blobs.resolve(digest.algorithm().prefix()).resolve(hex.substring(0, 2)).resolve(hex);
+    }
+
+    /** Hidden blobs sit flat in the trash directory, named {@code <algorithm>-<hex>}. */
+    private Path hiddenPath(Digest digest) {
+        return trash.resolve(digest.algorithm().prefix() + "-" + digest.hex());
     }
 
     private Path uploadPath(String uploadId) {

@@ -23,13 +23,25 @@ public interface MetadataStore extends AutoCloseable {
     /** Size of a blob the repository may serve. */
     OptionalLong linkedBlobSize(String repository, Digest digest);
 
-    /** Records a committed blob and lets the repository serve it, creating the repository if needed. */
-    void linkBlob(String repository, Digest digest, long size);
+    /**
+     * Lets the repository serve a blob the registry holds, creating the repository if needed: any blob when
+     * {@code from} is null, else one that repository may serve. Holds the blob's row meanwhile, so a concurrent
+     * garbage collection either finds the new link or has removed the blob first.
+     *
+     * @return false when the blob (or {@code from}'s link to it) is not there, and nothing changed
+     */
+    boolean mountBlob(String repository, Digest digest, String from);
 
     boolean unlinkBlob(String repository, Digest digest);
 
-    /** Ends an upload session whose bytes became blob {@code digest}: links the blob and forgets the session. */
-    void completeUpload(String uploadId, String repository, Digest digest, long size);
+    /**
+     * Ends an upload session whose bytes became blob {@code digest}: records the blob, links it (a link that exists
+     * is renewed, which keeps garbage collection off it for its grace period) and forgets the session.
+     *
+     * @param storeBytes makes sure the blob's bytes are stored; runs while the blob's row is held, so that no
+     *                   garbage collection can remove them between its check and the commit
+     */
+    void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes);
 
     /**
      * Stores a manifest with its references and points the tags at it, all in one transaction, unless a required
@@ -109,6 +121,23 @@ public interface MetadataStore extends AutoCloseable {
     List<Robot> robots();
 
     boolean deleteRobot(String name);
+
+    // ---- garbage collection
+
+    /**
+     * The lock that lets one garbage collection at a time run on this database, across processes; empty when another
+     * holds it.
+     */
+    Optional<CollectorLock> tryLockCollector();
+
+    /** A garbage collection's reads and deletions; a dry one deletes nothing. */
+    Sweep sweep(boolean dryRun);
+
+    /**
+     * A number that changes whenever garbage collection deletes manifests: a process caching manifests without expiry
+     * watches it to notice deletions made by another process.
+     */
+    long manifestEpoch();
 
     @Override
     void close();

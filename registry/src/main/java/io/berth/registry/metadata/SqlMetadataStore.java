@@ -30,15 +30,19 @@ public final class SqlMetadataStore implements MetadataStore {
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
     private static final int RETRIES = 5;
+    /** SQLSTATE serialization_failure: {@link #write} runs the transaction again. */
+    static final String RETRY_STATE = "40001";
 
     private final Dialect dialect;
     private final HikariDataSource writer;
     private final HikariDataSource reader;
+    private final CollectorLocks collectorLocks;
 
-    private SqlMetadataStore(Dialect dialect, HikariDataSource writer, HikariDataSource reader) {
+    private SqlMetadataStore(String url, Dialect dialect, HikariDataSource writer, HikariDataSource reader) {
         this.dialect = dialect;
         this.writer = writer;
         this.reader = reader;
+        this.collectorLocks = new CollectorLocks(url, dialect, writer);
     }
 
     /** Connects, migrates the schema, and returns the store. */
@@ -53,7 +57,7 @@ public final class SqlMetadataStore implements MetadataStore {
             writer = pool(url, username, password, "berth-postgresql", 16);
             reader = writer;
         }
-        SqlMetadataStore store = new SqlMetadataStore(dialect, writer, reader);
+        SqlMetadataStore store = new SqlMetadataStore(url, dialect, writer, reader);
         try {
             store.write(connection -> {
                 Migrations.apply(connection, dialect);
@@ -86,6 +90,11 @@ public final class SqlMetadataStore implements MetadataStore {
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
         }
         return new HikariDataSource(config);
+    }
+
+    /** A shared row lock on PostgreSQL; nothing on SQLite, where a write transaction locks the whole database. */
+    private String forShare() {
+        return dialect == Dialect.POSTGRESQL ? " FOR SHARE" : "";
     }
 
     /** "sqlite" or "postgresql", for the startup line. */
@@ -121,27 +130,53 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
-    public void linkBlob(String repository, Digest digest, long size) {
-        write(c -> link(c, repository, digest, size));
+    public boolean mountBlob(String repository, Digest digest, String from) {
+        return write(c -> {
+            // The shared row lock keeps a collector from deleting the blob until the link is committed.
+            if (optionalLong(c, "SELECT size FROM blobs WHERE digest = ?" + forShare(), digest.toString()).isEmpty()) {
+                return false;
+            }
+            if (from != null && optionalLong(c, "SELECT 1 FROM repository_blobs rb JOIN repositories r "
+                    + "ON r.id = rb.repository_id WHERE r.name = ? AND rb.digest = ?", from, digest.toString()).isEmpty()) {
+                return false;
+            }
+            link(c, ensureRepository(c, repository), digest);
+            return true;
+        });
     }
 
     @Override
-    public void completeUpload(String uploadId, String repository, Digest digest, long size) {
+    public void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes) {
         write(c -> {
-            link(c, repository, digest, size);
+            long repositoryId = ensureRepository(c, repository);
+            holdBlob(c, digest, size);
+            storeBytes.run();
+            link(c, repositoryId, digest);
             update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
     }
 
-    private static Void link(Connection c, String repository, Digest digest, long size) throws SQLException {
-        long repositoryId = ensureRepository(c, repository);
-        long now = System.currentTimeMillis();
+    /**
+     * Records the blob unless it is recorded, and holds its row until the transaction ends: a collector deletes a
+     * blob's row and hides its bytes only while it holds the row itself, so what the caller finds stored now stays.
+     * On SQLite the transaction's write lock holds everything already.
+     */
+    private void holdBlob(Connection c, Digest digest, long size) throws SQLException {
         update(c, "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-                digest.toString(), size, now);
+                digest.toString(), size, System.currentTimeMillis());
+        if (dialect == Dialect.POSTGRESQL
+                && optionalLong(c, "SELECT 1 FROM blobs WHERE digest = ? FOR SHARE", digest.toString()).isEmpty()) {
+            // A collector deleted the row after the insert saw it; the next attempt inserts it again.
+            throw new SQLException("blob " + digest + " was deleted concurrently", RETRY_STATE);
+        }
+    }
+
+    /** Links a blob, or renews a link's time: a fresh link protects the blob for the collector's grace period. */
+    private static void link(Connection c, long repositoryId, Digest digest) throws SQLException {
         update(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) "
-                + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), now);
-        return null;
+                        + "ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = excluded.created_at",
+                repositoryId, digest.toString(), System.currentTimeMillis());
     }
 
     @Override
@@ -176,8 +211,14 @@ public final class SqlMetadataStore implements MetadataStore {
                     manifest.subject() == null ? null : manifest.subject().toString(), manifest.size(),
                     manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()),
                     manifest.payload(), now);
-            long manifestId = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
-                    repositoryId, digest).orElseThrow();
+            // Held like the references: a collector deleting this manifest as untagged either sees the new tags
+            // or has deleted it before this reads it, and then the transaction starts over and stores it again.
+            OptionalLong id = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?"
+                    + forShare(), repositoryId, digest);
+            if (id.isEmpty()) {
+                throw new SQLException("manifest " + digest + " was deleted concurrently", RETRY_STATE);
+            }
+            long manifestId = id.getAsLong();
             if (inserted > 0) {
                 for (Reference reference : references) {
                     update(c, "INSERT INTO manifest_references (manifest_id, digest, kind) VALUES (?, ?, ?) "
@@ -219,10 +260,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 ? "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?"
                 : "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?";
         // On PostgreSQL the shared row lock keeps a concurrent collector from removing what this manifest needs.
-        if (dialect == Dialect.POSTGRESQL) {
-            sql += " FOR SHARE";
-        }
-        return optionalLong(c, sql, repositoryId, reference.digest().toString()).isPresent();
+        return optionalLong(c, sql + forShare(), repositoryId, reference.digest().toString()).isPresent();
     }
 
     @Override
@@ -255,16 +293,29 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
         return write(c -> {
-            OptionalLong id = optionalLong(c, "SELECT m.id FROM manifests m JOIN repositories r "
-                    + "ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?", repository, digest.toString());
+            Long repositoryId = repositoryId(c, repository);
+            OptionalLong id = repositoryId == null ? OptionalLong.empty() : optionalLong(c,
+                    "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?", repositoryId, digest.toString());
             if (id.isEmpty()) {
                 return false;
             }
             update(c, "DELETE FROM tags WHERE manifest_id = ?", id.getAsLong());
             update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id.getAsLong());
             update(c, "DELETE FROM manifests WHERE id = ?", id.getAsLong());
+            recordDeletion(c, repositoryId, digest.toString(), System.currentTimeMillis());
             return true;
         });
+    }
+
+    /**
+     * Records when a manifest left a repository, for the delay after which its referrers are collected. A later
+     * time wins: an earlier one must not bring the collection of referrers forward.
+     */
+    static void recordDeletion(Connection c, long repositoryId, String digest, long at) throws SQLException {
+        update(c, "INSERT INTO deleted_manifests (repository_id, digest, deleted_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (repository_id, digest) DO UPDATE SET deleted_at = CASE "
+                + "WHEN excluded.deleted_at > deleted_manifests.deleted_at THEN excluded.deleted_at "
+                + "ELSE deleted_manifests.deleted_at END", repositoryId, digest, at);
     }
 
     @Override
@@ -509,6 +560,27 @@ public final class SqlMetadataStore implements MetadataStore {
         return write(c -> update(c, "DELETE FROM robots WHERE name = ?", name) > 0);
     }
 
+    // ---- garbage collection
+
+    @Override
+    public Optional<CollectorLock> tryLockCollector() {
+        return collectorLocks.tryLock();
+    }
+
+    @Override
+    public Sweep sweep(boolean dryRun) {
+        try {
+            return new SqlSweep(this, dialect, reader.getConnection(), dryRun);
+        } catch (SQLException e) {
+            throw new MetadataException("metadata read failed", e);
+        }
+    }
+
+    @Override
+    public long manifestEpoch() {
+        return read(c -> optionalLong(c, "SELECT manifest_epoch FROM gc_state WHERE id = 1").orElse(0));
+    }
+
     @Override
     public void close() {
         writer.close();
@@ -520,11 +592,11 @@ public final class SqlMetadataStore implements MetadataStore {
     // ---- plumbing
 
     @FunctionalInterface
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T run(Connection connection) throws SQLException;
     }
 
-    private <T> T read(SqlWork<T> work) {
+    <T> T read(SqlWork<T> work) {
         try (Connection c = reader.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
@@ -533,7 +605,7 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     /** Runs in one transaction, retried when PostgreSQL reports a serialization failure or deadlock. */
-    private <T> T write(SqlWork<T> work) {
+    <T> T write(SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = writer.getConnection()) {
                 c.setAutoCommit(false);
@@ -549,7 +621,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 }
             } catch (SQLException e) {
                 String state = e.getSQLState();
-                boolean transientFailure = "40001".equals(state) || "40P01".equals(state) || "23505".equals(state);
+                boolean transientFailure = RETRY_STATE.equals(state) || "40P01".equals(state) || "23505".equals(state);
                 if (!transientFailure || attempt >= RETRIES) {
                     throw new MetadataException("metadata write failed", e);
                 }
@@ -557,7 +629,7 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
-    private static Long repositoryId(Connection c, String name) throws SQLException {
+    static Long repositoryId(Connection c, String name) throws SQLException {
         OptionalLong id = optionalLong(c, "SELECT id FROM repositories WHERE name = ?", name);
         return id.isPresent() ? id.getAsLong() : null;
     }
@@ -572,7 +644,7 @@ public final class SqlMetadataStore implements MetadataStore {
         return repositoryId(c, name);
     }
 
-    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+    static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement ps = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
             ps.setObject(i + 1, args[i]);
@@ -580,13 +652,13 @@ public final class SqlMetadataStore implements MetadataStore {
         return ps;
     }
 
-    private static int update(Connection c, String sql, Object... args) throws SQLException {
+    static int update(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, args)) {
             return ps.executeUpdate();
         }
     }
 
-    private static OptionalLong optionalLong(Connection c, String sql, Object... args) throws SQLException {
+    static OptionalLong optionalLong(Connection c, String sql, Object... args) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
         }

@@ -53,16 +53,64 @@ class FileSystemBlobStoreTest {
     }
 
     @Test
-    void committingContentThatIsAlreadyStoredKeepsOneCopy() throws Exception {
+    void committingContentThatIsAlreadyStoredLeavesTheUploadToTheCaller() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Digest digest = Digest.sha256("same".getBytes(StandardCharsets.UTF_8));
-        for (String id : new String[] {"a", "b"}) {
-            store.createUpload(id);
-            store.writeUpload(id, 0, bytes("same"));
-            store.commitUpload(id, 4, digest);
-        }
+        store.createUpload("a");
+        store.writeUpload("a", 0, bytes("same"));
+        assertThat(store.commitUpload("a", 4, digest)).isTrue();
+        store.createUpload("b");
+        store.writeUpload("b", 0, bytes("same"));
+
+        assertThat(store.commitUpload("b", 4, digest)).isFalse();
+
         assertThat(store.open(digest).orElseThrow().size()).isEqualTo(4);
+        assertThat(Files.list(root.resolve("uploads"))).containsExactly(root.resolve("uploads/b"));
+        // The stored copy vanishes (a collection took it): the kept upload takes its place.
+        store.hide(digest);
+        assertThat(store.commitUpload("b", 4, digest)).isTrue();
+        assertThat(store.open(digest)).isPresent();
         assertThat(Files.list(root.resolve("uploads"))).isEmpty();
+    }
+
+    @Test
+    void hiddenBlobsAreGoneUntilRestoredAndPurgedForGood() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        Digest kept = commit(store, "k", "kept");
+        Digest purged = commit(store, "p", "purged");
+
+        store.hide(kept);
+        store.hide(purged);
+        store.hide(Digest.sha256("never stored".getBytes(StandardCharsets.UTF_8)));
+
+        assertThat(store.open(kept)).isEmpty();
+        assertThat(store.hidden()).containsExactlyInAnyOrder(kept, purged);
+        store.restore(kept);
+        store.purge(purged);
+        assertThat(store.open(kept).orElseThrow().size()).isEqualTo(4);
+        assertThat(store.open(purged)).isEmpty();
+        assertThat(store.hidden()).isEmpty();
+    }
+
+    @Test
+    void restoringABlobStoredAgainMeanwhileDropsTheHiddenCopy() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        Digest digest = commit(store, "a", "again");
+        store.hide(digest);
+        commit(store, "b", "again");
+
+        store.restore(digest);
+
+        assertThat(store.open(digest)).isPresent();
+        assertThat(store.hidden()).isEmpty();
+    }
+
+    private static Digest commit(FileSystemBlobStore store, String id, String text) throws Exception {
+        Digest digest = Digest.sha256(text.getBytes(StandardCharsets.UTF_8));
+        store.createUpload(id);
+        store.writeUpload(id, 0, bytes(text));
+        assertThat(store.commitUpload(id, text.length(), digest)).isTrue();
+        return digest;
     }
 
     @Test

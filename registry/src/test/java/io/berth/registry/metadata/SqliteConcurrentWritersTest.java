@@ -53,11 +53,11 @@ class SqliteConcurrentWritersTest {
 
     @Test
     void aWriteThatReadsFirstAlsoWaits() throws Exception {
-        // linkBlob reads before it writes: in WAL mode such a transaction fails outright if another connection
+        // completeUpload reads before it writes: in WAL mode such a transaction fails outright if another connection
         // committed after its read began, unless it takes the write lock when it begins.
         Digest digest = Digest.sha256("x".getBytes(StandardCharsets.UTF_8));
         try (Connection other = lockedByAnotherWriter()) {
-            CompletableFuture<Void> link = CompletableFuture.runAsync(() -> store.linkBlob("repo", digest, 1));
+            CompletableFuture<Void> link = CompletableFuture.runAsync(() -> store.completeUpload("u1", "repo", digest, 1, () -> { }));
             Thread.sleep(500);
             assertThat(link).isNotDone();
             other.commit();

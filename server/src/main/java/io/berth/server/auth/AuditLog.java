@@ -7,7 +7,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One JSON line per authentication decision, push and delete, on the {@code berth.audit} logger (standard output
+ * One JSON line per authentication decision, push, delete and garbage collection deletion, on the {@code berth.audit} logger (standard output
  * by default): when, what, who, from where, the result and why. Never a password or token.
  */
 public final class AuditLog {
@@ -51,6 +51,22 @@ public final class AuditLog {
         line.put("repository", repository);
         line.put("reference", reference);
         line.put("reason", reason);
+        write(line);
+    }
+
+    /**
+     * Something garbage collection deleted: {@code kind} is upload, manifest, referrer, link or blob; repository is
+     * null for blobs.
+     */
+    public void collected(String subject, String source, String kind, String repository, String reference,
+                          long size) {
+        ObjectNode line = line("collect", subject, source, "success");
+        line.put("kind", kind);
+        if (repository != null) {
+            line.put("repository", repository);
+        }
+        line.put("reference", reference);
+        line.put("size", size);
         write(line);
     }
 

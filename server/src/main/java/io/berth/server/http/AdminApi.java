@@ -1,9 +1,15 @@
 package io.berth.server.http;
 
 import io.berth.registry.ErrorCode;
+import io.berth.registry.gc.GcReport;
 import io.berth.server.auth.Scope;
 import io.berth.server.lifecycle.Lifecycle;
+import io.berth.server.gc.CollectionRunner;
+import io.berth.server.gc.GcSummary;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.Set;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -17,10 +23,12 @@ import org.eclipse.jetty.util.Callback;
 final class AdminApi {
     private final Gate gate;
     private final LifecycleAdmin lifecycle;
+    private final CollectionRunner collections;
 
-    AdminApi(Gate gate, Lifecycle lifecycle) {
+    AdminApi(Gate gate, Lifecycle lifecycle, CollectionRunner collections) {
         this.gate = gate;
         this.lifecycle = new LifecycleAdmin(lifecycle, gate.audit());
+        this.collections = collections;
     }
 
     /** Answers one admin request (blocking). {@code path} starts with {@code /admin/}. */
@@ -31,7 +39,31 @@ final class AdminApi {
             lifecycle.handle(caller, path, request, response, callback);
             return;
         }
+        if (path.equals("/admin/gc")) {
+            collectGarbage(caller, request, response, callback);
+            return;
+        }
         throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no such admin endpoint");
+    }
+
+    /**
+     * {@code POST /admin/gc[?dryRun=true]}: runs a garbage collection now and answers its report; a dry run lists
+     * what would be deleted and deletes nothing. 429 while another collection runs.
+     */
+    private void collectGarbage(Gate.Caller caller, Request request, Response response, Callback callback) {
+        requireAdmin(caller, null, request);
+        if (!HttpMethod.POST.is(request.getMethod())) {
+            throw new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use POST");
+        }
+        String dryRun = Request.extractQueryParameters(request, StandardCharsets.UTF_8).getValue("dryRun");
+        if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "dryRun must be true or false");
+        }
+        Optional<GcReport> report = collections.run("true".equals(dryRun), caller.subject(), caller.source());
+        if (report.isEmpty()) {
+            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, "a garbage collection is running; try again when it ends");
+        }
+        ApiHandler.sendJson(response, callback, 200, "application/json", GcSummary.json(report.get()));
     }
 
     /** Refuses the caller unless it may administer the repository (null: the whole registry). */

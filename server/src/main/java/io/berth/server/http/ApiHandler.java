@@ -19,6 +19,7 @@ import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
 import io.berth.server.lifecycle.Lifecycle;
+import io.berth.server.gc.CollectionRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,19 +78,19 @@ public final class ApiHandler extends Handler.Abstract {
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
-                       Lifecycle lifecycle) {
+                       Lifecycle lifecycle, CollectionRunner collections) {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
         this.gate = gate;
         this.tokens = tokens;
-        this.admin = new AdminApi(gate, lifecycle);
+        this.admin = new AdminApi(gate, lifecycle, collections);
     }
 
     /** The API for everyone, anonymously. */
     public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit,
-                                  Lifecycle lifecycle) {
-        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle);
+                                  Lifecycle lifecycle, CollectionRunner collections) {
+        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle, collections);
     }
 
     /**
@@ -100,10 +101,11 @@ public final class ApiHandler extends Handler.Abstract {
     public static ApiHandler secured(Registry registry, Uploads uploads, int maxManifestBytes,
                                      Authenticator authenticator, AccessPolicy policy, AuditLog audit,
                                      AuthConfig auth, Clock clock,
-                                     Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle) {
+                                     Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle,
+                                     CollectionRunner collections) {
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
-                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate), lifecycle);
+                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate), lifecycle, collections);
     }
 
     /**

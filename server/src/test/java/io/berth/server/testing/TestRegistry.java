@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Comparator;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -17,13 +18,15 @@ import java.util.stream.Stream;
 public final class TestRegistry implements AutoCloseable {
     private final Config config;
     private final TestDatabase database;
+    private final Clock clock;
     private BerthServer server;
 
-    private TestRegistry(Config config, TestDatabase database) throws Exception {
+    private TestRegistry(Config config, TestDatabase database, Clock clock) throws Exception {
         this.config = config;
         this.database = database;
+        this.clock = clock;
         try {
-            this.server = BerthServer.start(config);
+            this.server = BerthServer.start(config, clock);
         } catch (Exception | Error e) {
             if (database != null) {
                 database.close(); // a server that never started leaves no database behind
@@ -37,6 +40,11 @@ public final class TestRegistry implements AutoCloseable {
     }
 
     public static TestRegistry start(Backend backend, UnaryOperator<Config> tweak) {
+        return start(backend, tweak, Clock.systemUTC());
+    }
+
+    /** With garbage collection judging ages by {@code clock}. */
+    public static TestRegistry start(Backend backend, UnaryOperator<Config> tweak, Clock clock) {
         try {
             TestDatabase database = backend == Backend.POSTGRES ? TestDatabase.create() : null;
             Path data = Files.createTempDirectory("berth-test-");
@@ -44,7 +52,7 @@ public final class TestRegistry implements AutoCloseable {
             if (database != null) {
                 config = config.withMetadata(database.url(), null, null);
             }
-            return new TestRegistry(tweak.apply(config), database);
+            return new TestRegistry(tweak.apply(config), database, clock);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -56,7 +64,7 @@ public final class TestRegistry implements AutoCloseable {
     public void restart() throws Exception {
         int port = server.port();
         server.close();
-        server = BerthServer.start(config.withListen("127.0.0.1:" + port));
+        server = BerthServer.start(config.withListen("127.0.0.1:" + port), clock);
     }
 
     /** The base URL: {@code https://} when the registry was started with TLS, {@code http://} otherwise. */
