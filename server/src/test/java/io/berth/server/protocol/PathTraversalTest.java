@@ -56,7 +56,7 @@ class PathTraversalTest extends PerBackendRegistryTest {
 
         for (String name : names) {
             assertRefusedOrClosed(() -> client.post("/v2/" + name + "/blobs/uploads/?digest=" + digest, blob, "Content-Type", OCTETS));
-            assertRefused(client.post("/v2/" + name + "/blobs/uploads/", new byte[0]));
+            assertRefusedOrClosed(() -> client.post("/v2/" + name + "/blobs/uploads/", new byte[0]));
             assertRefusedOrClosed(() -> client.putManifest(name, "latest", OCI_MANIFEST, image.manifest()));
             assertRefused(client.get("/v2/" + name + "/tags/list"));
         }
@@ -132,7 +132,7 @@ class PathTraversalTest extends PerBackendRegistryTest {
     /**
      * For a request with a body whose URL the server rejects before routing: it may answer 400 and close the
      * connection while the body is still being sent, and the client then sees the connection drop instead of the
-     * answer. Either way the request was refused.
+     * answer; the next request may then meet that same connection closing. Either way the request was refused.
      */
     private static void assertRefusedOrClosed(Supplier<HttpResponse<byte[]>> request) {
         HttpResponse<byte[]> response;
