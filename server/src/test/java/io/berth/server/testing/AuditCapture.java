@@ -15,12 +15,15 @@ public final class AuditCapture implements AutoCloseable {
     private final Logger logger = (Logger) LoggerFactory.getLogger("berth.audit");
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
     private final Level previous;
+    private final boolean previouslyAdditive;
 
     public AuditCapture() {
         appender.start();
         logger.addAppender(appender);
         previous = logger.getLevel();
+        previouslyAdditive = logger.isAdditive();
         logger.setLevel(Level.INFO);
+        logger.setAdditive(false); // collected here, not printed with the test output
     }
 
     /** The lines so far, each one JSON object. */
@@ -34,5 +37,6 @@ public final class AuditCapture implements AutoCloseable {
     public void close() {
         logger.detachAppender(appender);
         logger.setLevel(previous);
+        logger.setAdditive(previouslyAdditive);
     }
 }
