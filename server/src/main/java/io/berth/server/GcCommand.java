@@ -8,8 +8,6 @@ import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.gc.GcReport;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.gc.GcSummary;
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -38,15 +36,7 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            Config config = configOptions.load(System.getenv());
-            if (config.metadataUrl() == null && !Files.isDirectory(config.data())) {
-                err.println("berth: no data directory at " + config.data().toAbsolutePath().normalize()
-                        + " (set --data, BERTH_DATA or --config)");
-                return 1;
-            }
+        return configOptions.run(spec, false, (config, out, err) -> {
             FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath());
             try (SqlMetadataStore metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(),
                     config.metadataUsername(), config.metadataPassword())) {
@@ -64,12 +54,6 @@ final class GcCommand implements Callable<Integer> {
                 GcSummary.print(report.get(), out);
                 return 0;
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("berth: " + e.getMessage());
-            return 1;
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        });
     }
 }

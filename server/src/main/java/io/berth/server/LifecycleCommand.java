@@ -1,7 +1,6 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
 import io.berth.registry.RegistryOptions;
 import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.lifecycle.Expiry;
@@ -11,7 +10,6 @@ import io.berth.server.auth.AuditLog;
 import io.berth.server.lifecycle.Lifecycle;
 import io.berth.server.lifecycle.LifecyclePolicies;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,18 +44,10 @@ final class LifecycleCommand implements Runnable {
         int run(Lifecycle lifecycle, PrintWriter out, PrintWriter err);
     }
 
-    /** Loads the configuration, opens the stores and runs {@code work}; a problem is one line and exit code 1. */
+    /** Runs {@code work} with the lifecycle policies of the configured installation (its stores opened directly). */
     private static int withLifecycle(CommandSpec spec, ConfigOptions options, Work work) throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            Config config = options.load(System.getenv());
+        return options.run(spec, false, (config, out, err) -> {
             List<LifecyclePolicies.Assigned> configured = LifecyclePolicies.fromConfig(config.lifecycle());
-            if (config.metadataUrl() == null && !Files.isDirectory(config.data())) {
-                err.println("berth: no data directory at " + config.data().toAbsolutePath().normalize()
-                        + " (set --data, BERTH_DATA or --config)");
-                return 1;
-            }
             try (SqlMetadataStore store = SqlMetadataStore.open(config.effectiveMetadataUrl(),
                     config.metadataUsername(), config.metadataPassword());
                  FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath())) {
@@ -67,16 +57,7 @@ final class LifecycleCommand implements Runnable {
                         new AuditLog(), clock);
                 return work.run(lifecycle, out, err);
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("berth: " + e.getMessage());
-            return 1;
-        } catch (RegistryException e) {
-            err.println("berth: " + e.detail());
-            return 1;
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        });
     }
 
     @Command(name = "preview", mixinStandardHelpOptions = true,

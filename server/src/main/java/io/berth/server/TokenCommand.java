@@ -4,7 +4,6 @@ import io.berth.registry.metadata.Robot;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.auth.RobotTokens;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,36 +41,18 @@ final class TokenCommand implements Runnable {
     }
 
     /**
-     * Loads the configuration, opens the metadata store, and runs {@code work}; invalid input or a refused change
-     * is a one-line message and exit code 1.
+     * Runs {@code work} with the robot tokens of the configured installation (its metadata store opened directly).
      *
      * @param creating true when the command may be the first to use the data directory
      */
     private static int withRobotTokens(CommandSpec spec, ConfigOptions options, boolean creating, Work work)
             throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            Config config = options.load(System.getenv());
-            if (config.metadataUrl() == null && !Files.isDirectory(config.data())) {
-                if (!creating) {
-                    err.println("berth: no data directory at " + config.data().toAbsolutePath().normalize()
-                            + " (set --data, BERTH_DATA or --config)");
-                    return 1;
-                }
-                Files.createDirectories(config.data());
-            }
+        return options.run(spec, creating, (config, out, err) -> {
             try (SqlMetadataStore store = SqlMetadataStore.open(config.effectiveMetadataUrl(),
                     config.metadataUsername(), config.metadataPassword())) {
                 return work.run(new RobotTokens(store, Clock.systemUTC()), out, err);
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("berth: " + e.getMessage());
-            return 1;
-        } finally {
-            out.flush();
-            err.flush();
-        }
+        });
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
