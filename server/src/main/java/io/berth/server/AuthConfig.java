@@ -19,19 +19,22 @@ import java.util.Map;
  * @param realm      the token endpoint URL in challenges; null derives it from each request's scheme and host
  * @param tokenTtl   lifetime of issued access tokens
  * @param externalIssuers token issuers whose tokens are accepted besides Berth's own
+ * @param trustedProxies  addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For} and
+ *                        {@code X-Forwarded-Proto}/{@code -Host} are believed (for throttling, audit and the realm)
  */
 public record AuthConfig(Path htpasswd, List<User> users, Map<String, List<String>> groups, List<AccessRule> access,
                          String service, String issuer, String realm, Duration tokenTtl,
-                         List<ExternalIssuer> externalIssuers) {
+                         List<ExternalIssuer> externalIssuers, List<String> trustedProxies) {
 
     public static final AuthConfig NONE = new AuthConfig(null, List.of(), Map.of(), List.of(), "berth", "berth",
-            null, Duration.ofMinutes(5), List.of());
+            null, Duration.ofMinutes(5), List.of(), List.of());
 
     public AuthConfig {
         users = List.copyOf(users);
         groups = Map.copyOf(groups);
         access = List.copyOf(access);
         externalIssuers = List.copyOf(externalIssuers);
+        trustedProxies = List.copyOf(trustedProxies);
     }
 
     /** A configured user: name, bcrypt hash (never a clear password), groups. */
@@ -66,26 +69,37 @@ public record AuthConfig(Path htpasswd, List<User> users, Map<String, List<Strin
     }
 
     public AuthConfig withHtpasswd(Path file) {
-        return new AuthConfig(file, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(file, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 
     public AuthConfig withUsers(List<User> users) {
-        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 
     public AuthConfig withGroups(Map<String, List<String>> groups) {
-        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 
     public AuthConfig withAccess(List<AccessRule> access) {
-        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 
     public AuthConfig withToken(String service, String issuer, String realm, Duration tokenTtl) {
-        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
+    }
+
+    public AuthConfig withTrustedProxies(List<String> trustedProxies) {
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 
     public AuthConfig withExternalIssuers(List<ExternalIssuer> externalIssuers) {
-        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers);
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies);
     }
 }

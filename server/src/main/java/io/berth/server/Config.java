@@ -241,7 +241,8 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (!immutable.isEmpty()) {
             config = config.withImmutableTags(immutable);
         }
-        JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token"), file);
+        JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token",
+                "trustedProxies"), file);
         if (!auth.isMissingNode() && !auth.isNull()) {
             config = config.withAuth(authSection(config.auth(), auth, file));
         }
@@ -279,6 +280,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                     strings(rule, "actions", file)));
         }
         auth = auth.withAccess(rules);
+        auth = auth.withTrustedProxies(strings(node, "trustedProxies", file));
         JsonNode token = section(node, "token", Set.of("service", "issuer", "realm", "ttl", "external"), file);
         if (!token.isMissingNode() && !token.isNull()) {
             auth = auth.withToken(

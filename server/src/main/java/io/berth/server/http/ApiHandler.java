@@ -103,9 +103,12 @@ public final class ApiHandler extends Handler.Abstract {
                                      AuthConfig auth, Clock clock,
                                      Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle,
                                      CollectionRunner collections) {
-        Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate);
+        ClientOrigin origin = ClientOrigin.trusting(auth.trustedProxies());
+        Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate,
+                origin);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
-                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate), lifecycle, collections);
+                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate, origin), lifecycle,
+                collections);
     }
 
     /**

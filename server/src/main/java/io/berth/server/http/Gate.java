@@ -47,26 +47,29 @@ final class Gate {
     private final String service;
     private final String realm;
     private final Function<Request, Optional<String>> clientCertificate;
+    private final ClientOrigin origin;
 
     private Gate(Authenticator authenticator, AccessPolicy policy, AuditLog audit, String service, String realm,
-                 Function<Request, Optional<String>> clientCertificate) {
+                 Function<Request, Optional<String>> clientCertificate, ClientOrigin origin) {
         this.authenticator = authenticator;
         this.policy = policy;
         this.audit = audit;
         this.service = service;
         this.realm = realm;
         this.clientCertificate = clientCertificate;
+        this.origin = origin;
     }
 
     /** Everyone is anonymous and may do everything. */
     static Gate open(AuditLog audit) {
-        return new Gate(null, AccessPolicy.everyone(), audit, null, null, request -> Optional.empty());
+        return new Gate(null, AccessPolicy.everyone(), audit, null, null, request -> Optional.empty(),
+                ClientOrigin.DIRECT);
     }
 
     /** @param realm the token endpoint URL for challenges; null derives it from each request */
     static Gate secured(Authenticator authenticator, AccessPolicy policy, AuditLog audit, String service, String realm,
-                        Function<Request, Optional<String>> clientCertificate) {
-        return new Gate(authenticator, policy, audit, service, realm, clientCertificate);
+                        Function<Request, Optional<String>> clientCertificate, ClientOrigin origin) {
+        return new Gate(authenticator, policy, audit, service, realm, clientCertificate, origin);
     }
 
     boolean enabled() {
@@ -99,7 +102,7 @@ final class Gate {
 
     /** The caller, from what is already known without blocking; null when credentials still need checking. */
     Caller rememberedCaller(Request request) {
-        String source = Request.getRemoteAddr(request);
+        String source = origin.address(request);
         if (!enabled()) {
             return new Caller(Identity.ANONYMOUS, null, source);
         }
@@ -124,7 +127,7 @@ final class Gate {
         if (remembered != null) {
             return remembered;
         }
-        String source = Request.getRemoteAddr(request);
+        String source = origin.address(request);
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         String bearer = credentials(authorization, "Bearer");
         if (bearer != null) {
@@ -291,8 +294,7 @@ final class Gate {
         if (realm != null) {
             return realm;
         }
-        var uri = request.getHttpURI();
-        return uri.getScheme() + "://" + uri.getAuthority() + "/token";
+        return origin.baseUrl(request) + "/token";
     }
 
     // ---- header parsing

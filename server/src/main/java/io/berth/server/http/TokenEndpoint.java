@@ -42,19 +42,21 @@ final class TokenEndpoint {
     private final AuditLog audit;
     private final Clock clock;
     private final Function<Request, Optional<String>> clientCertificate;
+    private final ClientOrigin origin;
 
     TokenEndpoint(Authenticator authenticator, AccessPolicy policy, AuditLog audit, Clock clock,
-                  Function<Request, Optional<String>> clientCertificate) {
+                  Function<Request, Optional<String>> clientCertificate, ClientOrigin origin) {
         this.authenticator = authenticator;
         this.policy = policy;
         this.audit = audit;
         this.clock = clock;
         this.clientCertificate = clientCertificate;
+        this.origin = origin;
     }
 
     /** The JSON body of a 200 answer to one token request (blocking: checks passwords); errors are thrown. */
     byte[] answer(Request request) throws Exception {
-        String source = Request.getRemoteAddr(request);
+        String source = origin.address(request);
         TokenService tokens = authenticator.tokens();
         return switch (request.getMethod()) {
             case "GET" -> get(request, Request.extractQueryParameters(request, StandardCharsets.UTF_8), source, tokens);
