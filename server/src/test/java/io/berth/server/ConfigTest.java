@@ -169,4 +169,47 @@ class ConfigTest {
         Files.writeString(file, "immutableTags:\n  - except: [latest]\n");
         assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("immutableTags needs repositories");
     }
+
+    @Test
+    void theAuthSectionIsRead() throws Exception {
+        Path file = dir.resolve("auth.yaml");
+        Files.writeString(file, """
+                auth:
+                  htpasswd: /etc/berth/htpasswd
+                  users:
+                    - name: alice
+                      password: "$2y$10$abcdefghijklmnopqrstuuS9eRdLz2V7KzLbDU7r0U1LaYpWkqYmi"
+                      groups: [dev]
+                  groups:
+                    dev: [bob]
+                  access:
+                    - repositories: ["team/**"]
+                      subjects: ["group:dev"]
+                      actions: [pull, push]
+                  trustedProxies: ["10.0.0.0/8"]
+                  token:
+                    service: registry.example.com
+                    realm: https://registry.example.com/token
+                    ttl: 10m
+                    external:
+                      - issuer: https://auth.example.com
+                        jwks: /etc/berth/jwks.json
+                """);
+        AuthConfig auth = Config.DEFAULTS.withYaml(file).auth();
+        assertThat(auth.enabled()).isTrue();
+        assertThat(auth.htpasswd()).isEqualTo(Path.of("/etc/berth/htpasswd"));
+        assertThat(auth.users()).extracting(AuthConfig.User::name).containsExactly("alice");
+        assertThat(auth.users().getFirst().groups()).containsExactly("dev");
+        assertThat(auth.groups()).containsEntry("dev", java.util.List.of("bob"));
+        assertThat(auth.access()).containsExactly(new AuthConfig.AccessRule(java.util.List.of("team/**"),
+                java.util.List.of("group:dev"), java.util.List.of("pull", "push")));
+        assertThat(auth.trustedProxies()).containsExactly("10.0.0.0/8");
+        assertThat(auth.service()).isEqualTo("registry.example.com");
+        assertThat(auth.realm()).isEqualTo("https://registry.example.com/token");
+        assertThat(auth.tokenTtl()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(auth.externalIssuers()).containsExactly(new AuthConfig.ExternalIssuer("https://auth.example.com",
+                "registry.example.com", null, Path.of("/etc/berth/jwks.json")));
+        Files.writeString(file, "auth:\n  tokens: {}\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("unknown key 'auth.tokens'");
+    }
 }
