@@ -22,7 +22,6 @@ import io.berth.server.lifecycle.Lifecycle;
 import io.berth.server.gc.CollectionRunner;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +62,10 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final int MAX_TAGS_PAGE = 100_000;
     private static final int DEFAULT_CATALOG_PAGE = 1000;
+    /** Oversized manifests are read to their end up to this size before the 413. */
     private static final long MAX_DISCARDED_BODY = 64L * 1024 * 1024;
+    /** Bodies of other refused requests are read up to this size before the error. */
+    private static final long REFUSED_BODY_DRAINED = 1024 * 1024;
     /** Smaller blob bytes go from the file to the socket through pooled direct buffers, never the heap. */
     private static final int BLOB_BUFFER_SIZE = 128 * 1024;
     /** Blobs this large are sent from memory-mapped windows of their file; smaller ones are cheaper to read. */
@@ -169,11 +171,13 @@ public final class ApiHandler extends Handler.Abstract {
         try {
             work.run();
         } catch (RegistryException e) {
+            drain(request, REFUSED_BODY_DRAINED);
             sendError(response, callback, ErrorBody.status(e.code()), e.code(), e.message(), e.detail());
         } catch (RangeError e) {
             response.getHeaders().put(HttpHeader.CONTENT_RANGE, "bytes */" + e.size);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
         } catch (HttpError e) {
+            drain(request, REFUSED_BODY_DRAINED);
             e.headers().forEach(response.getHeaders()::put);
             sendError(response, callback, e.status(), e.code(), e.getMessage());
         } catch (EofException e) {
@@ -282,7 +286,7 @@ public final class ApiHandler extends Handler.Abstract {
             throws IOException {
         long declared = request.getLength();
         if (declared > maxManifestBytes) {
-            discard(request, declared);
+            drain(request, MAX_DISCARDED_BODY);
             throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
         }
         byte[] payload;
@@ -312,15 +316,30 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     /**
-     * Reads a refused body of moderate size to its end, so the client, still sending, reads the error rather than a
-     * reset connection; anything larger is left to Jetty, which closes the connection.
+     * Reads what is left of a refused request's body, up to {@code limit} bytes, so a client still sending it reads
+     * the error rather than a reset connection (Go's HTTP server does the same with 256 KiB); past the limit Jetty
+     * closes the connection. Failures here change nothing about the answer.
      */
-    private static void discard(Request request, long length) throws IOException {
-        if (length <= MAX_DISCARDED_BODY) {
-            try (InputStream in = Content.Source.asInputStream(request)) {
-                in.transferTo(OutputStream.nullOutputStream());
-            }
+    private static void drain(Request request, long limit) {
+        if (!hasBody(request)) {
+            return;
         }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] buffer = new byte[64 * 1024];
+            long read = 0;
+            int n;
+            while (read < limit && (n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - read))) > 0) {
+                read += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the body was consumed already, or the client went away
+        }
+    }
+
+    /** Whether the request carries a body: a positive length, or one sent in chunks. */
+    private static boolean hasBody(Request request) {
+        return request.getLength() > 0
+                || (request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
     }
 
     // ---- blobs
@@ -468,8 +487,7 @@ public final class ApiHandler extends Handler.Abstract {
                     throw new RegistryException(ErrorCode.DIGEST_INVALID, "the digest query parameter is required");
                 }
                 long[] range = contentRange(request);
-                boolean hasBody = request.getLength() > 0
-                        || (request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+                boolean hasBody = hasBody(request);
                 Digest stored;
                 if (hasBody && range != null) {
                     try (InputStream body = Content.Source.asInputStream(request)) {
