@@ -12,6 +12,10 @@ import io.berth.registry.metadata.SqlMetadataStore;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -126,6 +130,29 @@ class RegistryLifecycleTest {
                     RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_UNKNOWN));
         }
         assertThat(registry.tags(REPO, null, 10).items()).isEmpty();
+    }
+
+    @Test
+    void anExpiredImageIsRecordedAsDeletedForItsReferrersAndForOtherProcesses() throws Exception {
+        Digest digest = push("v1", manifest("v1", null));
+        push(Digest.sha256(manifest("sbom", digest)).toString(), manifest("sbom", digest));
+        long epoch = metadata.manifestEpoch();
+        long before = System.currentTimeMillis();
+
+        assertThat(registry.expireImage(REPO, image(digest))).containsExactly(digest);
+
+        // garbage collection counts the referrers' delay from this time, not from their own (older) push
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + root.resolve("metadata.db"));
+             PreparedStatement query = c.prepareStatement(
+                     "SELECT deleted_at FROM deleted_manifests WHERE digest = ?")) {
+            query.setString(1, digest.toString());
+            try (ResultSet row = query.executeQuery()) {
+                assertThat(row.next()).as("deletion recorded").isTrue();
+                assertThat(row.getLong(1)).isGreaterThanOrEqualTo(before);
+            }
+        }
+        // a server on the same SQLite file (`berth lifecycle apply` beside it) drops its cached manifests
+        assertThat(metadata.manifestEpoch()).isGreaterThan(epoch);
     }
 
     @Test

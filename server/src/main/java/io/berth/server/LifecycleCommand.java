@@ -1,7 +1,6 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryOptions;
 import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.lifecycle.Expiry;
 import io.berth.registry.metadata.Image;
@@ -52,7 +51,7 @@ final class LifecycleCommand implements Runnable {
                     config.metadataUsername(), config.metadataPassword());
                  FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath())) {
                 Clock clock = Clock.systemUTC();
-                Registry registry = new Registry(blobs, store, RegistryOptions.DEFAULTS);
+                Registry registry = new Registry(blobs, store, config.registryOptions(null));
                 Lifecycle lifecycle = new Lifecycle(registry, new LifecyclePolicies(configured, store, clock),
                         new AuditLog(), clock);
                 return work.run(lifecycle, out, err);
@@ -97,9 +96,8 @@ final class LifecycleCommand implements Runnable {
     @Command(name = "apply", mixinStandardHelpOptions = true,
             description = {"Expires what the policies select now: deletes those images and their tags (garbage "
                     + "collection then frees their blobs).",
-                    "It works on the database directly. With SQLite, run it while the server is stopped, or use the "
-                            + "server's POST /admin/lifecycle/apply (or its schedule) instead: a running server "
-                            + "keeps manifests in memory and would not notice another process deleting them."})
+                    "It works on the database directly; a server running on it notices the deletions within a "
+                            + "second. The server's POST /admin/lifecycle/apply and its schedule do the same."})
     static final class Apply implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -299,12 +299,26 @@ public final class SqlMetadataStore implements MetadataStore {
             if (id.isEmpty()) {
                 return false;
             }
-            update(c, "DELETE FROM tags WHERE manifest_id = ?", id.getAsLong());
-            update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id.getAsLong());
-            update(c, "DELETE FROM manifests WHERE id = ?", id.getAsLong());
-            recordDeletion(c, repositoryId, digest.toString(), System.currentTimeMillis());
+            deleteManifestRow(c, repositoryId, id.getAsLong(), digest.toString());
             return true;
         });
+    }
+
+    /**
+     * Deletes one manifest with its tags and references, and records when it left the repository (its referrers
+     * are collected a delay after that).
+     */
+    private static void deleteManifestRow(Connection c, long repositoryId, long id, String digest)
+            throws SQLException {
+        update(c, "DELETE FROM tags WHERE manifest_id = ?", id);
+        update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id);
+        update(c, "DELETE FROM manifests WHERE id = ?", id);
+        recordDeletion(c, repositoryId, digest, System.currentTimeMillis());
+    }
+
+    /** Tells servers whose caches never expire (SQLite) that another process deleted manifests. */
+    static void bumpManifestEpoch(Connection c) throws SQLException {
+        update(c, "UPDATE gc_state SET manifest_epoch = manifest_epoch + 1 WHERE id = 1");
     }
 
     /**
@@ -411,6 +425,7 @@ public final class SqlMetadataStore implements MetadataStore {
             }
             List<Digest> deleted = new ArrayList<>();
             deleteWithChildren(c, repositoryId, id.getAsLong(), digest, deleted);
+            bumpManifestEpoch(c); // `berth lifecycle apply` may run beside a server
             return deleted;
         });
     }
@@ -425,9 +440,7 @@ public final class SqlMetadataStore implements MetadataStore {
             throws SQLException {
         List<String> children = strings(c, "SELECT digest FROM manifest_references WHERE manifest_id = ? "
                 + "AND kind = 'child' ORDER BY digest", id);
-        update(c, "DELETE FROM tags WHERE manifest_id = ?", id);
-        update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id);
-        update(c, "DELETE FROM manifests WHERE id = ?", id);
+        deleteManifestRow(c, repositoryId, id, digest.toString());
         deleted.add(digest);
         for (String child : children) {
             OptionalLong childId = lockManifest(c, repositoryId, child);

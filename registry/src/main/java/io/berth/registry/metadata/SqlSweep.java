@@ -217,7 +217,7 @@ final class SqlSweep implements Sweep {
         }
         update(c, "DELETE FROM manifest_references WHERE manifest_id IN " + in, ids);
         update(c, "DELETE FROM manifests WHERE id IN " + in, ids);
-        update(c, "UPDATE gc_state SET manifest_epoch = manifest_epoch + 1 WHERE id = 1");
+        SqlMetadataStore.bumpManifestEpoch(c);
     }
 
     private List<Collectable.Manifest> remember(List<Collectable.Manifest> manifests, DeletedAt goneAt) {
