@@ -3,9 +3,9 @@ package io.berth.server.http;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.gc.GcReport;
 import io.berth.server.auth.Scope;
-import io.berth.server.lifecycle.Lifecycle;
 import io.berth.server.gc.CollectionRunner;
 import io.berth.server.gc.GcSummary;
+import io.berth.server.lifecycle.Lifecycle;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
@@ -16,9 +16,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The admin API under {@code /admin/}: operations on the registry as a whole (garbage collection, lifecycle
- * policies). Every operation needs the {@code admin} action: on every repository ({@link Gate#administers} with
- * null) for registry-wide ones, on the repository for those about one. Answers are JSON; errors use the spec's
- * error body.
+ * policies), each needing the {@code admin} action on every repository ({@link Gate#administersRegistry}).
+ * Answers are JSON; errors use the spec's error body.
  */
 final class AdminApi {
     private final Gate gate;
@@ -34,8 +33,10 @@ final class AdminApi {
     /** Answers one admin request (blocking). {@code path} starts with {@code /admin/}. */
     void handle(Gate.Caller caller, String path, Request request, Response response, Callback callback)
             throws Exception {
+        if (!gate.administersRegistry(caller)) {
+            throw gate.refusal(caller, new Gate.Need(new Scope("registry", "admin", Set.of("*")), "*"), request);
+        }
         if (LifecycleAdmin.handles(path)) {
-            requireAdmin(caller, null, request);
             lifecycle.handle(caller, path, request, response, callback);
             return;
         }
@@ -51,7 +52,6 @@ final class AdminApi {
      * what would be deleted and deletes nothing. 429 while another collection runs.
      */
     private void collectGarbage(Gate.Caller caller, Request request, Response response, Callback callback) {
-        requireAdmin(caller, null, request);
         if (!HttpMethod.POST.is(request.getMethod())) {
             throw new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use POST");
         }
@@ -64,14 +64,5 @@ final class AdminApi {
             throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, "a garbage collection is running; try again when it ends");
         }
         ApiHandler.sendJson(response, callback, 200, "application/json", GcSummary.json(report.get()));
-    }
-
-    /** Refuses the caller unless it may administer the repository (null: the whole registry). */
-    void requireAdmin(Gate.Caller caller, String repository, Request request) {
-        if (!gate.administers(caller, repository)) {
-            Scope scope = repository == null ? new Scope("registry", "admin", Set.of("*"))
-                    : Scope.repository(repository, "admin");
-            throw gate.refusal(caller, new Gate.Need(scope, repository == null ? "*" : "admin"), request);
-        }
     }
 }

@@ -191,21 +191,16 @@ final class Gate {
     }
 
     /**
-     * Whether the caller holds the admin action on a repository, or on every repository when {@code repository} is
-     * null. A token needs it in its access claim ({@code repository:NAME:admin}, or {@code registry:admin:*} for
-     * the whole registry); other callers need it from the policy.
+     * Whether the caller may administer the whole registry: the admin action on every repository. A token needs
+     * {@code registry:admin:*} in its access claim; other callers need admin on {@code **} from the policy.
      */
-    boolean administers(Caller caller, String repository) {
+    boolean administersRegistry(Caller caller) {
         if (!enabled()) {
             return true;
         }
         VerifiedToken token = caller.token();
-        if (token != null) {
-            return repository == null ? token.allows("registry", "admin", "*")
-                    : token.allows(Scope.REPOSITORY, repository, "admin");
-        }
-        return repository == null ? policy.allowsEverywhere(caller.identity(), "admin")
-                : policy.allows(caller.identity(), repository, "admin");
+        return token != null ? token.allows("registry", "admin", "*")
+                : policy.allowsEverywhere(caller.identity(), "admin");
     }
 
     /**
