@@ -16,7 +16,7 @@ public record Scope(String type, String name, Set<String> actions) {
     public static final String REPOSITORY = "repository";
 
     public Scope {
-        actions = Set.copyOf(new LinkedHashSet<>(actions));
+        actions = Set.copyOf(actions);
     }
 
     public static Scope repository(String name, String... actions) {
