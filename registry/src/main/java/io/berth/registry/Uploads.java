@@ -46,21 +46,28 @@ public final class Uploads {
     }
 
     public BlobUpload start(String repository) {
-        Upload upload = begin(repository);
+        Upload upload = begin(repository, true);
         return new BlobUpload(repository, upload.id(), 0);
     }
 
-    private Upload begin(String repository) {
+    /**
+     * Creates an upload's storage and, when it is a {@code session} clients continue in later requests, records it.
+     * An upload finished within its own request needs no record: a crash mid-way leaves data without a session,
+     * which {@link #expire} removes.
+     */
+    private Upload begin(String repository, boolean session) {
         Registry.checkName(repository);
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
         try {
-            blobs.createUpload(id);
+            blobs.createUpload(id, session);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Upload upload = new Upload(id, repository, 0, now, now);
-        metadata.createUpload(upload);
+        if (session) {
+            metadata.createUpload(upload);
+        }
         hashes.put(id, new RunningHash(0, DigestAlgorithm.SHA256.newMessageDigest()));
         return upload;
     }
@@ -122,7 +129,7 @@ public final class Uploads {
     /** A whole blob in one request: a session that is started and finished at once. */
     public Digest putMonolithic(String repository, String digestText, InputStream data) {
         Registry.parseDigest(digestText);
-        Upload upload = begin(repository);
+        Upload upload = begin(repository, false);
         synchronized (lock(upload.id())) {
             return complete(upload, digestText, data);
         }
@@ -273,6 +280,9 @@ public final class Uploads {
     }
 
     private void rehash(String id, long size, MessageDigest md) {
+        if (size == 0) {
+            return; // nothing to read, and a session's empty file need not have survived a crash
+        }
         try (InputStream in = blobs.readUpload(id, size)) {
             byte[] buffer = new byte[256 * 1024];
             int n;

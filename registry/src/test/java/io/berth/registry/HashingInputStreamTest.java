@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HashingInputStreamTest {
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 4095, 256 * 1024, 256 * 1024 + 1, 5 * 1024 * 1024 + 17})
+    @ValueSource(ints = {0, 1, 4095, 256 * 1024, 256 * 1024 + 1, HashingInputStream.INLINE_BYTES,
+            HashingInputStream.INLINE_BYTES + 1, 5 * 1024 * 1024 + 17, 9 * 1024 * 1024 + 3})
     void passesEveryByteThroughAndHashesExactlyWhatPassed(int size) throws Exception {
         byte[] content = new byte[size];
         new Random(size).nextBytes(content);

@@ -56,6 +56,34 @@ class UploadsTest {
     }
 
     @Test
+    void aMonolithicUploadRecordsNoSessionAndLeavesOnlyTheBlob() throws Exception {
+        Digest digest = Digest.sha256("whole".getBytes(StandardCharsets.UTF_8));
+        assertThat(uploads(Duration.ofHours(1)).putMonolithic("repo", digest.toString(), bytes("whole")))
+                .isEqualTo(digest);
+        assertThat(metadata.linkedBlobSize("repo", digest)).hasValue(5);
+        assertThat(metadata.uploadsUpdatedBefore(Long.MAX_VALUE, 10)).isEmpty();
+        try (var left = Files.list(root.resolve("uploads"))) {
+            assertThat(left).isEmpty();
+        }
+        assertThatThrownBy(() -> uploads(Duration.ofHours(1)).putMonolithic("repo", digest.toString(), bytes("other")))
+                .isInstanceOf(RegistryException.class);
+        try (var left = Files.list(root.resolve("uploads"))) {
+            assertThat(left).as("a refused monolithic upload leaves no data").isEmpty();
+        }
+    }
+
+    @Test
+    void anEmptySessionWhoseFileACrashLostStillFinishes() throws Exception {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        BlobUpload upload = uploads.start("repo");
+        Files.delete(root.resolve("uploads").resolve(upload.id())); // the file's name never reached the disk
+        Uploads afterRestart = uploads(Duration.ofHours(1));
+        afterRestart.append("repo", upload.id(), 0L, null, bytes("late"));
+        Digest digest = Digest.sha256("late".getBytes(StandardCharsets.UTF_8));
+        assertThat(afterRestart.finish("repo", upload.id(), digest.toString(), null)).isEqualTo(digest);
+    }
+
+    @Test
     void sha512DigestsAreVerified() {
         Uploads uploads = uploads(Duration.ofHours(1));
         Digest sha512 = Digest.of(DigestAlgorithm.SHA512, "abc".getBytes(StandardCharsets.UTF_8));
@@ -98,7 +126,7 @@ class UploadsTest {
     @Test
     void uploadDataWithoutASessionIsRemovedOnceItIsAsOldAsTheExpiry() throws Exception {
         Uploads uploads = uploads(Duration.ofHours(1));
-        blobs.createUpload("crash-orphan"); // as if the server died before recording the session
+        blobs.createUpload("crash-orphan", true); // as if the server died before recording the session
         Path orphan = root.resolve("uploads").resolve("crash-orphan");
         BlobUpload live = uploads.start("repo");
         Path liveFile = root.resolve("uploads").resolve(live.id());

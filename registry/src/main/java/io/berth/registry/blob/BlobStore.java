@@ -23,8 +23,12 @@ public interface BlobStore extends AutoCloseable {
     /** Removes a blob; absent blobs are ignored. */
     void delete(Digest digest) throws IOException;
 
-    /** Starts an empty upload. */
-    void createUpload(String uploadId) throws IOException;
+    /**
+     * Starts an empty upload. A {@code resumable} upload outlives the request that starts it (a session a client
+     * appends to): whatever {@link #writeUpload} acknowledges must survive a crash on its own. Any other upload is
+     * committed or dropped by the request that created it, so only {@link #commitUpload} needs to be durable.
+     */
+    void createUpload(String uploadId, boolean resumable) throws IOException;
 
     /**
      * Writes {@code data} at {@code offset}, dropping anything the upload held past it (bytes a crash left

@@ -28,7 +28,6 @@ import java.util.regex.Pattern;
  */
 public final class FileSystemBlobStore implements BlobStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-    private static final int BUFFER_SIZE = 256 * 1024;
     private static final long FLUSH_EVERY = 32L * 1024 * 1024;
 
     private final Path blobs;
@@ -62,13 +61,18 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     @Override
-    public void createUpload(String uploadId) throws IOException {
+    public void createUpload(String uploadId, boolean resumable) throws IOException {
         try {
             Files.createFile(uploadPath(uploadId));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("upload " + uploadId + " exists already", e);
         }
-        fsyncDirectory(uploads);
+        if (resumable) {
+            // The file's name must survive a crash with the data a write acknowledges (fdatasync does not make a new
+            // directory entry durable). An upload finished in the request that starts it becomes durable by its
+            // rename into the blob directory instead, which is fsync'd.
+            fsyncDirectory(uploads);
+        }
     }
 
     @Override
@@ -83,24 +87,28 @@ public final class FileSystemBlobStore implements BlobStore {
                 channel.truncate(offset);
             }
             channel.position(offset);
-            ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
-            byte[] array = buffer.array();
+            byte[] array = BufferPool.BODIES.take();
             Thread flusher = null;
-            long unflushed = 0;
-            int read;
-            while ((read = data.read(array)) >= 0) {
-                buffer.clear().limit(read);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+            try {
+                ByteBuffer buffer = ByteBuffer.wrap(array);
+                long unflushed = 0;
+                int read;
+                while ((read = data.read(array)) >= 0) {
+                    buffer.clear().limit(read);
+                    while (buffer.hasRemaining()) {
+                        channel.write(buffer);
+                    }
+                    unflushed += read;
+                    if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
+                        flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
+                        unflushed = 0;
+                    }
                 }
-                unflushed += read;
-                if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
-                    flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
-                    unflushed = 0;
+            } finally {
+                BufferPool.BODIES.give(array);
+                if (flusher != null) {
+                    joinUninterruptibly(flusher);
                 }
-            }
-            if (flusher != null) {
-                joinUninterruptibly(flusher);
             }
             channel.force(false);
             return channel.position();
@@ -155,8 +163,9 @@ public final class FileSystemBlobStore implements BlobStore {
         if (Files.exists(target)) {
             return false;
         }
+        // The uploads directory is not fsync'd: if a crash undid the removal of the upload's name there, the file would
+        // be a second name of the blob without a session, which the expiry of upload data removes.
         moveDurably(upload, target);
-        fsyncDirectory(uploads);
         return true;
     }
 

@@ -23,7 +23,7 @@ class FileSystemBlobStoreTest {
     void anUploadBecomesAContentAddressedBlobOnlyWhenCommitted() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Digest digest = Digest.sha256("hello world".getBytes(StandardCharsets.UTF_8));
-        store.createUpload("u1");
+        store.createUpload("u1", true);
         assertThat(store.writeUpload("u1", 0, bytes("hello "))).isEqualTo(6);
         assertThat(store.writeUpload("u1", 6, bytes("world"))).isEqualTo(11);
         assertThat(store.open(digest)).isEmpty();
@@ -43,7 +43,7 @@ class FileSystemBlobStoreTest {
     @Test
     void bytesWrittenPastTheAcknowledgedOffsetAreDroppedByTheNextWrite() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
-        store.createUpload("u2");
+        store.createUpload("u2", true);
         store.writeUpload("u2", 0, bytes("abc"));
         store.writeUpload("u2", 3, bytes("GARBAGE")); // as if the server died before recording this chunk
         assertThat(store.writeUpload("u2", 3, bytes("def"))).isEqualTo(6);
@@ -56,10 +56,10 @@ class FileSystemBlobStoreTest {
     void committingContentThatIsAlreadyStoredLeavesTheUploadToTheCaller() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Digest digest = Digest.sha256("same".getBytes(StandardCharsets.UTF_8));
-        store.createUpload("a");
+        store.createUpload("a", true);
         store.writeUpload("a", 0, bytes("same"));
         assertThat(store.commitUpload("a", 4, digest)).isTrue();
-        store.createUpload("b");
+        store.createUpload("b", true);
         store.writeUpload("b", 0, bytes("same"));
 
         assertThat(store.commitUpload("b", 4, digest)).isFalse();
@@ -107,7 +107,7 @@ class FileSystemBlobStoreTest {
 
     private static Digest commit(FileSystemBlobStore store, String id, String text) throws Exception {
         Digest digest = Digest.sha256(text.getBytes(StandardCharsets.UTF_8));
-        store.createUpload(id);
+        store.createUpload(id, true);
         store.writeUpload(id, 0, bytes(text));
         assertThat(store.commitUpload(id, text.length(), digest)).isTrue();
         return digest;
@@ -116,7 +116,7 @@ class FileSystemBlobStoreTest {
     @Test
     void uploadIdsCannotNameFilesOutsideTheStore() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.createUpload("../escape"))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.createUpload("../escape", true))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(Files.exists(root.resolveSibling("escape"))).isFalse();
     }

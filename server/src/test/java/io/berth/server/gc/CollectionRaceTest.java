@@ -134,7 +134,7 @@ class CollectionRaceTest {
                 new ByteArrayInputStream(stored)).toString());
         Digest gone = Digest.sha256("deleted, then the process died".getBytes());
         blobs.hide(kept); // as if a collection hid it and died before its transaction committed
-        blobs.createUpload("orphan");
+        blobs.createUpload("orphan", true);
         blobs.writeUpload("orphan", 0, new ByteArrayInputStream("deleted, then the process died".getBytes()));
         assertThat(blobs.commitUpload("orphan", 30, gone)).isTrue();
         blobs.hide(gone); // as if its row deletion committed and the process died before purging
@@ -212,8 +212,8 @@ class CollectionRaceTest {
         }
 
         @Override
-        public void createUpload(String uploadId) throws IOException {
-            store.createUpload(uploadId);
+        public void createUpload(String uploadId, boolean resumable) throws IOException {
+            store.createUpload(uploadId, resumable);
         }
 
         @Override
