@@ -120,7 +120,7 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--warmup-images", description = "Small images for an untimed warm-up of every phase, at "
             + "small sizes, against each server before measuring; 0 to start cold (default: ${DEFAULT-VALUE}).")
-    int warmupImages = 40;
+    int warmupImages = 300;
 
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
     int ddMebibytes = 1024;
