@@ -1,5 +1,6 @@
 package io.berth.bench.phase;
 
+import io.berth.bench.client.HeadClient;
 import io.berth.bench.client.RegistryClient;
 import io.berth.bench.client.SyntheticImage;
 import io.berth.bench.measure.ClosedLoop;
@@ -27,9 +28,9 @@ public final class ManifestReadPhase implements Phase {
         this.concurrency = concurrency;
         this.client = client;
         // wrk 4.1 waits for the body a HEAD response's Content-Length announces and never completes one, so HEAD
-        // stays with the Java client.
-        this.headTitle = "`HEAD` manifest by tag (random tag; Java client, C=%d, %d s)"
-                .formatted(concurrency, duration.toSeconds());
+        // goes through a minimal socket client instead (or the Java client, with --read-client=java).
+        this.headTitle = "`HEAD` manifest by tag (random tag; %s, C=%d, %d s; digest verified)"
+                .formatted(client.isWrk() ? "socket client" : "Java client", concurrency, duration.toSeconds());
         this.getTitle = "`GET` manifest by tag (random tag; %s, C=%d, %d s; %s)".formatted(client.label(),
                 concurrency, duration.toSeconds(),
                 client.isWrk() ? "%d checked first".formatted(ReadClient.CHECKED) : "digest verified");
@@ -42,16 +43,23 @@ public final class ManifestReadPhase implements Phase {
 
     @Override
     public List<PhaseResult> run(RegistryClient registry) throws Exception {
-        ClosedLoop.Operation head = index -> {
-            SyntheticImage image = randomImage();
-            registry.headManifest(image.repository(), image.tag(), image.manifestDigest());
-            return 0;
-        };
+        PhaseResult heads;
+        try (HeadClient sockets = client.isWrk() ? new HeadClient(registry.base()) : null) {
+            ClosedLoop.Operation head = index -> {
+                SyntheticImage image = randomImage();
+                if (sockets != null) {
+                    sockets.headManifest(image.repository(), image.tag(), image.manifestDigest());
+                } else {
+                    registry.headManifest(image.repository(), image.tag(), image.manifestDigest());
+                }
+                return 0;
+            };
+            heads = PhaseResult.of(headTitle, ClosedLoop.during(duration, concurrency, head), "req", false);
+        }
         ClosedLoop.Operation get = index -> {
             SyntheticImage image = randomImage();
             return registry.getManifest(image.repository(), image.tag(), image.manifestDigest()).length;
         };
-        PhaseResult heads = PhaseResult.of(headTitle, ClosedLoop.during(duration, concurrency, head), "req", false);
         if (client.isWrk()) {
             List<String> paths = workload.images().stream()
                     .map(image -> "/v2/" + image.repository() + "/manifests/" + image.tag())

@@ -21,10 +21,6 @@ public final class BufferPool {
         this.capacity = capacity;
     }
 
-    public int size() {
-        return size;
-    }
-
     /** An idle array, or a new one. Its contents are whatever its last user left. */
     public byte[] take() {
         byte[] buffer = idle.poll();
