@@ -312,7 +312,7 @@ public final class Bench implements Callable<Integer> {
                 new ManifestReadPhase(warm, Duration.ofSeconds(3), readConcurrency, reads),
                 new ReferrersPhase(warm, 20, 200, reads),
                 new TagsPhase(warm, "bench/warmup-tags", 200, 200, reads),
-                new LargeBlobPhase("bench/warmup-large", 16 << 20, 4 << 20, 1, seed + 1, largeClient()));
+                new LargeBlobPhase("bench/warmup-large", 64 << 20, 16 << 20, 1, seed + 1, largeClient()));
         for (Contender contender : contenders) {
             log("warm-up: " + contender.name());
             for (Phase phase : phases) {

@@ -9,11 +9,13 @@ import io.berth.bench.report.Figure;
 import io.berth.bench.report.PhaseResult;
 import io.berth.bench.measure.Curl;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.List;
 
@@ -66,11 +68,18 @@ public final class LargeBlobPhase implements Phase {
         Path file;
         try {
             file = Files.createTempFile("berth-bench-large-", ".blob");
-            try (OutputStream out = Files.newOutputStream(file)) {
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 for (byte[] part : content.range(0, content.size())) {
-                    out.write(part);
+                    ByteBuffer buffer = ByteBuffer.wrap(part);
+                    while (buffer.hasRemaining()) {
+                        out.write(buffer);
+                    }
                 }
+                // The file's gigabyte of dirty pages would otherwise be written back while the server under test
+                // writes its own copy, and the garbage of generating it collected while the server works.
+                out.force(true);
             }
+            settle();
         } catch (IOException e) {
             throw new UncheckedIOException("writing the large blob to a file", e);
         }
@@ -101,6 +110,16 @@ public final class LargeBlobPhase implements Phase {
             } catch (IOException e) {
                 // a temporary file left behind is harmless
             }
+        }
+    }
+
+    /** Lets this process's own work from generating the content finish before the measured transfer starts. */
+    private static void settle() {
+        System.gc();
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

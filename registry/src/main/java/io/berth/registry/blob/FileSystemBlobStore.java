@@ -90,18 +90,27 @@ public final class FileSystemBlobStore implements BlobStore {
             byte[] array = BufferPool.BODIES.take();
             Thread flusher = null;
             try {
+                // Whole buffers only: a request body arrives in pieces of whatever size the socket had, and each write
+                // that ends inside a page makes the kernel zero the rest of that page first (and costs a system call).
                 ByteBuffer buffer = ByteBuffer.wrap(array);
                 long unflushed = 0;
-                int read;
-                while ((read = data.read(array)) >= 0) {
-                    buffer.clear().limit(read);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
+                int filled = 0;
+                for (int read = 0; read >= 0; ) {
+                    read = data.read(array, filled, array.length - filled);
+                    if (read > 0) {
+                        filled += read;
                     }
-                    unflushed += read;
-                    if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
-                        flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
-                        unflushed = 0;
+                    if (filled == array.length || (read < 0 && filled > 0)) {
+                        buffer.clear().limit(filled);
+                        while (buffer.hasRemaining()) {
+                            channel.write(buffer);
+                        }
+                        unflushed += filled;
+                        filled = 0;
+                        if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
+                            flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
+                            unflushed = 0;
+                        }
                     }
                 }
             } finally {

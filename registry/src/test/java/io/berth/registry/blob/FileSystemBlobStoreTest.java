@@ -41,6 +41,24 @@ class FileSystemBlobStoreTest {
     }
 
     @Test
+    void aBodyArrivingInSmallPiecesIsStoredExactlyAtItsOffset() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        byte[] body = new byte[700_001]; // more than two of the store's buffers, not a multiple of anything
+        new java.util.Random(7).nextBytes(body);
+        InputStream trickle = new ByteArrayInputStream(body) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 1_000));
+            }
+        };
+        store.createUpload("t", true);
+        store.writeUpload("t", 0, bytes("head"));
+        assertThat(store.writeUpload("t", 4, trickle)).isEqualTo(4 + body.length);
+        byte[] stored = Files.readAllBytes(root.resolve("uploads/t"));
+        assertThat(java.util.Arrays.copyOfRange(stored, 4, stored.length)).isEqualTo(body);
+    }
+
+    @Test
     void bytesWrittenPastTheAcknowledgedOffsetAreDroppedByTheNextWrite() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         store.createUpload("u2", true);
