@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
-import io.berth.oci.MediaTypes;
-import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.metadata.SqlMetadataStore;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,33 +17,26 @@ class RegistryCacheTest {
     Path root;
     private SqlMetadataStore metadata;
     private Registry registry;
-    private Digest config;
+    private ManifestFixture fixture;
 
     @BeforeEach
     void open() throws Exception {
-        FileSystemBlobStore blobs = new FileSystemBlobStore(root);
-        metadata = SqlMetadataStore.open("jdbc:sqlite:" + root.resolve("metadata.db"), null, null);
-        registry = new Registry(blobs, metadata, RegistryOptions.DEFAULTS);
-        byte[] configBytes = "{}".getBytes(StandardCharsets.UTF_8);
-        config = new Uploads(blobs, metadata, RegistryOptions.DEFAULTS)
-                .putMonolithic("repo", Digest.sha256(configBytes).toString(), new ByteArrayInputStream(configBytes));
+        fixture = new ManifestFixture(root, "repo");
+        metadata = fixture.metadata;
+        registry = fixture.registry;
     }
 
     @AfterEach
     void close() {
-        metadata.close();
+        fixture.close();
     }
 
     private byte[] manifest(String note, Digest subject) {
-        String subjectField = subject == null ? "" : ",\"subject\":{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST
-                + "\",\"digest\":\"" + subject + "\",\"size\":1}";
-        return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.example+json\",\"digest\":\"" + config + "\",\"size\":2},\"layers\":[],"
-                + "\"annotations\":{\"note\":\"" + note + "\"}" + subjectField + "}").getBytes(StandardCharsets.UTF_8);
+        return fixture.manifest(note, subject);
     }
 
     private Digest push(String reference, byte[] payload) {
-        return registry.putManifest("repo", reference, MediaTypes.OCI_MANIFEST, payload, List.of()).digest();
+        return fixture.push(reference, payload);
     }
 
     @Test

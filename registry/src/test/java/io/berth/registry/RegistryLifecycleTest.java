@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
 import io.berth.oci.MediaTypes;
-import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.Pull;
 import io.berth.registry.metadata.SqlMetadataStore;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,33 +29,26 @@ class RegistryLifecycleTest {
     Path root;
     private SqlMetadataStore metadata;
     private Registry registry;
-    private Digest config;
+    private ManifestFixture fixture;
 
     @BeforeEach
     void open() throws Exception {
-        FileSystemBlobStore blobs = new FileSystemBlobStore(root);
-        metadata = SqlMetadataStore.open("jdbc:sqlite:" + root.resolve("metadata.db"), null, null);
-        registry = new Registry(blobs, metadata, RegistryOptions.DEFAULTS);
-        byte[] configBytes = "{}".getBytes(StandardCharsets.UTF_8);
-        config = new Uploads(blobs, metadata, RegistryOptions.DEFAULTS)
-                .putMonolithic(REPO, Digest.sha256(configBytes).toString(), new ByteArrayInputStream(configBytes));
+        fixture = new ManifestFixture(root, REPO);
+        metadata = fixture.metadata;
+        registry = fixture.registry;
     }
 
     @AfterEach
     void close() {
-        metadata.close();
+        fixture.close();
     }
 
     private byte[] manifest(String note, Digest subject) {
-        String subjectField = subject == null ? "" : ",\"subject\":{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST
-                + "\",\"digest\":\"" + subject + "\",\"size\":1}";
-        return ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.example+json\",\"digest\":\"" + config + "\",\"size\":2},\"layers\":[],"
-                + "\"annotations\":{\"note\":\"" + note + "\"}" + subjectField + "}").getBytes(StandardCharsets.UTF_8);
+        return fixture.manifest(note, subject);
     }
 
     private Digest push(String reference, byte[] payload) {
-        return registry.putManifest(REPO, reference, MediaTypes.OCI_MANIFEST, payload, List.of()).digest();
+        return fixture.push(reference, payload);
     }
 
     private Digest pushIndex(String reference, Digest... children) {

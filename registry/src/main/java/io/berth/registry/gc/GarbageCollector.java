@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,41 +139,40 @@ public final class GarbageCollector {
     /** In rounds: the children of an index deleted in one round are untagged in the next. */
     private void collectUntagged(Sweep sweep, Tallies tallies, String repository, long createdBefore, long now,
                                  boolean dryRun) {
-        boolean deleted;
-        do {
-            deleted = false;
-            long afterId = 0;
-            List<Collectable.Manifest> page;
-            do {
-                page = sweep.untaggedManifests(repository, createdBefore, afterId, PAGE);
-                for (List<Collectable.Manifest> batch : batches(page)) {
-                    for (Collectable.Manifest manifest : sweep.deleteUntaggedManifests(batch, createdBefore, now)) {
-                        manifestDeleted(tallies, Kind.MANIFEST, manifest, dryRun);
-                        deleted = true;
-                    }
-                }
-                afterId = page.isEmpty() ? afterId : page.getLast().id();
-            } while (page.size() == PAGE);
-        } while (deleted);
+        inRounds(tallies, Kind.MANIFEST, dryRun,
+                afterId -> sweep.untaggedManifests(repository, createdBefore, afterId, PAGE),
+                batch -> sweep.deleteUntaggedManifests(batch, createdBefore, now));
     }
 
     /** In rounds: a referrer deleted in one round orphans its own referrers for the next. */
     private void collectOrphanReferrers(Sweep sweep, Tallies tallies, long orphanedBefore, boolean dryRun) {
+        inRounds(tallies, Kind.REFERRER, dryRun,
+                afterId -> sweep.orphanReferrers(orphanedBefore, afterId, PAGE),
+                batch -> sweep.deleteOrphanReferrers(batch, orphanedBefore));
+    }
+
+    /**
+     * Pages through the candidates ({@code page} after a manifest id), deletes them in batches, and starts over
+     * while a round deleted anything: deletions can make new candidates.
+     */
+    private void inRounds(Tallies tallies, Kind kind, boolean dryRun,
+                          LongFunction<List<Collectable.Manifest>> page,
+                          Function<List<Collectable.Manifest>, List<Collectable.Manifest>> delete) {
         boolean deleted;
         do {
             deleted = false;
             long afterId = 0;
-            List<Collectable.Manifest> page;
+            List<Collectable.Manifest> candidates;
             do {
-                page = sweep.orphanReferrers(orphanedBefore, afterId, PAGE);
-                for (List<Collectable.Manifest> batch : batches(page)) {
-                    for (Collectable.Manifest manifest : sweep.deleteOrphanReferrers(batch, orphanedBefore)) {
-                        manifestDeleted(tallies, Kind.REFERRER, manifest, dryRun);
+                candidates = page.apply(afterId);
+                for (List<Collectable.Manifest> batch : batches(candidates)) {
+                    for (Collectable.Manifest manifest : delete.apply(batch)) {
+                        manifestDeleted(tallies, kind, manifest, dryRun);
                         deleted = true;
                     }
                 }
-                afterId = page.isEmpty() ? afterId : page.getLast().id();
-            } while (page.size() == PAGE);
+                afterId = candidates.isEmpty() ? afterId : candidates.getLast().id();
+            } while (candidates.size() == PAGE);
         } while (deleted);
     }
 
