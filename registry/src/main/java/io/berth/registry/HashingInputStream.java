@@ -1,57 +1,31 @@
 package io.berth.registry;
 
-import io.berth.registry.blob.BufferPool;
+import io.berth.registry.blob.BufferRelay;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 
 /**
  * Passes a stream through while hashing what went by. The first {@value #INLINE_BYTES} bytes are hashed as they are
  * read: a layer of a few megabytes costs less that way than a hand-over, and many such uploads run side by side
  * anyway. Past that, a second thread hashes: SHA-256 costs about as much CPU per byte as receiving and writing the
  * bytes, so on two cores a large upload finishes in roughly half the time it takes when one thread does both.
- * Copies for that thread go through a few pooled buffers; when it falls behind, reading waits.
+ * Copies for that thread go through a {@link BufferRelay}; when it falls behind, reading waits.
  */
 final class HashingInputStream extends FilterInputStream {
     static final int INLINE_BYTES = 4 * 1024 * 1024;
     private static final int BUFFERS = 8;
-    private static final BufferPool POOL = BufferPool.BODIES;
-
-    private record Chunk(byte[] bytes, int length) {
-    }
-
-    private static final Chunk END = new Chunk(new byte[0], -1);
 
     private final MessageDigest digest;
     private long inline = INLINE_BYTES;
-    private BlockingQueue<byte[]> free;
-    private BlockingQueue<Chunk> pending;
-    private List<byte[]> taken;
-    private Thread hasher;
-    private byte[] filling;
+    private BufferRelay hasher;
     private int filled;
     private boolean finished;
 
     HashingInputStream(InputStream in, MessageDigest digest) {
         super(in);
         this.digest = digest;
-    }
-
-    private void hashUntilEnd() {
-        try {
-            for (Chunk chunk = pending.take(); chunk != END; chunk = pending.take()) {
-                digest.update(chunk.bytes(), 0, chunk.length());
-                free.put(chunk.bytes());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override
@@ -76,41 +50,21 @@ final class HashingInputStream extends FilterInputStream {
         return n;
     }
 
-    private void startHasher() {
-        free = new ArrayBlockingQueue<>(BUFFERS);
-        pending = new ArrayBlockingQueue<>(BUFFERS + 1);
-        taken = new ArrayList<>(BUFFERS);
-        for (int i = 0; i < BUFFERS; i++) {
-            byte[] buffer = POOL.take();
-            taken.add(buffer);
-            free.add(buffer);
-        }
-        hasher = Thread.ofVirtual().name("berth-hash").start(this::hashUntilEnd);
-    }
-
     private void copyToHasher(byte[] buffer, int offset, int length) throws IOException {
         if (hasher == null) {
-            startHasher();
+            hasher = new BufferRelay("berth-hash", 0, BUFFERS, (bytes, n) -> digest.update(bytes, 0, n));
         }
-        try {
-            while (length > 0) {
-                if (filling == null) {
-                    filling = free.take();
-                    filled = 0;
-                }
-                int n = Math.min(length, filling.length - filled);
-                System.arraycopy(buffer, offset, filling, filled, n);
-                filled += n;
-                offset += n;
-                length -= n;
-                if (filled == filling.length) {
-                    pending.put(new Chunk(filling, filled));
-                    filling = null;
-                }
+        while (length > 0) {
+            byte[] filling = hasher.buffer();
+            int n = Math.min(length, filling.length - filled);
+            System.arraycopy(buffer, offset, filling, filled, n);
+            filled += n;
+            offset += n;
+            length -= n;
+            if (filled == filling.length) {
+                hasher.send(filled);
+                filled = 0;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while hashing");
         }
     }
 
@@ -123,29 +77,19 @@ final class HashingInputStream extends FilterInputStream {
             return;
         }
         finished = true;
-        if (hasher == null) {
-            return;
-        }
-        try {
-            if (filling != null && filled > 0) {
-                pending.put(new Chunk(filling, filled));
+        if (hasher != null) {
+            if (filled > 0) {
+                hasher.send(filled);
             }
-            filling = null;
-            pending.put(END);
-            hasher.join();
-            taken.forEach(POOL::give);
-        } catch (InterruptedException e) {
-            hasher.interrupt();
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while hashing");
+            hasher.finish();
         }
     }
 
-    /** Stops the hasher without waiting for it: the digest is unusable afterwards (its buffers are not reused). */
+    /** Stops the hasher: the digest is unusable afterwards. */
     void abandon() {
         finished = true;
         if (hasher != null) {
-            hasher.interrupt();
+            hasher.abandon();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.registry.blob;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import io.berth.oci.Digest;
 import io.berth.oci.InvalidDigestException;
 import java.io.IOException;
@@ -29,10 +30,22 @@ import java.util.regex.Pattern;
 public final class FileSystemBlobStore implements BlobStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
     private static final long FLUSH_EVERY = 32L * 1024 * 1024;
+    /**
+     * Where an upload's data starts to bypass the page cache. Small blobs (configs, small layers) are usually read
+     * back soon and are cheap to cache; the bulk of a large layer is written with {@code O_DIRECT}, so it neither
+     * evicts what others read nor waits for the kernel to find a gigabyte of fresh memory to cache it in, which
+     * on a virtual machine can cost more than the disk write itself. From here on a thread of its own writes, while
+     * the request's thread receives the next buffers.
+     */
+    static final long DIRECT_FROM = 8L * 1024 * 1024;
+    /** Buffers between receiving and writing once a writer thread takes over: at most this many are unwritten. */
+    private static final int WRITES_IN_FLIGHT = 4;
 
     private final Path blobs;
     private final Path uploads;
     private final Path trash;
+    /** What writes past the page cache align to; 0 where the file system does not take them. */
+    private final int directBlock;
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = root.resolve("blobs");
@@ -42,6 +55,30 @@ public final class FileSystemBlobStore implements BlobStore {
         Files.createDirectories(uploads);
         Files.createDirectories(trash);
         fsyncDirectory(root);
+        this.directBlock = directBlockSize(uploads);
+    }
+
+    /**
+     * The block size that {@code O_DIRECT} writes in {@code directory} must align to, found by writing one such
+     * block, or 0 when the file system refuses them or its block does not divide the native buffers' alignment.
+     */
+    private static int directBlockSize(Path directory) {
+        Path probe = directory.resolve(".direct-probe"); // no upload id has a dot: expiry never sees it
+        try {
+            long block = Files.getFileStore(directory).getBlockSize();
+            if (block <= 0 || BufferPool.ALIGNMENT % block != 0) {
+                return 0;
+            }
+            try (FileChannel channel = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    ExtendedOpenOption.DIRECT)) {
+                channel.write(ByteBuffer.allocateDirect((int) block * 2).alignedSlice((int) block).limit((int) block), 0);
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+            return (int) block;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
     }
 
     @Override
@@ -77,50 +114,120 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public long writeUpload(String uploadId, long offset, InputStream data) throws IOException {
-        Path file = uploadPath(uploadId);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
-            long size = channel.size();
-            if (size < offset) {
-                throw new IOException("upload " + uploadId + " holds " + size + " bytes, expected " + offset);
-            }
-            if (size > offset) {
-                channel.truncate(offset);
-            }
-            channel.position(offset);
-            byte[] array = BufferPool.BODIES.take();
-            Thread flusher = null;
+        try (UploadWriter out = new UploadWriter(uploadId, offset)) {
+            BufferRelay relay = new BufferRelay("berth-write", DIRECT_FROM, WRITES_IN_FLIGHT, out::write);
+            boolean relayed = false;
             try {
                 // Whole buffers only: a request body arrives in pieces of whatever size the socket had, and each write
                 // that ends inside a page makes the kernel zero the rest of that page first (and costs a system call).
-                ByteBuffer buffer = ByteBuffer.wrap(array);
-                long unflushed = 0;
                 int filled = 0;
                 for (int read = 0; read >= 0; ) {
-                    read = data.read(array, filled, array.length - filled);
+                    byte[] buffer = relay.buffer();
+                    read = data.read(buffer, filled, buffer.length - filled);
                     if (read > 0) {
                         filled += read;
                     }
-                    if (filled == array.length || (read < 0 && filled > 0)) {
-                        buffer.clear().limit(filled);
-                        while (buffer.hasRemaining()) {
-                            channel.write(buffer);
-                        }
-                        unflushed += filled;
+                    if (filled == buffer.length || (read < 0 && filled > 0)) {
+                        relay.send(filled);
                         filled = 0;
-                        if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
-                            flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
-                            unflushed = 0;
-                        }
                     }
                 }
+                relay.finish();
+                relayed = true;
             } finally {
-                BufferPool.BODIES.give(array);
-                if (flusher != null) {
-                    joinUninterruptibly(flusher);
+                if (!relayed) {
+                    relay.abandon(); // the writer stops before the file closes
                 }
             }
+            return out.finish();
+        }
+    }
+
+    /**
+     * Whether a write of {@code length} bytes at {@code position} goes past the page cache: beyond
+     * {@link #DIRECT_FROM}, in whole aligned blocks. An upload whose chunks end off a block boundary stays cached.
+     */
+    private boolean bypassesCache(long position, int length) {
+        return directBlock > 0 && position >= DIRECT_FROM && position % directBlock == 0 && length % directBlock == 0;
+    }
+
+    /** One request's writes to an upload's file, from the offset acknowledged before it. */
+    private final class UploadWriter implements AutoCloseable {
+        private final Path file;
+        private final FileChannel channel;
+        private FileChannel direct;
+        private ByteBuffer staging;
+        private long position;
+        private long unflushed;
+        private Thread flusher;
+
+        UploadWriter(String uploadId, long offset) throws IOException {
+            this.file = uploadPath(uploadId);
+            this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+            try {
+                long size = channel.size();
+                if (size < offset) {
+                    throw new IOException("upload " + uploadId + " holds " + size + " bytes, expected " + offset);
+                }
+                if (size > offset) {
+                    channel.truncate(offset);
+                }
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+            this.position = offset;
+        }
+
+        void write(byte[] bytes, int length) throws IOException {
+            FileChannel target = channel;
+            if (bypassesCache(position, length)) {
+                if (direct == null) {
+                    direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+                }
+                target = direct;
+            }
+            if (staging == null) {
+                staging = BufferPool.NATIVE.take();
+            }
+            ByteBuffer buffer = staging.clear().put(bytes, 0, length).flip();
+            while (buffer.hasRemaining()) {
+                position += target.write(buffer, position);
+            }
+            unflushed += length;
+            if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
+                flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
+                unflushed = 0;
+            }
+        }
+
+        /** Makes everything written durable; returns the upload's size. */
+        long finish() throws IOException {
+            joinFlusher();
+            // One inode: this also makes the O_DIRECT writes' blocks and size durable, and flushes the disk's cache.
             channel.force(false);
-            return channel.position();
+            return position;
+        }
+
+        private void joinFlusher() {
+            if (flusher != null) {
+                joinUninterruptibly(flusher);
+                flusher = null;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            joinFlusher();
+            if (staging != null) {
+                BufferPool.NATIVE.give(staging);
+                staging = null;
+            }
+            try (channel) {
+                if (direct != null) {
+                    direct.close();
+                }
+            }
         }
     }
 

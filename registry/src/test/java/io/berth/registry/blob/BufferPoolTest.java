@@ -2,13 +2,14 @@ package io.berth.registry.blob;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class BufferPoolTest {
 
     @Test
-    void reusesReturnedArraysUpToItsCapacity() {
-        BufferPool pool = new BufferPool(16, 2);
+    void reusesReturnedBuffersUpToItsCapacity() {
+        BufferPool<byte[]> pool = new BufferPool<>(() -> new byte[16], 2);
         byte[] a = pool.take();
         byte[] b = pool.take();
         byte[] c = pool.take();
@@ -22,9 +23,14 @@ class BufferPoolTest {
     }
 
     @Test
-    void ignoresArraysOfAnotherSize() {
-        BufferPool pool = new BufferPool(16, 2);
-        pool.give(new byte[8]);
-        assertThat(pool.take()).hasSize(16);
+    void nativeBuffersHoldABodyBufferAndArePageAligned() {
+        ByteBuffer buffer = BufferPool.NATIVE.take();
+        try {
+            assertThat(buffer.isDirect()).isTrue();
+            assertThat(buffer.capacity()).isEqualTo(BufferPool.BODY_SIZE);
+            assertThat(buffer.alignmentOffset(0, BufferPool.ALIGNMENT)).isZero();
+        } finally {
+            BufferPool.NATIVE.give(buffer);
+        }
     }
 }
