@@ -147,7 +147,8 @@ public final class BufferRelay {
                         consumer.accept(chunk.bytes(), chunk.length());
                     } catch (IOException e) {
                         failure = e;
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
+                        // the caller must learn of it and never wait for a buffer this thread will not return
                         failure = new IOException(threadName + " failed", e);
                     }
                 }

@@ -151,6 +151,11 @@ public final class FileSystemBlobStore implements BlobStore {
         return directBlock > 0 && position >= DIRECT_FROM && position % directBlock == 0 && length % directBlock == 0;
     }
 
+    /** Whether the bulk of large uploads is written past the page cache here. */
+    boolean writesPastPageCache() {
+        return directBlock > 0;
+    }
+
     /** One request's writes to an upload's file, from the offset acknowledged before it. */
     private final class UploadWriter implements AutoCloseable {
         private final Path file;

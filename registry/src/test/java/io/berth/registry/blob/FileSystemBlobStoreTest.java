@@ -1,13 +1,16 @@
 package io.berth.registry.blob;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.oci.Digest;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +59,68 @@ class FileSystemBlobStoreTest {
         assertThat(store.writeUpload("t", 4, trickle)).isEqualTo(4 + body.length);
         byte[] stored = Files.readAllBytes(root.resolve("uploads/t"));
         assertThat(java.util.Arrays.copyOfRange(stored, 4, stored.length)).isEqualTo(body);
+    }
+
+    @Test
+    void aLargeUploadIsStoredExactlyAcrossChunksOnAndOffBlockBoundaries() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        Random random = new Random(11);
+        // Chunks that cross DIRECT_FROM aligned, end off a block boundary, and go on from there.
+        byte[][] chunks = {new byte[(int) FileSystemBlobStore.DIRECT_FROM - 4096], new byte[3 * 262_144 + 4096],
+                new byte[1_000_003], new byte[2 * 262_144]};
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        store.createUpload("big", true);
+        long offset = 0;
+        for (byte[] chunk : chunks) {
+            random.nextBytes(chunk);
+            expected.write(chunk);
+            offset = store.writeUpload("big", offset, new ByteArrayInputStream(chunk));
+        }
+        assertThat(offset).isEqualTo(expected.size());
+        assertThat(Files.readAllBytes(root.resolve("uploads/big"))).isEqualTo(expected.toByteArray());
+    }
+
+    @Test
+    void theBulkOfALargeUploadBypassesThePageCache() throws Exception {
+        // On the project's own disk: a temporary directory may be in memory (tmpfs), where nothing bypasses a cache.
+        Path store = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "direct-io-test");
+        try {
+            FileSystemBlobStore blobs = new FileSystemBlobStore(store);
+            assumeTrue(blobs.writesPastPageCache(), "the file system under target/ refuses O_DIRECT");
+            int bulk = 24 * 1024 * 1024;
+            byte[] body = new byte[(int) FileSystemBlobStore.DIRECT_FROM + bulk + 5];
+            new Random(3).nextBytes(body);
+            blobs.createUpload("large", false);
+            assertThat(blobs.writeUpload("large", 0, new ByteArrayInputStream(body))).isEqualTo(body.length);
+
+            Path file = store.resolve("uploads/large");
+            // The first DIRECT_FROM bytes and the 5-byte tail went through the cache, the aligned bulk did not.
+            assertThat(residentBytes(file)).isLessThan(FileSystemBlobStore.DIRECT_FROM + 4096 + bulk / 4);
+            assertThat(Files.readAllBytes(file)).isEqualTo(body);
+        } finally {
+            try (var files = Files.walk(store)) {
+                for (Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
+    }
+
+    /** How much of a file is in the page cache, as util-linux's {@code fincore} tells. */
+    private static long residentBytes(Path file) throws Exception {
+        Process fincore;
+        try {
+            fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
+                    .redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            assertThat("true".equalsIgnoreCase(System.getenv("CI"))).as("fincore (util-linux) is required in CI")
+                    .isFalse();
+            assumeTrue(false, "fincore (util-linux) is not installed");
+            throw e;
+        }
+        String output = new String(fincore.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(fincore.waitFor()).as(output).isZero();
+        return Long.parseLong(output);
     }
 
     @Test

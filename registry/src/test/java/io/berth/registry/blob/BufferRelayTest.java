@@ -1,0 +1,107 @@
+package io.berth.registry.blob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30) // a relay that leaves its caller waiting fails here instead of hanging the build
+class BufferRelayTest {
+
+    /** Sends {@code count} buffers, each filled with its index, {@code length} bytes long. */
+    private static void sendNumbered(BufferRelay relay, int count, int length) throws IOException {
+        for (int i = 0; i < count; i++) {
+            byte[] buffer = relay.buffer();
+            java.util.Arrays.fill(buffer, 0, length, (byte) i);
+            relay.send(length);
+        }
+    }
+
+    @Test
+    void consumesInOrderInlineFirstThenOnItsOwnThread() throws Exception {
+        ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        BufferRelay relay = new BufferRelay("test-relay", 3 * 100, 2, (bytes, length) -> {
+            threads.add(Thread.currentThread());
+            consumed.write(bytes, 0, length);
+        });
+
+        sendNumbered(relay, 10, 100);
+        relay.finish();
+
+        byte[] all = consumed.toByteArray();
+        assertThat(all).hasSize(1000);
+        for (int i = 0; i < 10; i++) {
+            assertThat(all[i * 100]).isEqualTo((byte) i);
+            assertThat(all[i * 100 + 99]).isEqualTo((byte) i);
+        }
+        assertThat(threads.subList(0, 3)).containsOnly(Thread.currentThread());
+        assertThat(threads.subList(3, 10)).doesNotContain(Thread.currentThread());
+    }
+
+    @Test
+    void aConsumerFailureReachesTheCallerWhoIsNeverLeftWaiting() {
+        AtomicInteger calls = new AtomicInteger();
+        BufferRelay relay = new BufferRelay("test-relay", 0, 2, (bytes, length) -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new IOException("disk full");
+            }
+        });
+
+        // The caller goes on sending until it notices; it must not block on buffers the consumer holds.
+        assertThatThrownBy(() -> {
+            sendNumbered(relay, 1000, 10);
+            relay.finish();
+        }).isInstanceOf(IOException.class).hasMessage("disk full");
+        relay.abandon();
+        assertThat(calls.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anErrorInTheConsumerBecomesAnIOException() {
+        BufferRelay relay = new BufferRelay("test-relay", 0, 2, (bytes, length) -> {
+            throw new OutOfMemoryError("Direct buffer memory");
+        });
+
+        assertThatThrownBy(() -> {
+            sendNumbered(relay, 100, 10);
+            relay.finish();
+        }).isInstanceOf(IOException.class).hasRootCauseInstanceOf(OutOfMemoryError.class);
+        relay.abandon();
+    }
+
+    @Test
+    void abandonReturnsOnlyOnceTheConsumerHasStopped() throws Exception {
+        CountDownLatch consuming = new CountDownLatch(1);
+        AtomicInteger after = new AtomicInteger();
+        List<Boolean> abandoned = Collections.synchronizedList(new ArrayList<>());
+        BufferRelay relay = new BufferRelay("test-relay", 0, 4, (bytes, length) -> {
+            consuming.countDown();
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            if (!abandoned.isEmpty()) {
+                after.incrementAndGet();
+            }
+        });
+        sendNumbered(relay, 3, 10);
+        consuming.await();
+
+        relay.abandon();
+        abandoned.add(true);
+
+        Thread.sleep(300);
+        assertThat(after.get()).as("buffers consumed after abandon() returned").isZero();
+    }
+}
