@@ -199,7 +199,9 @@ public final class FileSystemBlobStore implements BlobStore {
             while (buffer.hasRemaining()) {
                 position += target.write(buffer, position);
             }
-            unflushed += length;
+            if (target == channel) {
+                unflushed += length; // dirty pages: written back early by the flusher, the rest is on disk already
+            }
             if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
                 flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
                 unflushed = 0;
