@@ -24,7 +24,7 @@ public final class BufferPool<B> {
      * every time, whose page faults cost more than the copy into it.
      */
     public static final BufferPool<ByteBuffer> NATIVE = new BufferPool<>(
-            () -> ByteBuffer.allocateDirect(BODY_SIZE + ALIGNMENT).alignedSlice(ALIGNMENT), 16);
+            () -> ByteBuffer.allocateDirect(BODY_SIZE + ALIGNMENT).alignedSlice(ALIGNMENT).limit(BODY_SIZE).slice(), 16);
 
     private final Supplier<B> factory;
     private final int capacity;
