@@ -218,7 +218,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
         private void joinFlusher() {
             if (flusher != null) {
-                joinUninterruptibly(flusher);
+                BufferRelay.joinUninterruptibly(flusher);
                 flusher = null;
             }
         }
@@ -247,21 +247,6 @@ public final class FileSystemBlobStore implements BlobStore {
             channel.force(false);
         } catch (IOException e) {
             // the final force(false) reports the problem
-        }
-    }
-
-    private static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
