@@ -21,10 +21,11 @@ public final class BufferPool<B> {
     /**
      * Native buffers of the same size, page-aligned, that bodies are written to files from. The JDK writes a heap
      * array through a temporary native buffer that, on a virtual thread, is allocated for each write: fresh memory
-     * every time, whose page faults cost more than the copy into it.
+     * every time, whose page faults cost more than the copy into it. Each upload being written holds one; as many
+     * are kept idle as there are arrays (16 MiB at most), so that busy pushes do not churn native memory.
      */
     public static final BufferPool<ByteBuffer> NATIVE = new BufferPool<>(
-            () -> ByteBuffer.allocateDirect(BODY_SIZE + ALIGNMENT).alignedSlice(ALIGNMENT).limit(BODY_SIZE).slice(), 16);
+            () -> ByteBuffer.allocateDirect(BODY_SIZE + ALIGNMENT).alignedSlice(ALIGNMENT).limit(BODY_SIZE).slice(), 64);
 
     private final Supplier<B> factory;
     private final int capacity;

@@ -200,7 +200,7 @@ public final class FileSystemBlobStore implements BlobStore {
                 position += target.write(buffer, position);
             }
             if (target == channel) {
-                unflushed += length; // dirty pages: written back early by the flusher, the rest is on disk already
+                unflushed += length; // dirty pages, written back early by the flusher; O_DIRECT writes left none
             }
             if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
                 flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
