@@ -64,21 +64,24 @@ final class WalSync {
                 syncing = true;
                 long upTo = committed;
                 lock.unlock();
-                IOException failed = null;
+                IOException failed = new IOException("the metadata log's fsync did not finish");
                 try {
                     sync.run();
+                    failed = null;
                 } catch (IOException e) {
                     failed = e;
                 } finally {
+                    // Whatever ended the fsync, waiting commits learn of it: none is left waiting for a sync that
+                    // no one runs.
                     lock.lock();
+                    syncing = false;
+                    if (failed != null) {
+                        failure = failed;
+                    } else {
+                        durable = Math.max(durable, upTo);
+                    }
+                    synced.signalAll();
                 }
-                syncing = false;
-                if (failed != null) {
-                    failure = failed;
-                } else {
-                    durable = Math.max(durable, upTo);
-                }
-                synced.signalAll();
             }
         } finally {
             lock.unlock();

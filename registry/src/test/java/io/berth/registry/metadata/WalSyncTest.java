@@ -72,6 +72,17 @@ class WalSyncTest {
     }
 
     @Test
+    // the bug this guards against is a hang: the waiting thread is abandoned, the test fails
+    @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSyncEndingInAnUncheckedExceptionFailsLaterCommitsInsteadOfLeavingThemWaiting() {
+        WalSync wal = new WalSync(() -> {
+            throw new IllegalStateException("channel gone");
+        });
+        assertThatThrownBy(wal::awaitDurable).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(wal::awaitDurable).isInstanceOf(IOException.class).hasMessageContaining("restart");
+    }
+
+    @Test
     void syncsTheDatabasesLogFileAndToleratesItsAbsence(@TempDir Path dir) throws Exception {
         Path database = dir.resolve("metadata.db");
         WalSync wal = new WalSync(database);
