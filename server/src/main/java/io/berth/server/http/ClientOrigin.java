@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 
@@ -32,6 +33,9 @@ final class ClientOrigin {
     }
 
     static final ClientOrigin DIRECT = new ClientOrigin(List.of());
+    /** Characters an address literal may have, checked before the JDK parses it: it must never look a name up. */
+    private static final Pattern IPV4_LITERAL = Pattern.compile("[0-9.]+");
+    private static final Pattern IPV6_LITERAL = Pattern.compile("[0-9a-fA-F:.%]+");
 
     private final List<Range> proxies;
 
@@ -119,10 +123,8 @@ final class ClientOrigin {
     /** The bytes of an IPv4 or IPv6 literal, never a name lookup; null for anything else. */
     private static byte[] literal(String text) {
         String value = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        if (value.isEmpty() || !(value.indexOf(':') >= 0 || value.matches("[0-9.]+"))) {
-            return null;
-        }
-        if (!value.matches("[0-9a-fA-F:.%]+")) {
+        if (!(IPV6_LITERAL.matcher(value).matches() && value.indexOf(':') >= 0)
+                && !IPV4_LITERAL.matcher(value).matches()) {
             return null;
         }
         try {
