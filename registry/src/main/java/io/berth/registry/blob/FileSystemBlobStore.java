@@ -39,7 +39,12 @@ public final class FileSystemBlobStore implements BlobStore {
      */
     static final long DIRECT_FROM = 8L * 1024 * 1024;
     /** Buffers between receiving and writing once a writer thread takes over: at most this many are unwritten. */
-    private static final int WRITES_IN_FLIGHT = 4;
+    private static final int WRITES_IN_FLIGHT = 8;
+    /**
+     * How many buffers go to the disk in one write past the page cache: a request of a megabyte reaches the disk's
+     * sequential speed, one of a quarter megabyte (a buffer) only about two thirds of it.
+     */
+    private static final int DIRECT_GATHER = 4;
 
     private final Path blobs;
     private final Path uploads;
@@ -161,7 +166,10 @@ public final class FileSystemBlobStore implements BlobStore {
         private final Path file;
         private final FileChannel channel;
         private FileChannel direct;
-        private ByteBuffer staging;
+        /** Native buffers holding bytes not yet written: one, or up to all of them while they can go past the cache. */
+        private final ByteBuffer[] staged = new ByteBuffer[DIRECT_GATHER];
+        private int stagedCount;
+        private int stagedBytes;
         private long position;
         private long unflushed;
         private Thread flusher;
@@ -185,23 +193,41 @@ public final class FileSystemBlobStore implements BlobStore {
         }
 
         void write(byte[] bytes, int length) throws IOException {
-            FileChannel target = channel;
-            if (bypassesCache(position, length)) {
+            if (staged[stagedCount] == null) {
+                staged[stagedCount] = BufferPool.NATIVE.take();
+            }
+            staged[stagedCount++].clear().put(bytes, 0, length).flip();
+            stagedBytes += length;
+            if (stagedCount == staged.length || !bypassesCache(position, stagedBytes)) {
+                writeStaged();
+            }
+        }
+
+        private void writeStaged() throws IOException {
+            if (stagedCount == 0) {
+                return;
+            }
+            long end = position + stagedBytes;
+            if (bypassesCache(position, stagedBytes)) {
                 if (direct == null) {
                     direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
                 }
-                target = direct;
+                direct.position(position);
+                while (direct.position() < end) {
+                    direct.write(staged, 0, stagedCount); // one request to the disk for all of them
+                }
+            } else {
+                long at = position;
+                for (int i = 0; i < stagedCount; i++) {
+                    while (staged[i].hasRemaining()) {
+                        at += channel.write(staged[i], at);
+                    }
+                }
+                unflushed += stagedBytes; // dirty pages, written back early by the flusher; O_DIRECT writes left none
             }
-            if (staging == null) {
-                staging = BufferPool.NATIVE.take();
-            }
-            ByteBuffer buffer = staging.clear().put(bytes, 0, length).flip();
-            while (buffer.hasRemaining()) {
-                position += target.write(buffer, position);
-            }
-            if (target == channel) {
-                unflushed += length; // dirty pages, written back early by the flusher; O_DIRECT writes left none
-            }
+            position = end;
+            stagedCount = 0;
+            stagedBytes = 0;
             if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
                 flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
                 unflushed = 0;
@@ -210,6 +236,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
         /** Makes everything written durable; returns the upload's size. */
         long finish() throws IOException {
+            writeStaged();
             joinFlusher();
             // One inode: this also makes the O_DIRECT writes' blocks and size durable, and flushes the disk's cache.
             channel.force(false);
@@ -226,9 +253,9 @@ public final class FileSystemBlobStore implements BlobStore {
         @Override
         public void close() throws IOException {
             joinFlusher();
-            if (staging != null) {
-                BufferPool.NATIVE.give(staging);
-                staging = null;
+            for (int i = 0; i < staged.length && staged[i] != null; i++) {
+                BufferPool.NATIVE.give(staged[i]);
+                staged[i] = null;
             }
             try (channel) {
                 if (direct != null) {
