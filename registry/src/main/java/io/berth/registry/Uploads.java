@@ -242,19 +242,15 @@ public final class Uploads {
 
     /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size. */
     private long write(Upload upload, InputStream data) {
-        RunningHash hash = hashUpTo(upload.id(), upload.size());
-        HashingInputStream hashing = new HashingInputStream(data, hash.sha256());
+        MessageDigest sha256 = hashUpTo(upload.id(), upload.size()).sha256();
         try {
-            long size = blobs.writeUpload(upload.id(), upload.size(), hashing);
-            hashing.finish();
-            hashes.put(upload.id(), new RunningHash(size, hash.sha256()));
+            long size = blobs.writeUpload(upload.id(), upload.size(), data, (bytes, n) -> sha256.update(bytes, 0, n));
+            hashes.put(upload.id(), new RunningHash(size, sha256));
             return size;
         } catch (IOException e) {
-            hashing.abandon();
-            hashes.remove(upload.id());
+            hashes.remove(upload.id()); // the digest saw part of the body at most
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
         } catch (RuntimeException e) {
-            hashing.abandon();
             hashes.remove(upload.id());
             throw e;
         }

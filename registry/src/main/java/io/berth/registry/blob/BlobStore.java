@@ -34,9 +34,11 @@ public interface BlobStore extends AutoCloseable {
      * Writes {@code data} at {@code offset}, dropping anything the upload held past it (bytes a crash left
      * unacknowledged), and makes the result durable.
      *
+     * @param observer sees the bytes written, in order, a buffer at a time, maybe on another thread (the registry
+     *     hashes them there): it has seen all of them when this returns, and sees nothing more once this has thrown
      * @return the upload's size afterwards
      */
-    long writeUpload(String uploadId, long offset, InputStream data) throws IOException;
+    long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer) throws IOException;
 
     /** The first {@code length} bytes of an upload. */
     InputStream readUpload(String uploadId, long length) throws IOException;

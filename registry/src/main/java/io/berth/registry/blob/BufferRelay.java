@@ -6,51 +6,64 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Feeds buffers of a stream, in order, to a consumer: on the caller's thread for the first {@code inlineBytes}, then
- * on a thread of its own, so that the caller fills the next buffer while the consumer works on the last. A few
- * pooled buffers circulate between the two; when the consumer falls behind, {@link #buffer()} waits.
+ * Feeds buffers of a stream, in order, to one or more consumers: on the caller's thread for the first
+ * {@code inlineBytes}, then each consumer on a thread of its own, so that the caller fills the next buffer while the
+ * consumers work on the last ones, side by side. Consumers share each buffer, read-only; a few pooled buffers
+ * circulate, and a buffer is filled again once every consumer is done with it. When a consumer falls behind,
+ * {@link #buffer()} waits.
  *
  * <p>Not thread-safe: one caller fills and sends. Every relay ends with {@link #finish()} or {@link #abandon()}.
  */
 public final class BufferRelay {
-    /** Takes one buffer's bytes; the buffer is reused once it returns. */
+    /** Takes one buffer's bytes, without changing them; the buffer is reused once it returns. */
     public interface Consumer {
         void accept(byte[] bytes, int length) throws IOException;
     }
 
-    private record Chunk(byte[] bytes, int length) {
+    /** A buffer sent, and how many consumers have yet to take it. */
+    private static final class Chunk {
+        final byte[] bytes;
+        final int length;
+        final AtomicInteger holders;
+
+        Chunk(byte[] bytes, int length, int holders) {
+            this.bytes = bytes;
+            this.length = length;
+            this.holders = new AtomicInteger(holders);
+        }
     }
 
-    private static final Chunk END = new Chunk(new byte[0], -1);
+    private static final Chunk END = new Chunk(new byte[0], -1, 0);
     private static final BufferPool<byte[]> POOL = BufferPool.BODIES;
 
     private final String threadName;
     private final int buffers;
-    private final Consumer consumer;
+    private final Consumer[] consumers;
     private long inline;
     private byte[] current;
     private BlockingQueue<byte[]> free;
-    private BlockingQueue<Chunk> pending;
+    private List<BlockingQueue<Chunk>> pending;
     private final List<byte[]> taken = new ArrayList<>();
-    private Thread thread;
+    private List<Thread> threads;
     private volatile IOException failure;
 
     /**
-     * @param buffers how many buffers circulate once the consumer has a thread: the most the caller can be ahead
+     * @param buffers how many buffers circulate once the consumers have threads: the most the caller can be ahead
      */
-    public BufferRelay(String threadName, long inlineBytes, int buffers, Consumer consumer) {
+    public BufferRelay(String threadName, long inlineBytes, int buffers, Consumer... consumers) {
         this.threadName = threadName;
         this.inline = inlineBytes;
         this.buffers = buffers;
-        this.consumer = consumer;
+        this.consumers = consumers.clone();
     }
 
-    /** The buffer to fill next; waits while every buffer is with the consumer. */
+    /** The buffer to fill next; waits while every buffer is with a consumer. */
     public byte[] buffer() throws IOException {
         if (current == null) {
-            if (thread == null) {
+            if (threads == null) {
                 current = POOL.take();
                 taken.add(current);
             } else {
@@ -65,31 +78,39 @@ public final class BufferRelay {
         if (current == null) {
             throw new IllegalStateException("no buffer to send");
         }
-        if (thread == null && inline > 0) {
-            consumer.accept(current, length);
+        if (threads == null && inline > 0) {
+            for (Consumer consumer : consumers) {
+                consumer.accept(current, length);
+            }
             inline -= length;
             return; // the same buffer is filled again
         }
-        if (thread == null) {
+        if (threads == null) {
             start();
         }
-        Chunk chunk = new Chunk(current, length);
+        Chunk chunk = new Chunk(current, length, consumers.length);
         current = null;
-        await(() -> {
-            pending.put(chunk);
-            return null;
-        });
-    }
-
-    /** Waits until the consumer has taken every buffer sent, then returns the buffers; rethrows its failure. */
-    public void finish() throws IOException {
-        if (thread != null) {
+        for (BlockingQueue<Chunk> queue : pending) {
             await(() -> {
-                pending.put(END);
+                queue.put(chunk);
                 return null;
             });
+        }
+    }
+
+    /** Waits until the consumers have taken every buffer sent, then returns the buffers; rethrows a failure. */
+    public void finish() throws IOException {
+        if (threads != null) {
+            for (BlockingQueue<Chunk> queue : pending) {
+                await(() -> {
+                    queue.put(END);
+                    return null;
+                });
+            }
             try {
-                thread.join();
+                for (Thread thread : threads) {
+                    thread.join();
+                }
             } catch (InterruptedException e) {
                 abandon();
                 Thread.currentThread().interrupt();
@@ -103,11 +124,11 @@ public final class BufferRelay {
         }
     }
 
-    /** Stops the consumer, waiting until it has, and returns the buffers: nothing is consumed after this returns. */
+    /** Stops the consumers, waiting until they have, and returns the buffers: nothing is consumed after this returns. */
     public void abandon() {
-        if (thread != null) {
-            thread.interrupt();
-            joinUninterruptibly(thread);
+        if (threads != null) {
+            threads.forEach(Thread::interrupt);
+            threads.forEach(BufferRelay::joinUninterruptibly);
         }
         release();
     }
@@ -136,21 +157,26 @@ public final class BufferRelay {
 
     private void start() {
         free = new ArrayBlockingQueue<>(buffers);
-        pending = new ArrayBlockingQueue<>(buffers + 1);
         for (int i = 1; i < buffers; i++) { // the one being sent is the last
             byte[] buffer = POOL.take();
             taken.add(buffer);
             free.add(buffer);
         }
-        thread = Thread.ofVirtual().name(threadName).start(this::consumeUntilEnd);
+        pending = new ArrayList<>();
+        threads = new ArrayList<>();
+        for (Consumer consumer : consumers) {
+            BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(buffers + 1);
+            pending.add(queue);
+            threads.add(Thread.ofVirtual().name(threadName).start(() -> consumeUntilEnd(consumer, queue)));
+        }
     }
 
-    private void consumeUntilEnd() {
+    private void consumeUntilEnd(Consumer consumer, BlockingQueue<Chunk> queue) {
         try {
-            for (Chunk chunk = pending.take(); chunk != END; chunk = pending.take()) {
+            for (Chunk chunk = queue.take(); chunk != END; chunk = queue.take()) {
                 if (failure == null) {
                     try {
-                        consumer.accept(chunk.bytes(), chunk.length());
+                        consumer.accept(chunk.bytes, chunk.length);
                     } catch (IOException e) {
                         failure = e;
                     } catch (RuntimeException | Error e) {
@@ -158,7 +184,9 @@ public final class BufferRelay {
                         failure = new IOException(threadName + " failed", e);
                     }
                 }
-                free.put(chunk.bytes()); // after a failure, buffers still come back: the caller is never stuck
+                if (chunk.holders.decrementAndGet() == 0) {
+                    free.put(chunk.bytes); // after a failure, buffers still come back: the caller is never stuck
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -48,6 +48,49 @@ class BufferRelayTest {
     }
 
     @Test
+    void everyConsumerSeesEveryBufferInOrderWhateverItsPace() throws Exception {
+        ByteArrayOutputStream fast = new ByteArrayOutputStream();
+        ByteArrayOutputStream slow = new ByteArrayOutputStream();
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        BufferRelay relay = new BufferRelay("test-relay", 2 * 100, 3, (bytes, length) -> fast.write(bytes, 0, length),
+                (bytes, length) -> {
+                    threads.add(Thread.currentThread());
+                    try {
+                        Thread.sleep(2); // the other consumer runs ahead, up to the buffers there are
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    slow.write(bytes, 0, length);
+                });
+
+        sendNumbered(relay, 40, 100);
+        relay.finish();
+
+        assertThat(fast.toByteArray()).hasSize(4000).isEqualTo(slow.toByteArray());
+        for (int i = 0; i < 40; i++) {
+            assertThat(slow.toByteArray()[i * 100 + 50]).isEqualTo((byte) i);
+        }
+        assertThat(threads.subList(0, 2)).containsOnly(Thread.currentThread());
+        assertThat(threads.subList(2, 40)).doesNotContain(Thread.currentThread());
+    }
+
+    @Test
+    void oneConsumerFailingLeavesNoneWaiting() {
+        AtomicInteger others = new AtomicInteger();
+        BufferRelay relay = new BufferRelay("test-relay", 0, 2, (bytes, length) -> others.incrementAndGet(),
+                (bytes, length) -> {
+                    throw new IOException("disk full");
+                });
+
+        assertThatThrownBy(() -> {
+            sendNumbered(relay, 1000, 10);
+            relay.finish();
+        }).isInstanceOf(IOException.class).hasMessage("disk full");
+        relay.abandon();
+        assertThat(others.get()).isLessThan(1000);
+    }
+
+    @Test
     void aConsumerFailureReachesTheCallerWhoIsNeverLeftWaiting() {
         AtomicInteger calls = new AtomicInteger();
         BufferRelay relay = new BufferRelay("test-relay", 0, 2, (bytes, length) -> {

@@ -4,19 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.oci.Digest;
+import io.berth.oci.DigestAlgorithm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FileSystemBlobStoreTest {
     @TempDir
     Path root;
+
+    private static final BufferRelay.Consumer IGNORED = (bytes, length) -> { };
 
     private static InputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
@@ -27,8 +33,8 @@ class FileSystemBlobStoreTest {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Digest digest = Digest.sha256("hello world".getBytes(StandardCharsets.UTF_8));
         store.createUpload("u1", true);
-        assertThat(store.writeUpload("u1", 0, bytes("hello "))).isEqualTo(6);
-        assertThat(store.writeUpload("u1", 6, bytes("world"))).isEqualTo(11);
+        assertThat(store.writeUpload("u1", 0, bytes("hello "), IGNORED)).isEqualTo(6);
+        assertThat(store.writeUpload("u1", 6, bytes("world"), IGNORED)).isEqualTo(11);
         assertThat(store.open(digest)).isEmpty();
 
         store.commitUpload("u1", 11, digest);
@@ -55,10 +61,33 @@ class FileSystemBlobStoreTest {
             }
         };
         store.createUpload("t", true);
-        store.writeUpload("t", 0, bytes("head"));
-        assertThat(store.writeUpload("t", 4, trickle)).isEqualTo(4 + body.length);
+        store.writeUpload("t", 0, bytes("head"), IGNORED);
+        assertThat(store.writeUpload("t", 4, trickle, IGNORED)).isEqualTo(4 + body.length);
         byte[] stored = Files.readAllBytes(root.resolve("uploads/t"));
         assertThat(java.util.Arrays.copyOfRange(stored, 4, stored.length)).isEqualTo(body);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 4095, 256 * 1024, 256 * 1024 + 1, (int) FileSystemBlobStore.DIRECT_FROM,
+            (int) FileSystemBlobStore.DIRECT_FROM + 1, 9 * 1024 * 1024 + 3, 21 * 1024 * 1024 + 17})
+    void theObserverSeesExactlyTheBytesWrittenInOrder(int size) throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        byte[] body = new byte[size];
+        new Random(size).nextBytes(body);
+        InputStream uneven = new ByteArrayInputStream(body) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                return super.read(b, off, Math.min(len, 7919)); // reads that never line up with the buffers
+            }
+        };
+        MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
+        store.createUpload("o", false);
+
+        assertThat(store.writeUpload("o", 0, uneven, (bytes, length) -> sha256.update(bytes, 0, length)))
+                .isEqualTo(size);
+
+        assertThat(Digest.of(DigestAlgorithm.SHA256, sha256)).isEqualTo(Digest.sha256(body));
+        assertThat(Files.readAllBytes(root.resolve("uploads/o"))).isEqualTo(body);
     }
 
     @Test
@@ -69,15 +98,18 @@ class FileSystemBlobStoreTest {
         byte[][] chunks = {new byte[(int) FileSystemBlobStore.DIRECT_FROM - 4096], new byte[3 * 262_144 + 4096],
                 new byte[1_000_003], new byte[2 * 262_144]};
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        ByteArrayOutputStream observed = new ByteArrayOutputStream();
         store.createUpload("big", true);
         long offset = 0;
         for (byte[] chunk : chunks) {
             random.nextBytes(chunk);
             expected.write(chunk);
-            offset = store.writeUpload("big", offset, new ByteArrayInputStream(chunk));
+            offset = store.writeUpload("big", offset, new ByteArrayInputStream(chunk),
+                    (bytes, length) -> observed.write(bytes, 0, length));
         }
         assertThat(offset).isEqualTo(expected.size());
         assertThat(Files.readAllBytes(root.resolve("uploads/big"))).isEqualTo(expected.toByteArray());
+        assertThat(observed.toByteArray()).isEqualTo(expected.toByteArray());
     }
 
     @Test
@@ -91,7 +123,7 @@ class FileSystemBlobStoreTest {
             byte[] body = new byte[(int) FileSystemBlobStore.DIRECT_FROM + bulk + 5];
             new Random(3).nextBytes(body);
             blobs.createUpload("large", false);
-            assertThat(blobs.writeUpload("large", 0, new ByteArrayInputStream(body))).isEqualTo(body.length);
+            assertThat(blobs.writeUpload("large", 0, new ByteArrayInputStream(body), IGNORED)).isEqualTo(body.length);
 
             Path file = store.resolve("uploads/large");
             // The first DIRECT_FROM bytes and the 5-byte tail went through the cache, the aligned bulk did not.
@@ -127,9 +159,9 @@ class FileSystemBlobStoreTest {
     void bytesWrittenPastTheAcknowledgedOffsetAreDroppedByTheNextWrite() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         store.createUpload("u2", true);
-        store.writeUpload("u2", 0, bytes("abc"));
-        store.writeUpload("u2", 3, bytes("GARBAGE")); // as if the server died before recording this chunk
-        assertThat(store.writeUpload("u2", 3, bytes("def"))).isEqualTo(6);
+        store.writeUpload("u2", 0, bytes("abc"), IGNORED);
+        store.writeUpload("u2", 3, bytes("GARBAGE"), IGNORED); // as if the server died before recording this chunk
+        assertThat(store.writeUpload("u2", 3, bytes("def"), IGNORED)).isEqualTo(6);
         try (InputStream in = store.readUpload("u2", 6)) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("abcdef");
         }
@@ -140,10 +172,10 @@ class FileSystemBlobStoreTest {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Digest digest = Digest.sha256("same".getBytes(StandardCharsets.UTF_8));
         store.createUpload("a", true);
-        store.writeUpload("a", 0, bytes("same"));
+        store.writeUpload("a", 0, bytes("same"), IGNORED);
         assertThat(store.commitUpload("a", 4, digest)).isTrue();
         store.createUpload("b", true);
-        store.writeUpload("b", 0, bytes("same"));
+        store.writeUpload("b", 0, bytes("same"), IGNORED);
 
         assertThat(store.commitUpload("b", 4, digest)).isFalse();
 
@@ -191,7 +223,7 @@ class FileSystemBlobStoreTest {
     private static Digest commit(FileSystemBlobStore store, String id, String text) throws Exception {
         Digest digest = Digest.sha256(text.getBytes(StandardCharsets.UTF_8));
         store.createUpload(id, true);
-        store.writeUpload(id, 0, bytes(text));
+        store.writeUpload(id, 0, bytes(text), IGNORED);
         assertThat(store.commitUpload(id, text.length(), digest)).isTrue();
         return digest;
     }
