@@ -16,7 +16,7 @@ import org.eclipse.jetty.server.SslConnectionFactory;
  * only over TLS (HTTP/2 as h2, chosen by ALPN). Both carry the same HTTP settings.
  */
 public final class Listener {
-    private static final int INPUT_BUFFER_SIZE = 256 * 1024;
+    private static final int INPUT_BUFFER_SIZE = 64 * 1024;
 
     private Listener() {
     }
@@ -55,8 +55,9 @@ public final class Listener {
 
     /**
      * HTTP/1.1 with blob bodies read in large pieces: Jetty's default costs a system call, and a trip through its
-     * content pipeline, per 16 KiB. Build it after any HTTP/2 factory on the same configuration: those set the
-     * configuration's input buffer size to their own (one frame) when built.
+     * content pipeline, per 16 KiB. 64 KiB uploads as fast as 256 KiB here, and each connection receiving a body
+     * holds one such buffer of direct memory. Build it after any HTTP/2 factory on the same configuration: those set
+     * the configuration's input buffer size to their own (one frame) when built.
      */
     private static HttpConnectionFactory http11(HttpConfiguration http) {
         HttpConnectionFactory http11 = new HttpConnectionFactory(http);
