@@ -185,6 +185,10 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (Exception e) {
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
             sendError(response, callback, 500, null, null);
+        } catch (Error e) {
+            // Out of memory, say: Jetty answers 500 or closes the connection, and the request does not hang forever.
+            callback.failed(e);
+            LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
         }
     }
 
