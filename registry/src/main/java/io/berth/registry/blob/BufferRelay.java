@@ -15,6 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * circulate, and a buffer is filled again once every consumer is done with it. When a consumer falls behind,
  * {@link #buffer()} waits.
  *
+ * <p>The buffers come from a {@link BufferPool}, which lends a bounded number: a relay waits for its first buffer,
+ * and starts the consumers' threads only once the buffers for them can be lent; until then its caller goes on
+ * consuming. Many concurrent uploads thus slow down instead of exhausting the heap.
+ *
  * <p>Not thread-safe: one caller fills and sends. Every relay ends with {@link #finish()} or {@link #abandon()}.
  */
 public final class BufferRelay {
@@ -37,7 +41,8 @@ public final class BufferRelay {
     }
 
     private static final Chunk END = new Chunk(new byte[0], -1, 0);
-    private static final BufferPool<byte[]> POOL = BufferPool.BODIES;
+
+    private final BufferPool<byte[]> pool;
 
     private final String threadName;
     private final int buffers;
@@ -54,6 +59,11 @@ public final class BufferRelay {
      * @param buffers how many buffers circulate once the consumers have threads: the most the caller can be ahead
      */
     public BufferRelay(String threadName, long inlineBytes, int buffers, Consumer... consumers) {
+        this(BufferPool.BODIES, threadName, inlineBytes, buffers, consumers);
+    }
+
+    BufferRelay(BufferPool<byte[]> pool, String threadName, long inlineBytes, int buffers, Consumer... consumers) {
+        this.pool = pool;
         this.threadName = threadName;
         this.inline = inlineBytes;
         this.buffers = buffers;
@@ -64,7 +74,7 @@ public final class BufferRelay {
     public byte[] buffer() throws IOException {
         if (current == null) {
             if (threads == null) {
-                current = POOL.take();
+                current = pool.take();
                 taken.add(current);
             } else {
                 current = await(() -> free.take());
@@ -78,15 +88,12 @@ public final class BufferRelay {
         if (current == null) {
             throw new IllegalStateException("no buffer to send");
         }
-        if (threads == null && inline > 0) {
+        if (threads == null && (inline > 0 || !start())) {
             for (Consumer consumer : consumers) {
                 consumer.accept(current, length);
             }
             inline -= length;
             return; // the same buffer is filled again
-        }
-        if (threads == null) {
-            start();
         }
         Chunk chunk = new Chunk(current, length, consumers.length);
         current = null;
@@ -150,18 +157,20 @@ public final class BufferRelay {
     }
 
     private void release() {
-        taken.forEach(POOL::give);
+        taken.forEach(pool::give);
         taken.clear();
         current = null;
     }
 
-    private void start() {
-        free = new ArrayBlockingQueue<>(buffers);
-        for (int i = 1; i < buffers; i++) { // the one being sent is the last
-            byte[] buffer = POOL.take();
-            taken.add(buffer);
-            free.add(buffer);
+    /** Starts the consumers' threads, unless the pool cannot lend the buffers for them now. */
+    private boolean start() {
+        List<byte[]> more = pool.tryTake(buffers - 1); // the one being sent is the last
+        if (more.isEmpty() && buffers > 1) {
+            return false;
         }
+        taken.addAll(more);
+        free = new ArrayBlockingQueue<>(buffers);
+        free.addAll(more);
         pending = new ArrayList<>();
         threads = new ArrayList<>();
         for (Consumer consumer : consumers) {
@@ -169,6 +178,7 @@ public final class BufferRelay {
             pending.add(queue);
             threads.add(Thread.ofVirtual().name(threadName).start(() -> consumeUntilEnd(consumer, queue)));
         }
+        return true;
     }
 
     private void consumeUntilEnd(Consumer consumer, BlockingQueue<Chunk> queue) {

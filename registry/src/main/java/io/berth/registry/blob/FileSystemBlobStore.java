@@ -199,14 +199,24 @@ public final class FileSystemBlobStore implements BlobStore {
         }
 
         void write(byte[] bytes, int length) throws IOException {
-            if (staged[stagedCount] == null) {
-                staged[stagedCount] = BufferPool.NATIVE.take();
+            if (staged[stagedCount] == null && !lend(stagedCount)) {
+                writeStaged(); // no buffer to gather into while many uploads are written: what is staged goes first
             }
             staged[stagedCount++].clear().put(bytes, 0, length).flip();
             stagedBytes += length;
             if (stagedCount == staged.length || !bypassesCache(position, stagedBytes)) {
                 writeStaged();
             }
+        }
+
+        /** Gets {@code staged[i]}: the first buffer waiting for it if need be, more only if the pool lends them now. */
+        private boolean lend(int i) throws IOException {
+            List<ByteBuffer> lent = i == 0 ? List.of(BufferPool.NATIVE.take()) : BufferPool.NATIVE.tryTake(1);
+            if (lent.isEmpty()) {
+                return false;
+            }
+            staged[i] = lent.get(0);
+            return true;
         }
 
         private void writeStaged() throws IOException {

@@ -75,6 +75,25 @@ class BufferRelayTest {
     }
 
     @Test
+    void withoutBuffersToLendTheCallerGoesOnConsumingAndTheBuffersComeBack() throws Exception {
+        BufferPool<byte[]> pool = new BufferPool<>(() -> new byte[100], 4, 2);
+        ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        BufferRelay relay = new BufferRelay(pool, "test-relay", 100, 3, (bytes, length) -> {
+            threads.add(Thread.currentThread());
+            consumed.write(bytes, 0, length);
+        });
+
+        sendNumbered(relay, 10, 100); // past the inline bytes, but the pool lends 2 buffers and threads need 3
+        relay.finish();
+
+        assertThat(consumed.toByteArray()).hasSize(1000);
+        assertThat(consumed.toByteArray()[950]).isEqualTo((byte) 9);
+        assertThat(threads).hasSize(10).containsOnly(Thread.currentThread());
+        assertThat(pool.tryTake(2)).as("every buffer given back").hasSize(2);
+    }
+
+    @Test
     void aConsumerFailureReachesTheCallerWhoIsNeverLeftWaiting() {
         AtomicInteger calls = new AtomicInteger();
         AtomicInteger others = new AtomicInteger();

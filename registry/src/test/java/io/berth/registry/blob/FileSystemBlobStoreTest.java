@@ -8,12 +8,16 @@ import io.berth.oci.DigestAlgorithm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -135,6 +139,27 @@ class FileSystemBlobStoreTest {
                     Files.delete(path);
                 }
             }
+        }
+    }
+
+    @Test
+    @Timeout(30) // waiting for a buffer that nobody gives back fails here instead of hanging the build
+    void aLargeUploadIsStoredExactlyWhenNoNativeBufferIsLeftToGatherInto() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        byte[] body = new byte[(int) FileSystemBlobStore.DIRECT_FROM + 5 * 262_144 + 17];
+        new Random(5).nextBytes(body);
+        // As if many other uploads were being written: the pool can lend this one a single native buffer.
+        List<ByteBuffer> others = new ArrayList<>();
+        for (List<ByteBuffer> one = BufferPool.NATIVE.tryTake(1); !one.isEmpty(); one = BufferPool.NATIVE.tryTake(1)) {
+            others.addAll(one);
+        }
+        BufferPool.NATIVE.give(others.removeLast());
+        try {
+            store.createUpload("lean", false);
+            assertThat(store.writeUpload("lean", 0, new ByteArrayInputStream(body), IGNORED)).isEqualTo(body.length);
+            assertThat(Files.readAllBytes(root.resolve("uploads/lean"))).isEqualTo(body);
+        } finally {
+            others.forEach(BufferPool.NATIVE::give);
         }
     }
 
