@@ -170,9 +170,9 @@ class FileSystemBlobStoreTest {
             fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
                     .redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
-            assertThat("true".equalsIgnoreCase(System.getenv("CI"))).as("fincore (util-linux) is required in CI")
+            assertThat("true".equalsIgnoreCase(System.getenv("CI"))).as("fincore (util-linux-extra) is required in CI")
                     .isFalse();
-            assumeTrue(false, "fincore (util-linux) is not installed");
+            assumeTrue(false, "fincore (util-linux-extra) is not installed");
             throw e;
         }
         String output = new String(fincore.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
