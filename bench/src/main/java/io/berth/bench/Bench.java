@@ -116,7 +116,7 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--large-downloads", description = "Times the large blob is downloaded "
             + "(default: ${DEFAULT-VALUE}).")
-    int largeDownloads = 3;
+    int largeDownloads = 7;
 
     @Option(names = "--warmup-images", description = "Small images for an untimed warm-up of every phase, at "
             + "small sizes, against each server before measuring; 0 to start cold (default: ${DEFAULT-VALUE}).")
