@@ -1,0 +1,120 @@
+package io.berth.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.berth.oci.Digest;
+import io.berth.server.testing.Backend;
+import io.berth.server.testing.TestRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Large blob downloads through mapped windows: whole and exact, and bounded in what they map all together, those past
+ * the bound sent by copying.
+ */
+class MappedFileWriterTest {
+    private static final int DOWNLOADS = 20;
+    private static final int SIZE = 16 * 1024 * 1024;
+
+    @Test
+    @Timeout(60)
+    void manySlowDownloadsMapNoMoreThanTheBudgetAndEachGetsEveryByte() throws Exception {
+        byte[] blob = new byte[SIZE];
+        new Random(7).nextBytes(blob);
+        String digest = Digest.sha256(blob).toString();
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE);
+             HttpClient client = HttpClient.newHttpClient()) {
+            URI base = URI.create(registry.url());
+            HttpResponse<Void> push = client.send(HttpRequest.newBuilder(
+                            base.resolve("/v2/big/blobs/uploads/?digest=" + digest))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(push.statusCode()).isEqualTo(201);
+
+            // Readers that take nothing past the headers: each server write stalls with its window mapped.
+            List<Socket> sockets = new ArrayList<>();
+            try {
+                for (int i = 0; i < DOWNLOADS; i++) {
+                    Socket socket = new Socket();
+                    socket.setReceiveBufferSize(64 * 1024);
+                    socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
+                    socket.getOutputStream().write(("GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: "
+                            + registry.hostPort() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    sockets.add(socket);
+                }
+                // 20 × 8 MiB windows would be 160 MiB: the first ones map, the others copy through buffers.
+                long stalled = awaitSteadyMapping();
+                assertThat(stalled).as("bytes mapped while %d downloads stall", DOWNLOADS)
+                        .isPositive()
+                        .isLessThanOrEqualTo(MappedFileWriter.BUDGET);
+
+                for (Socket socket : sockets) {
+                    assertThat(sha256OfBody(socket.getInputStream())).isEqualTo(digest);
+                }
+            } finally {
+                for (Socket socket : sockets) {
+                    socket.close();
+                }
+            }
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (MappedFileWriter.mapped() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(MappedFileWriter.mapped()).as("bytes mapped once every download is done").isZero();
+        }
+    }
+
+    /** Waits until the mapped total has stopped moving for a moment, and returns it. */
+    private static long awaitSteadyMapping() throws InterruptedException {
+        long last = -1;
+        for (int steady = 0; steady < 5; ) {
+            Thread.sleep(100);
+            long now = MappedFileWriter.mapped();
+            steady = now == last && now > 0 ? steady + 1 : 0;
+            last = now;
+        }
+        return last;
+    }
+
+    /** Reads a whole HTTP/1.1 response with a Content-Length and returns its body's digest. */
+    private static String sha256OfBody(InputStream in) throws Exception {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the response ended in its headers: " + head);
+            }
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII);
+        assertThat(headers).startsWith("HTTP/1.1 200");
+        long length = headers.lines().filter(line -> line.regionMatches(true, 0, "Content-Length:", 0, 15))
+                .mapToLong(line -> Long.parseLong(line.substring(15).strip())).findFirst().orElseThrow();
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        byte[] buffer = new byte[64 * 1024];
+        for (long left = length; left > 0; ) {
+            int read = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (read < 0) {
+                throw new IOException("the body ended " + left + " bytes short");
+            }
+            sha256.update(buffer, 0, read);
+            left -= read;
+        }
+        return "sha256:" + HexFormat.of().formatHex(sha256.digest());
+    }
+}
