@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -57,11 +58,18 @@ class MappedFileWriterTest {
                             + registry.hostPort() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     sockets.add(socket);
                 }
-                // 20 × 8 MiB windows would be 160 MiB: the first ones map, the others copy through buffers.
-                long stalled = awaitSteadyMapping();
-                assertThat(stalled).as("bytes mapped while %d downloads stall", DOWNLOADS)
-                        .isPositive()
-                        .isLessThanOrEqualTo(MappedFileWriter.BUDGET);
+                // 20 × 8 MiB windows would be 160 MiB: 8 downloads map the 64 MiB, the other 12 copy through buffers.
+                assertThat(awaitSteadyMapping()).as("bytes mapped while %d downloads stall", DOWNLOADS)
+                        .isEqualTo(MappedFileWriter.BUDGET);
+
+                // With the budget spent, a range is copied, from where it starts.
+                int first = 8 * 1024 * 1024 - 1000;
+                int last = 12 * 1024 * 1024 + 999;
+                HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(
+                                base.resolve("/v2/big/blobs/" + digest)).header("Range", "bytes=" + first + "-" + last)
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(range.statusCode()).isEqualTo(206);
+                assertThat(range.body()).isEqualTo(Arrays.copyOfRange(blob, first, last + 1));
 
                 for (Socket socket : sockets) {
                     assertThat(sha256OfBody(socket.getInputStream())).isEqualTo(digest);
