@@ -54,8 +54,9 @@ class MappedFileWriterTest {
                     Socket socket = new Socket();
                     socket.setReceiveBufferSize(64 * 1024);
                     socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-                    socket.getOutputStream().write(("GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: "
-                            + registry.hostPort() + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    String get = "GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: " + registry.hostPort()
+                            + "\r\nConnection: close\r\n\r\n";
+                    socket.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
                     sockets.add(socket);
                 }
                 // 20 × 8 MiB windows would be 160 MiB: 8 downloads map the 64 MiB, the other 12 copy through buffers.
