@@ -378,8 +378,8 @@ public final class ApiHandler extends Handler.Abstract {
             return;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
-        if (file.isPresent() && length >= MAPPED_MINIMUM
-                && MappedFileWriter.send(file.get(), offset, length, response, callback)) {
+        if (file.isPresent() && length >= MAPPED_MINIMUM) {
+            MappedFileWriter.send(file.get(), offset, length, response, callback);
             return;
         }
         ByteBufferPool.Sized buffers = new ByteBufferPool.Sized(request.getComponents().getByteBufferPool(), true,

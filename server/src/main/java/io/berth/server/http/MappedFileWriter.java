@@ -17,14 +17,16 @@ import org.eclipse.jetty.util.IteratingCallback;
  * blob never counts as more than one window of resident memory.
  *
  * <p>The pages of a mapped window count in the process's resident set (and in what the kernel's OOM killer weighs)
- * once per mapping, although the page cache holds them once: a thousand concurrent downloads of one blob, each with
- * its own 8 MiB window, showed a peak RSS of 3 GiB. All downloads together therefore map at most {@link #BUDGET};
- * past it, {@link #send} declines, and the caller copies through pooled buffers instead (as fast, with that many
- * downloads at once).
+ * once per mapping, although the page cache holds them once: a thousand concurrent downloads of one 16 MiB blob,
+ * each with its own 8 MiB window, peaked at 3 GiB, and at 5.8 GiB when their clients did not read. The downloads
+ * under way therefore share {@link #BUDGET} for their windows; one that finds it spent maps {@link #FLOOR} at a time.
+ * (Copying through pooled buffers instead ran out of direct memory with a thousand stalled downloads: each holds its
+ * buffer until its client reads.)
  */
 final class MappedFileWriter extends IteratingCallback {
     private static final long WINDOW = 8L * 1024 * 1024;
     static final long BUDGET = 64L * 1024 * 1024;
+    static final long FLOOR = 256L * 1024;
     private static final AtomicLong MAPPED = new AtomicLong();
 
     private final FileChannel channel;
@@ -45,16 +47,9 @@ final class MappedFileWriter extends IteratingCallback {
         this.callback = callback;
     }
 
-    /**
-     * Writes {@code length} bytes of {@code file} from {@code offset}, then completes {@code callback}; or returns
-     * false, having done nothing, when the downloads under way have mapped all they may.
-     */
-    static boolean send(Path file, long offset, long length, Response response, Callback callback)
-            throws IOException {
-        long windowSize = Math.min(WINDOW, length);
-        if (!reserve(windowSize)) {
-            return false;
-        }
+    /** Writes {@code length} bytes of {@code file} from {@code offset}, then completes {@code callback}. */
+    static void send(Path file, long offset, long length, Response response, Callback callback) throws IOException {
+        long windowSize = reserve(Math.min(WINDOW, length));
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -63,7 +58,6 @@ final class MappedFileWriter extends IteratingCallback {
             throw e;
         }
         new MappedFileWriter(channel, offset, length, windowSize, response, callback).iterate();
-        return true;
     }
 
     /** Bytes set aside for the windows of the downloads under way. */
@@ -71,14 +65,13 @@ final class MappedFileWriter extends IteratingCallback {
         return MAPPED.get();
     }
 
-    private static boolean reserve(long size) {
+    /** Sets aside a window of {@code wanted} bytes, or what is left of the budget, but never less than the floor. */
+    private static long reserve(long wanted) {
         while (true) {
             long now = MAPPED.get();
-            if (now + size > BUDGET) {
-                return false;
-            }
+            long size = Math.max(Math.min(wanted, FLOOR), Math.min(wanted, BUDGET - now));
             if (MAPPED.compareAndSet(now, now + size)) {
-                return true;
+                return size;
             }
         }
     }
