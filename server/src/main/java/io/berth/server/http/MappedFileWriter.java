@@ -49,15 +49,8 @@ final class MappedFileWriter extends IteratingCallback {
 
     /** Writes {@code length} bytes of {@code file} from {@code offset}, then completes {@code callback}. */
     static void send(Path file, long offset, long length, Response response, Callback callback) throws IOException {
-        long windowSize = reserve(Math.min(WINDOW, length));
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (IOException | RuntimeException e) {
-            MAPPED.addAndGet(-windowSize);
-            throw e;
-        }
-        new MappedFileWriter(channel, offset, length, windowSize, response, callback).iterate();
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        new MappedFileWriter(channel, offset, length, reserve(Math.min(WINDOW, length)), response, callback).iterate();
     }
 
     /** Bytes set aside for the windows of the downloads under way. */
@@ -67,13 +60,12 @@ final class MappedFileWriter extends IteratingCallback {
 
     /** Sets aside a window of {@code wanted} bytes, or what is left of the budget, but never less than the floor. */
     private static long reserve(long wanted) {
-        while (true) {
-            long now = MAPPED.get();
-            long size = Math.max(Math.min(wanted, FLOOR), Math.min(wanted, BUDGET - now));
-            if (MAPPED.compareAndSet(now, now + size)) {
-                return size;
-            }
-        }
+        long before = MAPPED.getAndUpdate(now -> now + windowFor(wanted, now));
+        return windowFor(wanted, before);
+    }
+
+    private static long windowFor(long wanted, long mapped) {
+        return Math.min(wanted, Math.max(FLOOR, BUDGET - mapped));
     }
 
     @Override
