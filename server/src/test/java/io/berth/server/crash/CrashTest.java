@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.ChildServer;
 import io.berth.server.testing.TestDatabase;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;

@@ -1,4 +1,4 @@
-package io.berth.server.crash;
+package io.berth.server.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The registry as a separate process, started through the CLI ({@code io.berth.server.Main serve}) on this test
- * JVM's class path, so that a test can kill it with SIGKILL and start it again on the same data.
+ * JVM's class path: a test can kill it with SIGKILL and start it again on the same data, or run it with the JVM
+ * limits of the launcher and watch its memory.
  */
-final class ChildServer implements AutoCloseable {
+public final class ChildServer implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
     private final Process process;
@@ -38,12 +39,18 @@ final class ChildServer implements AutoCloseable {
      * Starts {@code serve --listen 127.0.0.1:<free port> --data <data>} with the given extra environment (any other
      * {@code BERTH_*} variable of this JVM is not passed on) and waits until {@code GET /v2/} answers 200.
      */
-    static ChildServer start(Path data, Map<String, String> environment, Path log) {
+    public static ChildServer start(Path data, Map<String, String> environment, Path log) {
+        return start(data, environment, log, List.of("-Xmx512m"));
+    }
+
+    /** As {@link #start(Path, Map, Path)}, with these JVM options (heap, collector, direct memory). */
+    public static ChildServer start(Path data, Map<String, String> environment, Path log, List<String> jvmOptions) {
         int port = freePort();
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "io.berth.server.Main", "serve", "--listen", "127.0.0.1:" + port, "--data", data.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -59,16 +66,26 @@ final class ChildServer implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
+    /** The most memory the process has had resident so far ({@code VmHWM}), in KiB. */
+    public long peakResidentKib() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmHWM in /proc/" + pid() + "/status");
+    }
+
     /** SIGKILL: the process gets no chance to flush, close or clean anything. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         waitForExit(Duration.ofSeconds(30));
     }
@@ -118,7 +135,7 @@ final class ChildServer implements AutoCloseable {
         throw new IllegalStateException("server did not answer GET /v2/ within " + STARTUP + ":\n" + logTail());
     }
 
-    String logTail() {
+    public String logTail() {
         try {
             String text = Files.readString(log, StandardCharsets.UTF_8);
             return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
