@@ -6,7 +6,9 @@ import io.berth.oci.Digest;
 import io.berth.server.testing.ChildServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,15 +23,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +58,7 @@ class ConcurrentTransfersTest {
     private static final int LARGE = 8 * 1024 * 1024; // sent through mapped windows
     private static final int SMALL = 512 * 1024; // copied through pooled buffers
     private static final long PEAK_RSS_TARGET_KIB = 400_000_000L / 1024;
+    private static final int STALLED_UPLOADS = 300;
 
     @Test
     @Timeout(300)
@@ -86,6 +93,87 @@ class ConcurrentTransfersTest {
             URI base = URI.create(server.url());
             byte[] large = pushed(client, base, bytes(new Random(12), LARGE));
             assertAllWhole(server, stallThenRead(base, i -> large, () -> { }));
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void uploadsWhoseClientsStallDoNotHoldUpOthers(@TempDir Path dir) throws Exception {
+        CountDownLatch resume = new CountDownLatch(1);
+        try (ChildServer server = ChildServer.start(dir.resolve("data"), Map.of(), dir.resolve("server.log"),
+                launcherJavaOptions());
+             HttpClient client = HttpClient.newHttpClient();
+             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            URI base = URI.create(server.url());
+            Random random = new Random(13);
+            List<StalledUpload> stalled = new ArrayList<>();
+            for (int i = 0; i < STALLED_UPLOADS; i++) {
+                // More than the pools lend buffers for at once; a few past the point where writes bypass the cache.
+                int size = i % 20 == 0 ? 24 << 20 : 2 << 20;
+                stalled.add(new StalledUpload(base, "load/stalled", bytes(random, size), size / 2, resume, clients));
+            }
+            for (StalledUpload upload : stalled) {
+                upload.firstPartSent.get(60, TimeUnit.SECONDS);
+            }
+            Thread.sleep(500); // the server reads what has arrived, and waits for the rest
+
+            // Finishes while every stalled upload still waits for its client: the idle timeout (30 s) would end them
+            // before this request's own timeout if it had to wait for their buffers.
+            byte[] blob = bytes(random, 1 << 20);
+            HttpResponse<Void> quick = client.send(HttpRequest.newBuilder(
+                            base.resolve("/v2/load/quick/blobs/uploads/?digest=" + Digest.sha256(blob)))
+                    .timeout(Duration.ofSeconds(20))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.discarding());
+            assertThat(quick.statusCode()).isEqualTo(201);
+
+            resume.countDown();
+            Map<String, Long> statuses = new TreeMap<>();
+            for (StalledUpload upload : stalled) {
+                statuses.merge(upload.statusLine.get(60, TimeUnit.SECONDS), 1L, Long::sum);
+            }
+            assertThat(statuses).as("server log:%n%s", server.logTail())
+                    .isEqualTo(Map.of("HTTP/1.1 201 Created", (long) STALLED_UPLOADS));
+            for (StalledUpload upload : stalled) {
+                HttpResponse<byte[]> back = client.send(HttpRequest.newBuilder(
+                        base.resolve("/v2/load/stalled/blobs/" + upload.digest)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertThat(Digest.sha256(back.body())).isEqualTo(upload.digest);
+            }
+        } finally {
+            resume.countDown(); // no client waits on after a failure
+        }
+    }
+
+    /** A monolithic upload on a raw connection that sends part of its body, waits, then sends the rest. */
+    private static final class StalledUpload {
+        final Digest digest;
+        final CompletableFuture<Void> firstPartSent = new CompletableFuture<>();
+        final CompletableFuture<String> statusLine = new CompletableFuture<>();
+
+        StalledUpload(URI base, String repository, byte[] blob, int firstPart, CountDownLatch resume,
+                      ExecutorService clients) {
+            this.digest = Digest.sha256(blob);
+            clients.submit(() -> {
+                try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(("POST /v2/" + repository + "/blobs/uploads/?digest=" + digest + " HTTP/1.1\r\nHost: "
+                            + base.getAuthority() + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                            + blob.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(blob, 0, firstPart);
+                    out.flush();
+                    firstPartSent.complete(null);
+                    resume.await();
+                    out.write(blob, firstPart, blob.length - firstPart);
+                    out.flush();
+                    String line = new String(socket.getInputStream().readNBytes(64), StandardCharsets.US_ASCII);
+                    statusLine.complete(line.lines().findFirst().orElse("(no response)"));
+                } catch (Exception e) {
+                    firstPartSent.completeExceptionally(e);
+                    statusLine.complete(e.toString());
+                }
+                return null;
+            });
         }
     }
 

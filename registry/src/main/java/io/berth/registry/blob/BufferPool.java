@@ -40,12 +40,19 @@ public final class BufferPool<B> {
     private final int capacity;
     private final ConcurrentLinkedQueue<B> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger idleCount = new AtomicInteger();
+    private final int limit;
     private final Semaphore lendable;
 
     public BufferPool(Supplier<B> factory, int capacity, int limit) {
         this.factory = factory;
         this.capacity = capacity;
+        this.limit = limit;
         this.lendable = new Semaphore(limit);
+    }
+
+    /** How many buffers are lent out now. */
+    int lent() {
+        return limit - lendable.availablePermits();
     }
 
     /**

@@ -19,12 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and starts the consumers' threads only once the buffers for them can be lent; until then its caller goes on
  * consuming. Many concurrent uploads thus slow down instead of exhausting the heap.
  *
+ * <p>A caller about to wait a while for its source can {@link #pause(int)}: the buffers go back to the pool until it
+ * has bytes again, so that streams whose sources are slow do not keep others waiting for buffers.
+ *
  * <p>Not thread-safe: one caller fills and sends. Every relay ends with {@link #finish()} or {@link #abandon()}.
  */
 public final class BufferRelay {
     /** Takes one buffer's bytes, without changing them; the buffer is reused once it returns. */
     public interface Consumer {
         void accept(byte[] bytes, int length) throws IOException;
+
+        /** Deals with whatever it has kept of the bytes taken so far, and with any pooled buffers it holds. */
+        default void flush() throws IOException {
+        }
     }
 
     /** A buffer sent, and how many consumers have yet to take it. */
@@ -89,10 +96,7 @@ public final class BufferRelay {
             throw new IllegalStateException("no buffer to send");
         }
         if (threads == null && (inline > 0 || !start())) {
-            for (Consumer consumer : consumers) {
-                consumer.accept(current, length);
-            }
-            inline -= length;
+            consumeHere(length);
             return; // the same buffer is filled again
         }
         Chunk chunk = new Chunk(current, length, consumers.length);
@@ -107,27 +111,66 @@ public final class BufferRelay {
 
     /** Waits until the consumers have taken every buffer sent, then returns the buffers; rethrows a failure. */
     public void finish() throws IOException {
-        if (threads != null) {
-            for (BlockingQueue<Chunk> queue : pending) {
-                await(() -> {
-                    queue.put(END);
-                    return null;
-                });
-            }
-            try {
-                for (Thread thread : threads) {
-                    thread.join();
-                }
-            } catch (InterruptedException e) {
-                abandon();
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while " + threadName + " finished");
-            }
-        }
+        endThreads();
         release();
         IOException failed = failure;
         if (failed != null) {
             throw failed;
+        }
+    }
+
+    /**
+     * Hands over the buffer being filled, holding {@code length} bytes (0 for none), waits until the consumers have
+     * taken every buffer sent and {@linkplain Consumer#flush() flushed}, and returns all buffers to the pool. For a
+     * caller about to wait a while for its source. {@link #buffer()} goes on as before, and takes buffers anew.
+     */
+    public void pause(int length) throws IOException {
+        if (length > 0 && threads == null) {
+            consumeHere(length); // no threads to start for a last buffer
+        } else if (length > 0) {
+            send(length);
+        }
+        endThreads();
+        threads = null;
+        IOException failed = failure;
+        if (failed != null) {
+            throw failed;
+        }
+        for (Consumer consumer : consumers) {
+            consumer.flush(); // on this thread: the consumers' threads have ended
+        }
+        release();
+    }
+
+    private void consumeHere(int length) throws IOException {
+        if (current == null) {
+            throw new IllegalStateException("no buffer to send");
+        }
+        for (Consumer consumer : consumers) {
+            consumer.accept(current, length);
+        }
+        inline -= length;
+    }
+
+    /** Waits until the consumers' threads, if any, have taken every buffer sent and ended. */
+    private void endThreads() throws IOException {
+        if (threads == null) {
+            return;
+        }
+        for (BlockingQueue<Chunk> queue : pending) {
+            await(() -> {
+                queue.put(END);
+                return null;
+            });
+        }
+        try {
+            for (Thread thread : threads) {
+                thread.join();
+            }
+        } catch (InterruptedException e) {
+            abandon();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while " + threadName + " finished");
         }
     }
 

@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -50,6 +51,9 @@ public final class FileSystemBlobStore implements BlobStore {
      * sequential speed, one of a quarter megabyte (a buffer) only about two thirds of it.
      */
     private static final int DIRECT_GATHER = 4;
+    /** How long an upload waits for its client's next bytes holding buffers, before it gives them back. */
+    static final long PATIENCE_MILLIS = 100;
+    private static final byte[] NOTHING = new byte[0];
 
     private final Path blobs;
     private final Path uploads;
@@ -126,13 +130,32 @@ public final class FileSystemBlobStore implements BlobStore {
     public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
             throws IOException {
         try (UploadWriter out = new UploadWriter(uploadId, offset)) {
-            BufferRelay relay = new BufferRelay("berth-upload", DIRECT_FROM, BUFFERS_IN_FLIGHT, out::write, observer);
+            BufferRelay relay = new BufferRelay("berth-upload", DIRECT_FROM, BUFFERS_IN_FLIGHT, out, observer);
             boolean relayed = false;
             try {
                 // Whole buffers only: a request body arrives in pieces of whatever size the socket had, and each write
                 // that ends inside a page makes the kernel zero the rest of that page first (and costs a system call).
                 int filled = 0;
+                long at = offset; // where the buffer being filled starts in the file
                 for (int read = 0; read >= 0; ) {
+                    if (slow(data)) {
+                        // Give the buffers back until the client sends more, keeping the bytes past the last whole
+                        // page aside: the writes stay aligned, as those past the page cache must be.
+                        byte[] carried = NOTHING;
+                        if (filled > 0) {
+                            int whole = filled - (int) Math.min(filled, (at + filled) % BufferPool.ALIGNMENT);
+                            carried = Arrays.copyOfRange(relay.buffer(), whole, filled);
+                            relay.pause(whole);
+                            at += whole;
+                        } else {
+                            relay.pause(0);
+                        }
+                        ((AwaitableInput) data).awaitData(Long.MAX_VALUE);
+                        filled = carried.length;
+                        if (filled > 0) {
+                            System.arraycopy(carried, 0, relay.buffer(), 0, filled);
+                        }
+                    }
                     byte[] buffer = relay.buffer();
                     read = data.read(buffer, filled, buffer.length - filled);
                     if (read > 0) {
@@ -140,6 +163,7 @@ public final class FileSystemBlobStore implements BlobStore {
                     }
                     if (filled == buffer.length || (read < 0 && filled > 0)) {
                         relay.send(filled);
+                        at += filled;
                         filled = 0;
                     }
                 }
@@ -155,6 +179,15 @@ public final class FileSystemBlobStore implements BlobStore {
     }
 
     /**
+     * Whether the client of {@code data} has sent nothing more for {@link #PATIENCE_MILLIS}: an upload waiting for
+     * a slow or stalled client would otherwise hold pooled buffers that other uploads wait for.
+     */
+    private static boolean slow(InputStream data) throws IOException {
+        // available() first: it costs nothing while the client keeps up
+        return data instanceof AwaitableInput input && data.available() == 0 && !input.awaitData(PATIENCE_MILLIS);
+    }
+
+    /**
      * Whether a write of {@code length} bytes at {@code position} goes past the page cache: beyond
      * {@link #DIRECT_FROM}, in whole aligned blocks. An upload whose chunks end off a block boundary stays cached.
      */
@@ -167,8 +200,11 @@ public final class FileSystemBlobStore implements BlobStore {
         return directBlock > 0;
     }
 
-    /** One request's writes to an upload's file, from the offset acknowledged before it. */
-    private final class UploadWriter implements AutoCloseable {
+    /**
+     * One request's writes to an upload's file, from the offset acknowledged before it. It holds native buffers only
+     * while it gathers bytes for a write.
+     */
+    private final class UploadWriter implements BufferRelay.Consumer, AutoCloseable {
         private final Path file;
         private final FileChannel channel;
         private FileChannel direct;
@@ -198,9 +234,11 @@ public final class FileSystemBlobStore implements BlobStore {
             this.position = offset;
         }
 
-        void write(byte[] bytes, int length) throws IOException {
-            if (staged[stagedCount] == null && !lend(stagedCount)) {
+        @Override
+        public void accept(byte[] bytes, int length) throws IOException {
+            if (!lend(stagedCount)) {
                 writeStaged(); // no buffer to gather into while many uploads are written: what is staged goes first
+                lend(0);
             }
             staged[stagedCount++].clear().put(bytes, 0, length).flip();
             stagedBytes += length;
@@ -242,12 +280,25 @@ public final class FileSystemBlobStore implements BlobStore {
                 unflushed += stagedBytes; // dirty pages, written back early by the flusher; O_DIRECT writes left none
             }
             position = end;
-            stagedCount = 0;
+            giveBack();
             stagedBytes = 0;
             if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
                 flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
                 unflushed = 0;
             }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writeStaged();
+        }
+
+        private void giveBack() {
+            for (int i = 0; i < stagedCount; i++) {
+                BufferPool.NATIVE.give(staged[i]);
+                staged[i] = null;
+            }
+            stagedCount = 0;
         }
 
         /** Makes everything written durable; returns the upload's size. */
@@ -269,10 +320,7 @@ public final class FileSystemBlobStore implements BlobStore {
         @Override
         public void close() throws IOException {
             joinFlusher();
-            for (int i = 0; i < staged.length && staged[i] != null; i++) {
-                BufferPool.NATIVE.give(staged[i]);
-                staged[i] = null;
-            }
+            giveBack(); // bytes of a failed request
             try (channel) {
                 if (direct != null) {
                     direct.close();

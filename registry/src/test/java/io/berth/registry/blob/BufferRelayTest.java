@@ -75,6 +75,42 @@ class BufferRelayTest {
     }
 
     @Test
+    void aPauseFlushesTheConsumersAndReturnsEveryBufferUntilTheCallerGoesOn() throws Exception {
+        BufferPool<byte[]> pool = new BufferPool<>(() -> new byte[100], 8, 8);
+        ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        List<Integer> flushedAt = Collections.synchronizedList(new ArrayList<>());
+        BufferRelay relay = new BufferRelay(pool, "test-relay", 2 * 100, 4, new BufferRelay.Consumer() {
+            @Override
+            public void accept(byte[] bytes, int length) {
+                consumed.write(bytes, 0, length);
+            }
+
+            @Override
+            public void flush() {
+                flushedAt.add(consumed.size());
+            }
+        });
+
+        sendNumbered(relay, 5, 100); // past the inline bytes: consumed on a thread of its own, 4 buffers lent
+        assertThat(pool.lent()).isEqualTo(4);
+        java.util.Arrays.fill(relay.buffer(), 0, 30, (byte) 5);
+        relay.pause(30);
+        assertThat(pool.lent()).isZero();
+        assertThat(flushedAt).containsExactly(530);
+
+        sendNumbered(relay, 3, 100); // on again, with buffers taken anew
+        relay.pause(0);
+        assertThat(pool.lent()).isZero();
+        assertThat(flushedAt).containsExactly(530, 830);
+        relay.finish();
+
+        byte[] all = consumed.toByteArray();
+        assertThat(all).hasSize(830);
+        assertThat(all[529]).isEqualTo((byte) 5);
+        assertThat(all[530]).isEqualTo((byte) 0);
+    }
+
+    @Test
     void withoutBuffersToLendTheCallerGoesOnConsumingAndTheBuffersComeBack() throws Exception {
         BufferPool<byte[]> pool = new BufferPool<>(() -> new byte[100], 4, 2);
         ByteArrayOutputStream consumed = new ByteArrayOutputStream();

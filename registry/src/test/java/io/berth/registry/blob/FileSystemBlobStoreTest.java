@@ -95,6 +95,82 @@ class FileSystemBlobStoreTest {
     }
 
     @Test
+    @Timeout(60)
+    void anUploadWhoseClientPausesHoldsNoBuffersWhileItWaitsAndStoresEveryByte() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        byte[] body = new byte[21 * 1024 * 1024 + 17];
+        new Random(21).nextBytes(body);
+        // Pauses off and on page and buffer boundaries, before and past where writes start to bypass the page cache.
+        PausingInput client = new PausingInput(body, 100_000, 4 * 262_144, 9 * 1024 * 1024 + 12_345,
+                15 * 1024 * 1024);
+        MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
+        store.createUpload("p", false);
+
+        assertThat(store.writeUpload("p", 0, client, (bytes, length) -> sha256.update(bytes, 0, length)))
+                .isEqualTo(body.length);
+
+        assertThat(client.lentWhileWaiting).as("buffers lent out while the client paused").containsExactly(0, 0, 0, 0);
+        assertThat(Digest.of(DigestAlgorithm.SHA256, sha256)).isEqualTo(Digest.sha256(body));
+        assertThat(Files.readAllBytes(root.resolve("uploads/p"))).isEqualTo(body);
+    }
+
+    /**
+     * A request body whose client stops at each of {@code pauses} for longer than the store's patience, then goes on.
+     * A read while it is stopped fails: the real one would wait there, holding the store's buffers.
+     */
+    private static final class PausingInput extends InputStream implements AwaitableInput {
+        private final byte[] body;
+        private final int[] pauses;
+        private int position;
+        private int pause;
+        final List<Integer> lentWhileWaiting = new ArrayList<>();
+
+        PausingInput(byte[] body, int... pauses) {
+            this.body = body;
+            this.pauses = pauses;
+        }
+
+        private int arrivedUpTo() {
+            return pause < pauses.length ? pauses[pause] : body.length;
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] bytes, int offset, int length) {
+            if (position == body.length) {
+                return -1;
+            }
+            assertThat(position).as("read while the client is stopped").isLessThan(arrivedUpTo());
+            int read = Math.min(Math.min(length, 7919), arrivedUpTo() - position);
+            System.arraycopy(body, position, bytes, offset, read);
+            position += read;
+            return read;
+        }
+
+        @Override
+        public int available() {
+            return arrivedUpTo() - position;
+        }
+
+        @Override
+        public boolean awaitData(long millis) {
+            if (position < arrivedUpTo() || position == body.length) {
+                return true;
+            }
+            if (millis < Long.MAX_VALUE) {
+                return false; // slower than the store's patience
+            }
+            lentWhileWaiting.add(BufferPool.BODIES.lent() + BufferPool.NATIVE.lent());
+            pause++;
+            return true;
+        }
+    }
+
+    @Test
     void aLargeUploadIsStoredExactlyAcrossChunksOnAndOffBlockBoundaries() throws Exception {
         FileSystemBlobStore store = new FileSystemBlobStore(root);
         Random random = new Random(11);

@@ -464,7 +464,7 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
         if (digest != null) {
-            try (InputStream body = Content.Source.asInputStream(request)) {
+            try (InputStream body = RequestBody.of(request)) {
                 Digest stored = uploads.putMonolithic(route.name(), digest, body);
                 blobCreated(route.name(), stored, response, callback);
             }
@@ -479,7 +479,7 @@ public final class ApiHandler extends Handler.Abstract {
             case "GET" -> uploadAccepted(uploads.status(route.name(), id), 204, response, callback);
             case "PATCH" -> {
                 long[] range = contentRange(request);
-                try (InputStream body = Content.Source.asInputStream(request)) {
+                try (InputStream body = RequestBody.of(request)) {
                     BlobUpload upload = uploads.append(route.name(), id, range == null ? null : range[0],
                             range == null ? null : range[1], body);
                     uploadAccepted(upload, 202, response, callback);
@@ -494,12 +494,12 @@ public final class ApiHandler extends Handler.Abstract {
                 boolean hasBody = hasBody(request);
                 Digest stored;
                 if (hasBody && range != null) {
-                    try (InputStream body = Content.Source.asInputStream(request)) {
+                    try (InputStream body = RequestBody.of(request)) {
                         uploads.append(route.name(), id, range[0], range[1], body);
                     }
                     stored = uploads.finish(route.name(), id, digest, null);
                 } else if (hasBody) {
-                    try (InputStream body = Content.Source.asInputStream(request)) {
+                    try (InputStream body = RequestBody.of(request)) {
                         stored = uploads.finish(route.name(), id, digest, body);
                     }
                 } else {
