@@ -9,6 +9,9 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.protocol.RegistryClient.PushedImage;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Distribution spec, "Error Codes": every refusal carries {@code {"errors":[{"code","message","detail"}]}} with the
@@ -203,5 +208,35 @@ class ErrorResponseTest extends PerBackendRegistryTest {
 
         assertThat(response.statusCode()).as(body(response)).isIn(400, 416);
         assertErrorBody(response);
+    }
+
+    /**
+     * Requests that Jetty refuses before the API sees them, sent as raw bytes since no HTTP client sends them: the
+     * JSON error body, a URI refused as the name it holds, anything else as unsupported, and Jetty's reason in the
+     * detail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "GET /v2/a/%2e%2e/b/tags/list HTTP/1.1\\r\\nHost: x\\r\\n | NAME_INVALID | Ambiguous URI path segment",
+        "GET /v2/a%2Fb/tags/list HTTP/1.1\\r\\nHost: x\\r\\n      | NAME_INVALID | Ambiguous URI path separator",
+        "GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\nBad\\001Header: y\\r\\n | UNSUPPORTED | Illegal character",
+        "GET /v2/ HTTP/1.1\\r\\n                                 | UNSUPPORTED | No Host"})
+    void requestThatJettyRefusesGetsAnErrorBodyWithJettysReason(String head, String code, String reason)
+            throws IOException {
+        URI base = URI.create(client.baseUrl());
+        String request = head.translateEscapes() + "Connection: close\r\n\r\n";
+        String response;
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(response).startsWith("HTTP/1.1 400 ").contains("Content-Type: application/json");
+        JsonNode error = TestContent.parse(response.substring(response.indexOf("\r\n\r\n") + 4)
+                .getBytes(StandardCharsets.UTF_8)).path("errors").path(0);
+        assertThat(error.path("code").asString()).isEqualTo(code);
+        assertThat(error.path("message").asString()).isEqualTo("bad request");
+        assertThat(error.path("detail").asString()).startsWith(reason);
     }
 }
