@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
 public final class JsonErrorHandler extends ErrorHandler {
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorHandler.class);
 
+    /** Every method gets the body, not only Jetty's default GET, POST and HEAD: clients push with PUT and PATCH. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {

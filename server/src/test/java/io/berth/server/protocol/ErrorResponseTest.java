@@ -212,15 +212,19 @@ class ErrorResponseTest extends PerBackendRegistryTest {
 
     /**
      * Requests that Jetty refuses before the API sees them, sent as raw bytes since no HTTP client sends them: the
-     * JSON error body, a URI refused as the name it holds, anything else as unsupported, and Jetty's reason in the
-     * detail.
+     * JSON error body whatever the method, a URI refused as the name it holds, anything else as unsupported, and
+     * Jetty's reason in the detail.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "GET /v2/a/%2e%2e/b/tags/list HTTP/1.1\\r\\nHost: x\\r\\n | NAME_INVALID | Ambiguous URI path segment",
-        "GET /v2/a%2Fb/tags/list HTTP/1.1\\r\\nHost: x\\r\\n      | NAME_INVALID | Ambiguous URI path separator",
-        "GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\nBad\\001Header: y\\r\\n | UNSUPPORTED | Illegal character",
-        "GET /v2/ HTTP/1.1\\r\\n                                 | UNSUPPORTED | No Host"})
+        "GET /v2/a/%2e%2e/b/tags/list HTTP/1.1\\r\\nHost: x\\r\\n       | NAME_INVALID | Ambiguous URI path segment",
+        "PUT /v2/a//b/manifests/latest HTTP/1.1\\r\\nHost: x\\r\\n      | NAME_INVALID | Ambiguous URI empty segment",
+        "PATCH /v2/a%2Fb/blobs/uploads/x HTTP/1.1\\r\\nHost: x\\r\\n    | NAME_INVALID | Ambiguous URI path separator",
+        "DELETE /v2/a/%2E%2E/manifests/x HTTP/1.1\\r\\nHost: x\\r\\n    | NAME_INVALID | Ambiguous URI path segment",
+        "GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\nBad\\001Header: y\\r\\n    | UNSUPPORTED  | Illegal character",
+        "GET /v2/ HTTP/1.1\\r\\n                                    | UNSUPPORTED  | No Host",
+        "PUT /v2/a/manifests/latest HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 5\\r\\nContent-Length: 6\\r\\n"
+                + " | UNSUPPORTED | Multiple Content-Lengths"})
     void requestThatJettyRefusesGetsAnErrorBodyWithJettysReason(String head, String code, String reason)
             throws IOException {
         URI base = URI.create(client.baseUrl());
