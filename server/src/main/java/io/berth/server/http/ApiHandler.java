@@ -296,6 +296,9 @@ public final class ApiHandler extends Handler.Abstract {
         byte[] payload;
         try (InputStream in = Content.Source.asInputStream(request)) {
             payload = in.readNBytes(maxManifestBytes + 1);
+        } catch (EofException e) {
+            // the client went away mid-body, or sent a malformed chunk (Jetty reads both as an early end)
+            throw new HttpError(400, ErrorCode.MANIFEST_INVALID, "request body ended early");
         }
         if (payload.length > maxManifestBytes) {
             throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");

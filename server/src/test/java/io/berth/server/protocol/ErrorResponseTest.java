@@ -227,20 +227,34 @@ class ErrorResponseTest extends PerBackendRegistryTest {
                 + " | UNSUPPORTED | Multiple Content-Lengths"})
     void requestThatJettyRefusesGetsAnErrorBodyWithJettysReason(String head, String code, String reason)
             throws IOException {
+        JsonNode error = firstErrorOf400(head.translateEscapes() + "Connection: close\r\n\r\n");
+
+        assertThat(error.path("code").asString()).isEqualTo(code);
+        assertThat(error.path("message").asString()).isEqualTo("bad request");
+        assertThat(error.path("detail").asString()).startsWith(reason);
+    }
+
+    /** A manifest whose chunked body is malformed (Jetty reads it as ending early) is an invalid manifest. */
+    @Test
+    void manifestPutWhoseBodyBreaksOffIsManifestInvalid() throws IOException {
+        JsonNode error = firstErrorOf400("PUT /v2/" + repository + "/manifests/broken HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: " + OCI_MANIFEST + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"sch\r\nZZ\r\n");
+
+        assertThat(error.path("code").asString()).isEqualTo("MANIFEST_INVALID");
+        assertThat(error.path("detail").asString()).isEqualTo("request body ended early");
+    }
+
+    /** Sends raw bytes, reads the answer to the end, checks it is a JSON 400 and returns its first error. */
+    private static JsonNode firstErrorOf400(String request) throws IOException {
         URI base = URI.create(client.baseUrl());
-        String request = head.translateEscapes() + "Connection: close\r\n\r\n";
         String response;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
-
         assertThat(response).startsWith("HTTP/1.1 400 ").contains("Content-Type: application/json");
-        JsonNode error = TestContent.parse(response.substring(response.indexOf("\r\n\r\n") + 4)
+        return TestContent.parse(response.substring(response.indexOf("\r\n\r\n") + 4)
                 .getBytes(StandardCharsets.UTF_8)).path("errors").path(0);
-        assertThat(error.path("code").asString()).isEqualTo(code);
-        assertThat(error.path("message").asString()).isEqualTo("bad request");
-        assertThat(error.path("detail").asString()).startsWith(reason);
     }
 }
