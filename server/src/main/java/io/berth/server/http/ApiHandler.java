@@ -212,9 +212,8 @@ public final class ApiHandler extends Handler.Abstract {
                 switch (method) {
                     case "GET", "HEAD" -> getManifest(route, request, response, callback);
                     case "PUT" -> {
-                        Digest digest;
                         try {
-                            digest = putManifest(route, request, response, callback);
+                            putManifest(route, caller, request, response, callback);
                         } catch (RegistryException e) {
                             // The registry denies a push it was allowed to attempt: an immutable tag would move.
                             if (e.code() == ErrorCode.DENIED) {
@@ -223,14 +222,12 @@ public final class ApiHandler extends Handler.Abstract {
                             }
                             throw e;
                         }
-                        gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
-                                digest.toString());
                     }
                     case "DELETE" -> {
                         registry.deleteManifest(route.name(), route.reference());
-                        sendEmpty(response, callback, 202);
                         gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
                                 route.reference(), null);
+                        sendEmpty(response, callback, 202);
                     }
                     default -> throw notAllowed("GET, HEAD, PUT, DELETE");
                 }
@@ -240,9 +237,9 @@ public final class ApiHandler extends Handler.Abstract {
                     case "GET", "HEAD" -> getBlob(route, request, response, callback);
                     case "DELETE" -> {
                         registry.deleteBlob(route.name(), Registry.parseDigest(route.reference()));
-                        sendEmpty(response, callback, 202);
                         gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
                                 route.reference(), null);
+                        sendEmpty(response, callback, 202);
                     }
                     default -> throw notAllowed("GET, HEAD, DELETE");
                 }
@@ -286,7 +283,8 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private Digest putManifest(Route route, Request request, Response response, Callback callback)
+    /** Stores a pushed manifest, audits the push, then answers: a client that has its 201 finds the push audited. */
+    private void putManifest(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
             throws IOException {
         long declared = request.getLength();
         if (declared > maxManifestBytes) {
@@ -318,8 +316,9 @@ public final class ApiHandler extends Handler.Abstract {
         for (String tag : pushed.tags()) {
             headers.add("OCI-Tag", tag);
         }
+        gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
+                pushed.digest().toString());
         sendEmpty(response, callback, 201);
-        return pushed.digest();
     }
 
     /**
