@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import static io.berth.server.protocol.TestContent.randomBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.oci.Digest;
@@ -68,8 +69,8 @@ class ConcurrentTransfersTest {
              HttpClient client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build()) {
             Random random = new Random(11);
             URI base = URI.create(server.url());
-            byte[] large = pushed(client, base, bytes(random, LARGE));
-            byte[] small = pushed(client, base, bytes(random, SMALL));
+            byte[] large = pushed(client, base, randomBytes(random, LARGE));
+            byte[] small = pushed(client, base, randomBytes(random, SMALL));
             // One in five downloads large: a thousand stalled windows of the floor's size would, by themselves, take
             // most of the target.
             assertAllWhole(server, stallThenRead(base, i -> i % 5 == 0 ? large : small, () -> {
@@ -91,7 +92,7 @@ class ConcurrentTransfersTest {
                 launcherJavaOptions());
              HttpClient client = HttpClient.newHttpClient()) {
             URI base = URI.create(server.url());
-            byte[] large = pushed(client, base, bytes(new Random(12), LARGE));
+            byte[] large = pushed(client, base, randomBytes(new Random(12), LARGE));
             assertAllWhole(server, stallThenRead(base, i -> large, () -> { }));
         }
     }
@@ -110,7 +111,8 @@ class ConcurrentTransfersTest {
             for (int i = 0; i < STALLED_UPLOADS; i++) {
                 // More than the pools lend buffers for at once; a few past the point where writes bypass the cache.
                 int size = i % 20 == 0 ? 24 << 20 : 2 << 20;
-                stalled.add(new StalledUpload(base, "load/stalled", bytes(random, size), size / 2, resume, clients));
+                byte[] content = randomBytes(random, size);
+                stalled.add(new StalledUpload(base, "load/stalled", content, size / 2, resume, clients));
             }
             for (StalledUpload upload : stalled) {
                 upload.firstPartSent.get(60, TimeUnit.SECONDS);
@@ -119,7 +121,7 @@ class ConcurrentTransfersTest {
 
             // Finishes while every stalled upload still waits for its client: the idle timeout (30 s) would end them
             // before this request's own timeout if it had to wait for their buffers.
-            byte[] blob = bytes(random, 1 << 20);
+            byte[] blob = randomBytes(random, 1 << 20);
             HttpResponse<Void> quick = client.send(HttpRequest.newBuilder(
                             base.resolve("/v2/load/quick/blobs/uploads/?digest=" + Digest.sha256(blob)))
                     .timeout(Duration.ofSeconds(20))
@@ -213,18 +215,12 @@ class ConcurrentTransfersTest {
     }
 
     /** The JVM options {@code ./berth} starts the registry with when {@code BERTH_JAVA_OPTS} is not set. */
-    static List<String> launcherJavaOptions() throws IOException {
+    private static List<String> launcherJavaOptions() throws IOException {
         Path launcher = Path.of("..", "berth"); // tests run in the module's directory
         Matcher defaults = Pattern.compile("java_opts=\\$\\{BERTH_JAVA_OPTS:-\"([^\"]+)\"}")
                 .matcher(Files.readString(launcher));
         assertThat(defaults.find()).as("the default JVM options in %s", launcher.toAbsolutePath()).isTrue();
         return List.of(defaults.group(1).strip().split("\\s+"));
-    }
-
-    private static byte[] bytes(Random random, int size) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 
     private static int upload(HttpClient client, URI base, String repository, byte[] blob) throws Exception {
@@ -239,7 +235,7 @@ class ConcurrentTransfersTest {
     private static List<Integer> uploadAll(HttpClient client, URI base, Random random) throws Exception {
         List<byte[]> blobs = new ArrayList<>();
         for (int i = 0; i < UPLOADS; i++) {
-            blobs.add(bytes(random, 1024 * 1024));
+            blobs.add(randomBytes(random, 1024 * 1024));
         }
         try (ExecutorService uploaders = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> statuses = new ArrayList<>();
