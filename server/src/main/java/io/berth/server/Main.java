@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        Startup.begin();
         CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setExecutionStrategy(Startup::runAfterLogging);
         // Configuration mistakes (a bad address, a missing or mismatched TLS file) are the operator's to fix: the
         // message names what is wrong, and a stack trace would only bury it.
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -65,6 +67,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws Exception {
             Config config = load(System.getenv());
+            Startup.loadDriver(config);
             BerthServer server = BerthServer.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
             System.out.println(server.describe());
