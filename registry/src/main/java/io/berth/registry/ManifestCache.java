@@ -2,7 +2,6 @@ package io.berth.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.StoredManifest;
 import java.time.Duration;
@@ -31,12 +30,15 @@ final class ManifestCache {
                                 String last, int limit) {
     }
 
-    /** Descriptors held across all cached referrers pages. */
-    private static final long MAX_CACHED_REFERRERS = 200_000;
+    /**
+     * Bytes of rendered referrers pages held (a referrer's descriptor takes ~300), with 128 more counted per page for
+     * its key and record.
+     */
+    private static final long MAX_CACHED_REFERRERS_BYTES = 32L * 1024 * 1024;
 
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
-    private final Cache<ReferrersKey, Page<Descriptor>> referrers;
+    private final Cache<ReferrersKey, ReferrersIndex> referrers;
     /**
      * Tags and referrers pages are keyed by their repository's generation, moved on by changes that touch many keys
      * at once (a manifest deletion, a new referrer). An entry loaded from before such a change lands under the old
@@ -49,7 +51,7 @@ final class ManifestCache {
     ManifestCache(Duration ttl, long maxManifestBytes) {
         Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
         Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
-        Caffeine<Object, Object> referrersBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_REFERRERS);
+        Caffeine<Object, Object> referrersBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_REFERRERS_BYTES);
         if (ttl != null) {
             tagBuilder.expireAfterWrite(ttl);
             manifestBuilder.expireAfterWrite(ttl);
@@ -60,7 +62,7 @@ final class ManifestCache {
                 .<ManifestKey, StoredManifest>weigher((key, manifest) -> manifest.payload().length + 256)
                 .build();
         this.referrers = referrersBuilder
-                .<ReferrersKey, Page<Descriptor>>weigher((key, page) -> page.items().size() + 1)
+                .<ReferrersKey, ReferrersIndex>weigher((key, page) -> page.json().length + 128)
                 .build();
     }
 
@@ -80,13 +82,13 @@ final class ManifestCache {
         return Optional.ofNullable(manifests.getIfPresent(manifestKey(repository, digest)));
     }
 
-    Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit,
-                               Supplier<Page<Descriptor>> load) {
+    ReferrersIndex referrers(String repository, Digest subject, String artifactType, String last, int limit,
+                             Supplier<ReferrersIndex> load) {
         return referrers.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
     }
 
-    Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType, String last,
-                                               int limit) {
+    Optional<ReferrersIndex> cachedReferrers(String repository, Digest subject, String artifactType, String last,
+                                             int limit) {
         return Optional.ofNullable(referrers.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
     }
 

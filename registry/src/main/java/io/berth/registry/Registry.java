@@ -303,17 +303,17 @@ public final class Registry {
     }
 
     /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
-    public Page<Descriptor> referrers(String repository, Digest subject, String artifactType, String last, int limit) {
+    public ReferrersIndex referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
         return cache.referrers(repository, subject, artifactType, after, limit,
-                () -> page(metadata.referrers(repository, subject, artifactType, after, limit + 1), limit,
-                        descriptor -> descriptor.digest().toString()));
+                () -> ReferrersIndex.of(page(metadata.referrers(repository, subject, artifactType, after, limit + 1),
+                        limit, descriptor -> descriptor.digest().toString())));
     }
 
     /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
-    public Optional<Page<Descriptor>> cachedReferrers(String repository, Digest subject, String artifactType,
-                                                      String last, int limit) {
+    public Optional<ReferrersIndex> cachedReferrers(String repository, Digest subject, String artifactType,
+                                                    String last, int limit) {
         return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }
 

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.SqlMetadataStore;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 /** What the in-memory caches serve always follows the database, read after read, change after change. */
 class RegistryCacheTest {
@@ -68,13 +70,23 @@ class RegistryCacheTest {
     @Test
     void referrersListingsShowANewReferrerAndForgetADeletedOne() {
         Digest subject = push("subject", manifest("subject", null));
-        assertThat(registry.referrers("repo", subject, null, null, 100).items()).isEmpty();
+        assertThat(referrers(subject)).isEmpty();
 
         Digest signature = push(Digest.sha256(manifest("sig", subject)).toString(), manifest("sig", subject));
-        assertThat(registry.referrers("repo", subject, null, null, 100).items())
-                .extracting(descriptor -> descriptor.digest()).containsExactly(signature);
+        assertThat(referrers(subject)).containsExactly(signature.toString());
+        assertThat(registry.cachedReferrers("repo", subject, null, null, 100)).get()
+                .extracting(ReferrersIndex::size).isEqualTo(1);
 
         registry.deleteManifest("repo", signature.toString());
-        assertThat(registry.referrers("repo", subject, null, null, 100).items()).isEmpty();
+        assertThat(referrers(subject)).isEmpty();
+    }
+
+    /** The digests the referrers index of {@code subject} lists. */
+    private List<String> referrers(Digest subject) {
+        ReferrersIndex page = registry.referrers("repo", subject, null, null, 100);
+        List<String> digests = JsonMapper.builder().build().readTree(page.json()).get("manifests").valueStream()
+                .map(descriptor -> descriptor.get("digest").asString()).toList();
+        assertThat(digests).hasSize(page.size());
+        return digests;
     }
 }

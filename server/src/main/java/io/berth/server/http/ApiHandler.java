@@ -1,8 +1,6 @@
 package io.berth.server.http;
 
-import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
-import io.berth.oci.ImageIndexWriter;
 import io.berth.oci.MediaTypes;
 import io.berth.registry.BlobUpload;
 import io.berth.registry.ErrorCode;
@@ -10,6 +8,7 @@ import io.berth.registry.MountResult;
 import io.berth.registry.Page;
 import io.berth.registry.PushedManifest;
 import io.berth.registry.Registry;
+import io.berth.registry.ReferrersIndex;
 import io.berth.registry.RegistryException;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
@@ -607,7 +606,7 @@ public final class ApiHandler extends Handler.Abstract {
         Fields query = queryParameters(request);
         String artifactType = query.getValue("artifactType");
         int n = referrersPageSize(query);
-        Page<Descriptor> page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
+        ReferrersIndex page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
         sendReferrers(route, subject, artifactType, n, page, response, callback);
     }
 
@@ -624,7 +623,7 @@ public final class ApiHandler extends Handler.Abstract {
             return false; // bad input: the blocking path answers with the right error
         }
         String artifactType = query.getValue("artifactType");
-        Optional<Page<Descriptor>> page = registry.cachedReferrers(route.name(), subject, artifactType,
+        Optional<ReferrersIndex> page = registry.cachedReferrers(route.name(), subject, artifactType,
                 query.getValue("last"), n);
         page.ifPresent(found -> sendReferrers(route, subject, artifactType, n, found, response, callback));
         return page.isPresent();
@@ -635,7 +634,7 @@ public final class ApiHandler extends Handler.Abstract {
         return pageSize(query, pageSize, pageSize);
     }
 
-    private static void sendReferrers(Route route, Digest subject, String artifactType, int n, Page<Descriptor> page,
+    private static void sendReferrers(Route route, Digest subject, String artifactType, int n, ReferrersIndex page,
                                       Response response, Callback callback) {
         if (artifactType != null) {
             response.getHeaders().put("OCI-Filters-Applied", "artifactType");
@@ -643,7 +642,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (page.hasMore()) {
             link(response, "/v2/" + route.name() + "/referrers/" + subject, n, page.last(), artifactType);
         }
-        sendJson(response, callback, 200, MediaTypes.OCI_INDEX, ImageIndexWriter.write(page.items()));
+        sendJson(response, callback, 200, MediaTypes.OCI_INDEX, page.json());
     }
 
     private static int pageSize(Fields query, int absent, int max) {
