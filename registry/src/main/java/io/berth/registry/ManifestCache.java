@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Tag→digest, manifest bytes and referrers pages in memory, so hot pulls never reach the database.
+ * Tag→digest, manifest bytes, and referrers and tags pages in memory, so hot pulls and listings never reach the
+ * database.
  *
  * <p>Entries are loaded through Caffeine's per-key computation and invalidated after the database commit of every
  * change: an invalidation waits for a load in flight, so a load that read the old row can never leave it behind.
@@ -30,39 +31,46 @@ final class ManifestCache {
                                 String last, int limit) {
     }
 
+    private record TagsKey(long epoch, String repository, long generation, long tagsGeneration, String last,
+                           int limit) {
+    }
+
     /**
-     * Bytes of rendered referrers pages held (a referrer's descriptor takes ~300), with 128 more counted per page for
-     * its key and record.
+     * Bytes of rendered pages (referrers, tags) held: a referrer's descriptor takes ~300, a tag its length and 3;
+     * 128 more are counted per page for its key and record.
      */
-    private static final long MAX_CACHED_REFERRERS_BYTES = 32L * 1024 * 1024;
+    private static final long MAX_CACHED_PAGE_BYTES = 32L * 1024 * 1024;
 
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
-    private final Cache<ReferrersKey, ReferrersIndex> referrers;
+    /** Referrers and tags pages, under keys of either kind. */
+    private final Cache<Record, RenderedPage> pages;
     /**
      * Tags and referrers pages are keyed by their repository's generation, moved on by changes that touch many keys
      * at once (a manifest deletion, a new referrer). An entry loaded from before such a change lands under the old
      * generation, where no reader looks again; invalidating by scanning the keys could miss a load still in flight.
      */
     private final Map<String, AtomicLong> generations = new ConcurrentHashMap<>();
+    /** The same for the tags pages of a repository, moved on by every tag change. */
+    private final Map<String, AtomicLong> tagsGenerations = new ConcurrentHashMap<>();
     /** Part of every key, moved on by {@link #clear}: the same trick for every repository at once. */
     private final AtomicLong epoch = new AtomicLong();
 
     ManifestCache(Duration ttl, long maxManifestBytes) {
         Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
         Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
-        Caffeine<Object, Object> referrersBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_REFERRERS_BYTES);
+        Caffeine<Object, Object> pagesBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES);
         if (ttl != null) {
             tagBuilder.expireAfterWrite(ttl);
             manifestBuilder.expireAfterWrite(ttl);
-            referrersBuilder.expireAfterWrite(ttl);
+            pagesBuilder.expireAfterWrite(ttl);
         }
         this.tags = tagBuilder.build();
         this.manifests = manifestBuilder
                 .<ManifestKey, StoredManifest>weigher((key, manifest) -> manifest.payload().length + 256)
                 .build();
-        this.referrers = referrersBuilder
-                .<ReferrersKey, ReferrersIndex>weigher((key, page) -> page.json().length + 128)
+        this.pages = pagesBuilder
+                .<Record, RenderedPage>weigher((key, page) -> page.json().length + 128)
                 .build();
     }
 
@@ -82,14 +90,22 @@ final class ManifestCache {
         return Optional.ofNullable(manifests.getIfPresent(manifestKey(repository, digest)));
     }
 
-    ReferrersIndex referrers(String repository, Digest subject, String artifactType, String last, int limit,
-                             Supplier<ReferrersIndex> load) {
-        return referrers.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
+    RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit,
+                             Supplier<RenderedPage> load) {
+        return pages.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
     }
 
-    Optional<ReferrersIndex> cachedReferrers(String repository, Digest subject, String artifactType, String last,
+    Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType, String last,
                                              int limit) {
-        return Optional.ofNullable(referrers.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
+        return Optional.ofNullable(pages.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
+    }
+
+    RenderedPage tags(String repository, String last, int limit, Supplier<RenderedPage> load) {
+        return pages.get(tagsKey(repository, last, limit), key -> load.get());
+    }
+
+    Optional<RenderedPage> cachedTags(String repository, String last, int limit) {
+        return Optional.ofNullable(pages.getIfPresent(tagsKey(repository, last, limit)));
     }
 
     /** A manifest with a subject was stored in the repository: its cached referrers pages are stale. */
@@ -99,6 +115,7 @@ final class ManifestCache {
 
     void tagChanged(String repository, String tag) {
         tags.invalidate(tagKey(repository, tag));
+        tagsGenerations.computeIfAbsent(repository, name -> new AtomicLong()).incrementAndGet();
     }
 
     /** A manifest was deleted, and with it every tag of the repository that pointed at it and its referrer entry. */
@@ -112,7 +129,7 @@ final class ManifestCache {
         epoch.incrementAndGet();
         tags.invalidateAll();
         manifests.invalidateAll();
-        referrers.invalidateAll();
+        pages.invalidateAll();
     }
 
     private AtomicLong generation(String repository) {
@@ -125,6 +142,11 @@ final class ManifestCache {
 
     private ManifestKey manifestKey(String repository, Digest digest) {
         return new ManifestKey(epoch.get(), repository, digest);
+    }
+
+    private TagsKey tagsKey(String repository, String last, int limit) {
+        long tagsGeneration = tagsGenerations.computeIfAbsent(repository, name -> new AtomicLong()).get();
+        return new TagsKey(epoch.get(), repository, generation(repository).get(), tagsGeneration, last, limit);
     }
 
     private ReferrersKey referrersKey(String repository, Digest subject, String artifactType, String last, int limit) {

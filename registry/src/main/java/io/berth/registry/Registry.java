@@ -3,11 +3,13 @@ package io.berth.registry;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
+import io.berth.oci.ImageIndexWriter;
 import io.berth.oci.InvalidDigestException;
 import io.berth.oci.InvalidManifestException;
 import io.berth.oci.Manifest;
 import io.berth.oci.MediaTypes;
 import io.berth.oci.Names;
+import io.berth.oci.TagListWriter;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.metadata.Image;
@@ -289,13 +291,21 @@ public final class Registry {
 
     // ---- listings
 
-    public Page<String> tags(String repository, String last, int limit) {
+    public RenderedPage tags(String repository, String last, int limit) {
         checkName(repository);
-        List<String> tags = metadata.tags(repository, listedAfter(last), limit + 1);
-        if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
-            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
-        }
-        return page(tags, limit, tag -> tag);
+        String after = listedAfter(last);
+        return cache.tags(repository, after, limit, () -> {
+            List<String> tags = metadata.tags(repository, after, limit + 1);
+            if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
+                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+            }
+            return RenderedPage.of(page(tags, limit, tag -> tag), page -> TagListWriter.write(repository, page));
+        });
+    }
+
+    /** A tags page when it is in memory, without touching the database; empty means "ask {@link #tags}". */
+    public Optional<RenderedPage> cachedTags(String repository, String last, int limit) {
+        return cache.cachedTags(repository, listedAfter(last), limit);
     }
 
     public Page<String> catalog(String last, int limit) {
@@ -303,16 +313,16 @@ public final class Registry {
     }
 
     /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
-    public ReferrersIndex referrers(String repository, Digest subject, String artifactType, String last, int limit) {
+    public RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
         return cache.referrers(repository, subject, artifactType, after, limit,
-                () -> ReferrersIndex.of(page(metadata.referrers(repository, subject, artifactType, after, limit + 1),
-                        limit, descriptor -> descriptor.digest().toString())));
+                () -> RenderedPage.of(page(metadata.referrers(repository, subject, artifactType, after, limit + 1),
+                        limit, descriptor -> descriptor.digest().toString()), ImageIndexWriter::write));
     }
 
     /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
-    public Optional<ReferrersIndex> cachedReferrers(String repository, Digest subject, String artifactType,
+    public Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType,
                                                     String last, int limit) {
         return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }

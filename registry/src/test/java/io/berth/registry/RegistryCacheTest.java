@@ -75,15 +75,48 @@ class RegistryCacheTest {
         Digest signature = push(Digest.sha256(manifest("sig", subject)).toString(), manifest("sig", subject));
         assertThat(referrers(subject)).containsExactly(signature.toString());
         assertThat(registry.cachedReferrers("repo", subject, null, null, 100)).get()
-                .extracting(ReferrersIndex::size).isEqualTo(1);
+                .extracting(RenderedPage::size).isEqualTo(1);
 
         registry.deleteManifest("repo", signature.toString());
         assertThat(referrers(subject)).isEmpty();
     }
 
+    @Test
+    void tagsPagesFollowEveryTagChange() {
+        byte[] payload = manifest("tagged", null);
+        Digest digest = push("v1", payload);
+        assertThat(tags(null, 10)).containsExactly("v1");
+        assertThat(registry.cachedTags("repo", null, 10)).isPresent();
+
+        push("v2", payload);
+        assertThat(registry.cachedTags("repo", null, 10)).isEmpty();
+        assertThat(tags(null, 10)).containsExactly("v1", "v2");
+        assertThat(tags(null, 1)).containsExactly("v1");
+        assertThat(registry.tags("repo", null, 1).last()).isEqualTo("v1");
+        assertThat(tags("v1", 1)).containsExactly("v2");
+
+        registry.deleteManifest("repo", "v1");
+        assertThat(tags(null, 10)).containsExactly("v2");
+
+        push("v3", manifest("other", null));
+        registry.deleteManifest("repo", digest.toString()); // with its tag v2
+        assertThat(tags(null, 10)).containsExactly("v3");
+        assertThat(tags("v1", 1)).containsExactly("v3");
+    }
+
+    /** The tags the tags page after {@code last} lists, of the {@code n} asked for. */
+    private List<String> tags(String last, int n) {
+        RenderedPage page = registry.tags("repo", last, n);
+        var body = JsonMapper.builder().build().readTree(page.json());
+        assertThat(body.get("name").asString()).isEqualTo("repo");
+        List<String> tags = body.get("tags").valueStream().map(tag -> tag.asString()).toList();
+        assertThat(tags).hasSize(page.size());
+        return tags;
+    }
+
     /** The digests the referrers index of {@code subject} lists. */
     private List<String> referrers(Digest subject) {
-        ReferrersIndex page = registry.referrers("repo", subject, null, null, 100);
+        RenderedPage page = registry.referrers("repo", subject, null, null, 100);
         List<String> digests = JsonMapper.builder().build().readTree(page.json()).get("manifests").valueStream()
                 .map(descriptor -> descriptor.get("digest").asString()).toList();
         assertThat(digests).hasSize(page.size());

@@ -112,6 +112,8 @@ class RegistryLifecycleTest {
         registry.manifest(REPO, "v1");
         registry.manifest(REPO, "stable");
         assertThat(registry.cachedManifest(REPO, "v1")).isPresent();
+        assertThat(registry.tags(REPO, null, 10).size()).isEqualTo(2);
+        assertThat(registry.cachedTags(REPO, null, 10)).isPresent();
 
         assertThat(registry.expireImage(REPO, image(digest))).containsExactly(digest);
 
@@ -120,7 +122,8 @@ class RegistryLifecycleTest {
             assertThatThrownBy(() -> registry.manifest(REPO, reference)).isInstanceOfSatisfying(
                     RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_UNKNOWN));
         }
-        assertThat(registry.tags(REPO, null, 10).items()).isEmpty();
+        assertThat(registry.cachedTags(REPO, null, 10)).isEmpty();
+        assertThat(registry.tags(REPO, null, 10).size()).isZero();
     }
 
     @Test

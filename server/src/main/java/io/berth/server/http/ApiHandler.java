@@ -8,8 +8,8 @@ import io.berth.registry.MountResult;
 import io.berth.registry.Page;
 import io.berth.registry.PushedManifest;
 import io.berth.registry.Registry;
-import io.berth.registry.ReferrersIndex;
 import io.berth.registry.RegistryException;
+import io.berth.registry.RenderedPage;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.metadata.StoredManifest;
@@ -138,15 +138,17 @@ public final class ApiHandler extends Handler.Abstract {
         Route route = Route.of(path);
         boolean manifestPull = route.endpoint() == Route.Endpoint.MANIFEST
                 && (HttpMethod.GET.is(request.getMethod()) || HttpMethod.HEAD.is(request.getMethod()));
-        boolean referrersList = route.endpoint() == Route.Endpoint.REFERRERS && HttpMethod.GET.is(request.getMethod());
-        if ((manifestPull || referrersList) && gate.admitsWithoutBlocking(request, route)) {
+        boolean listing = (route.endpoint() == Route.Endpoint.REFERRERS || route.endpoint() == Route.Endpoint.TAGS)
+                && HttpMethod.GET.is(request.getMethod());
+        if ((manifestPull || listing) && gate.admitsWithoutBlocking(request, route)) {
             if (manifestPull) {
                 Optional<StoredManifest> cached = registry.cachedManifest(route.name(), route.reference());
                 if (cached.isPresent()) {
                     sendManifest(route.name(), cached.get(), request, response, callback);
                     return true;
                 }
-            } else if (referrersFromCache(route, request, response, callback)) {
+            } else if (route.endpoint() == Route.Endpoint.TAGS ? tagsFromCache(route, request, response, callback)
+                    : referrersFromCache(route, request, response, callback)) {
                 return true;
             }
         }
@@ -564,14 +566,29 @@ public final class ApiHandler extends Handler.Abstract {
     private void tags(Route route, Request request, Response response, Callback callback) {
         Fields query = queryParameters(request);
         int n = pageSize(query, MAX_TAGS_PAGE, MAX_TAGS_PAGE);
-        Page<String> page = registry.tags(route.name(), query.getValue("last"), n);
-        ObjectNode body = JSON.createObjectNode();
-        body.put("name", route.name());
-        page.items().forEach(body.putArray("tags")::add);
+        sendTags(route, n, registry.tags(route.name(), query.getValue("last"), n), response, callback);
+    }
+
+    /** Answers a tags listing from memory when it is there; false leaves the request to the blocking path. */
+    private boolean tagsFromCache(Route route, Request request, Response response, Callback callback) {
+        Fields query;
+        int n;
+        try {
+            query = queryParameters(request);
+            n = pageSize(query, MAX_TAGS_PAGE, MAX_TAGS_PAGE);
+        } catch (RuntimeException e) {
+            return false; // bad input: the blocking path answers with the right error
+        }
+        Optional<RenderedPage> page = registry.cachedTags(route.name(), query.getValue("last"), n);
+        page.ifPresent(found -> sendTags(route, n, found, response, callback));
+        return page.isPresent();
+    }
+
+    private static void sendTags(Route route, int n, RenderedPage page, Response response, Callback callback) {
         if (page.hasMore()) {
             link(response, "/v2/" + route.name() + "/tags/list", n, page.last(), null);
         }
-        sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        sendJson(response, callback, 200, "application/json", page.json());
     }
 
     /** A page of the repositories the caller may pull, in name order. */
@@ -606,7 +623,7 @@ public final class ApiHandler extends Handler.Abstract {
         Fields query = queryParameters(request);
         String artifactType = query.getValue("artifactType");
         int n = referrersPageSize(query);
-        ReferrersIndex page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
+        RenderedPage page = registry.referrers(route.name(), subject, artifactType, query.getValue("last"), n);
         sendReferrers(route, subject, artifactType, n, page, response, callback);
     }
 
@@ -623,7 +640,7 @@ public final class ApiHandler extends Handler.Abstract {
             return false; // bad input: the blocking path answers with the right error
         }
         String artifactType = query.getValue("artifactType");
-        Optional<ReferrersIndex> page = registry.cachedReferrers(route.name(), subject, artifactType,
+        Optional<RenderedPage> page = registry.cachedReferrers(route.name(), subject, artifactType,
                 query.getValue("last"), n);
         page.ifPresent(found -> sendReferrers(route, subject, artifactType, n, found, response, callback));
         return page.isPresent();
@@ -634,7 +651,7 @@ public final class ApiHandler extends Handler.Abstract {
         return pageSize(query, pageSize, pageSize);
     }
 
-    private static void sendReferrers(Route route, Digest subject, String artifactType, int n, ReferrersIndex page,
+    private static void sendReferrers(Route route, Digest subject, String artifactType, int n, RenderedPage page,
                                       Response response, Callback callback) {
         if (artifactType != null) {
             response.getHeaders().put("OCI-Filters-Applied", "artifactType");
