@@ -5,10 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.StoredManifest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +35,13 @@ final class ManifestCache {
 
     private record TagsKey(long epoch, String repository, long generation, long tagsGeneration, String last,
                            int limit) {
+        TagsKey allTags() {
+            return new TagsKey(epoch, repository, generation, tagsGeneration, null, -1);
+        }
+    }
+
+    /** A repository's tags, sorted; {@code sorted} is null when it has too many to hold. */
+    record AllTags(List<String> sorted) {
     }
 
     /**
@@ -40,11 +49,15 @@ final class ManifestCache {
      * 128 more are counted per page for its key and record.
      */
     private static final long MAX_CACHED_PAGE_BYTES = 32L * 1024 * 1024;
+    /** Tags held across the repositories whose every tag is in memory (~60 bytes each). */
+    private static final long MAX_CACHED_TAG_NAMES = 200_000;
 
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
     /** Referrers and tags pages, under keys of either kind. */
     private final Cache<Record, RenderedPage> pages;
+    /** Every tag of a repository, so that any page of its tags can be made without the database. */
+    private final Cache<TagsKey, AllTags> allTags;
     /**
      * Tags and referrers pages are keyed by their repository's generation, moved on by changes that touch many keys
      * at once (a manifest deletion, a new referrer). An entry loaded from before such a change lands under the old
@@ -60,10 +73,12 @@ final class ManifestCache {
         Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
         Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
         Caffeine<Object, Object> pagesBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES);
+        Caffeine<Object, Object> allTagsBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_TAG_NAMES);
         if (ttl != null) {
             tagBuilder.expireAfterWrite(ttl);
             manifestBuilder.expireAfterWrite(ttl);
             pagesBuilder.expireAfterWrite(ttl);
+            allTagsBuilder.expireAfterWrite(ttl);
         }
         this.tags = tagBuilder.build();
         this.manifests = manifestBuilder
@@ -71,6 +86,9 @@ final class ManifestCache {
                 .build();
         this.pages = pagesBuilder
                 .<Record, RenderedPage>weigher((key, page) -> page.json().length + 128)
+                .build();
+        this.allTags = allTagsBuilder
+                .<TagsKey, AllTags>weigher((key, all) -> all.sorted() == null ? 1 : all.sorted().size() + 1)
                 .build();
     }
 
@@ -100,28 +118,48 @@ final class ManifestCache {
         return Optional.ofNullable(pages.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
     }
 
-    RenderedPage tags(String repository, String last, int limit, Supplier<RenderedPage> load) {
-        return pages.get(tagsKey(repository, last, limit), key -> load.get());
+    /**
+     * A tags page: from memory, else made by {@code load} from the repository's tags when they are all in memory
+     * (loaded by {@code loadAll} first when they are not, which answers null when there are too many to hold), or from
+     * null when they are not.
+     */
+    RenderedPage tags(String repository, String last, int limit, Supplier<List<String>> loadAll,
+                      Function<List<String>, RenderedPage> load) {
+        TagsKey key = tagsKey(repository, last, limit);
+        return pages.get(key, k -> load.apply(allTags.get(key.allTags(), all -> new AllTags(loadAll.get())).sorted()));
     }
 
-    Optional<RenderedPage> cachedTags(String repository, String last, int limit) {
-        return Optional.ofNullable(pages.getIfPresent(tagsKey(repository, last, limit)));
+    /**
+     * A tags page when it is in memory, or can be made from the repository's tags in memory by {@code fromAll} (which
+     * answers null when it cannot); empty otherwise.
+     */
+    Optional<RenderedPage> cachedTags(String repository, String last, int limit,
+                                      Function<List<String>, RenderedPage> fromAll) {
+        TagsKey key = tagsKey(repository, last, limit);
+        RenderedPage page = pages.getIfPresent(key);
+        if (page == null) {
+            AllTags all = allTags.getIfPresent(key.allTags());
+            if (all != null && all.sorted() != null) {
+                page = pages.get(key, k -> fromAll.apply(all.sorted()));
+            }
+        }
+        return Optional.ofNullable(page);
     }
 
     /** A manifest with a subject was stored in the repository: its cached referrers pages are stale. */
     void referrerAdded(String repository) {
-        generation(repository).incrementAndGet();
+        moveOn(generations, repository);
     }
 
     void tagChanged(String repository, String tag) {
         tags.invalidate(tagKey(repository, tag));
-        tagsGenerations.computeIfAbsent(repository, name -> new AtomicLong()).incrementAndGet();
+        moveOn(tagsGenerations, repository);
     }
 
     /** A manifest was deleted, and with it every tag of the repository that pointed at it and its referrer entry. */
     void manifestDeleted(String repository, Digest digest) {
         manifests.invalidate(manifestKey(repository, digest));
-        generation(repository).incrementAndGet();
+        moveOn(generations, repository);
     }
 
     /** Forgets everything: manifests were deleted by another process, which said no more than that. */
@@ -130,14 +168,24 @@ final class ManifestCache {
         tags.invalidateAll();
         manifests.invalidateAll();
         pages.invalidateAll();
+        allTags.invalidateAll();
     }
 
-    private AtomicLong generation(String repository) {
-        return generations.computeIfAbsent(repository, name -> new AtomicLong());
+    /**
+     * A repository's generation in {@code counters}: 0 until a change first moves it on, so that reading names that
+     * no change touched (any name a client sends) adds nothing to the maps.
+     */
+    private static long current(Map<String, AtomicLong> counters, String repository) {
+        AtomicLong counter = counters.get(repository);
+        return counter == null ? 0 : counter.get();
+    }
+
+    private static void moveOn(Map<String, AtomicLong> counters, String repository) {
+        counters.computeIfAbsent(repository, name -> new AtomicLong()).incrementAndGet();
     }
 
     private TagKey tagKey(String repository, String tag) {
-        return new TagKey(epoch.get(), repository, generation(repository).get(), tag);
+        return new TagKey(epoch.get(), repository, current(generations, repository), tag);
     }
 
     private ManifestKey manifestKey(String repository, Digest digest) {
@@ -145,12 +193,12 @@ final class ManifestCache {
     }
 
     private TagsKey tagsKey(String repository, String last, int limit) {
-        long tagsGeneration = tagsGenerations.computeIfAbsent(repository, name -> new AtomicLong()).get();
-        return new TagsKey(epoch.get(), repository, generation(repository).get(), tagsGeneration, last, limit);
+        return new TagsKey(epoch.get(), repository, current(generations, repository),
+                current(tagsGenerations, repository), last, limit);
     }
 
     private ReferrersKey referrersKey(String repository, Digest subject, String artifactType, String last, int limit) {
-        return new ReferrersKey(epoch.get(), repository, generation(repository).get(), subject, artifactType, last,
+        return new ReferrersKey(epoch.get(), repository, current(generations, repository), subject, artifactType, last,
                 limit);
     }
 }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,6 +37,8 @@ import java.util.function.Function;
 public final class Registry {
     /** Manifests are a few KiB: this holds tens of thousands, and keeps the heap small. */
     private static final long MANIFEST_CACHE_BYTES = 24L * 1024 * 1024;
+    /** Most tags of one repository read and held all at once (~60 bytes each). */
+    static final int ALL_TAGS_IN_MEMORY = 20_000;
     private final BlobStore blobs;
     private final MetadataStore metadata;
     private final RegistryOptions options;
@@ -291,21 +294,49 @@ public final class Registry {
 
     // ---- listings
 
+    /**
+     * A page of the repository's tags. A repository's tags are read from the database all at once, when there are at
+     * most {@link #ALL_TAGS_IN_MEMORY}, and every page of them is then made in memory; pages of a repository with more
+     * are read one by one.
+     */
     public RenderedPage tags(String repository, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
         return cache.tags(repository, after, limit, () -> {
-            List<String> tags = metadata.tags(repository, after, limit + 1);
+            List<String> all = metadata.tags(repository, null, ALL_TAGS_IN_MEMORY + 1);
+            return all.size() > ALL_TAGS_IN_MEMORY ? null : all;
+        }, all -> {
+            List<String> tags = all != null ? following(all, after, limit + 1)
+                    : metadata.tags(repository, after, limit + 1);
             if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
                 throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
             }
-            return RenderedPage.of(page(tags, limit, tag -> tag), page -> TagListWriter.write(repository, page));
+            return tagsPage(repository, tags, limit);
         });
     }
 
-    /** A tags page when it is in memory, without touching the database; empty means "ask {@link #tags}". */
+    /** A tags page when it is in memory or can be made there, without touching the database; empty: ask {@link #tags}. */
     public Optional<RenderedPage> cachedTags(String repository, String last, int limit) {
-        return cache.cachedTags(repository, listedAfter(last), limit);
+        String after = listedAfter(last);
+        return cache.cachedTags(repository, after, limit, all -> all.isEmpty() ? null // is the repository known?
+                : tagsPage(repository, following(all, after, limit + 1), limit));
+    }
+
+    private static RenderedPage tagsPage(String repository, List<String> tags, int limit) {
+        return RenderedPage.of(page(tags, limit, tag -> tag), page -> TagListWriter.write(repository, page));
+    }
+
+    /**
+     * The first {@code count} of {@code sorted} that sort after {@code after}, as the database would list them: tags
+     * are ASCII, so the order of Java strings is that of their bytes.
+     */
+    private static List<String> following(List<String> sorted, String after, int count) {
+        int from = 0;
+        if (after != null) {
+            int found = Collections.binarySearch(sorted, after);
+            from = found >= 0 ? found + 1 : -found - 1;
+        }
+        return sorted.subList(from, Math.min(sorted.size(), from + count));
     }
 
     public Page<String> catalog(String last, int limit) {

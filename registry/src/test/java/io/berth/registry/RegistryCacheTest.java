@@ -91,6 +91,9 @@ class RegistryCacheTest {
         push("v2", payload);
         assertThat(registry.cachedTags("repo", null, 10)).isEmpty();
         assertThat(tags(null, 10)).containsExactly("v1", "v2");
+        // every tag was read at once: any other page is made in memory
+        assertThat(registry.cachedTags("repo", "v1", 5)).get().extracting(RenderedPage::size).isEqualTo(1);
+        assertThat(registry.cachedTags("repo", "v0", 1)).get().extracting(RenderedPage::last).isEqualTo("v1");
         assertThat(tags(null, 1)).containsExactly("v1");
         assertThat(registry.tags("repo", null, 1).last()).isEqualTo("v1");
         assertThat(tags("v1", 1)).containsExactly("v2");
