@@ -41,7 +41,7 @@ final class ManifestCache {
     }
 
     /** A repository's tags, sorted; {@code sorted} is null when it has too many to hold. */
-    record AllTags(List<String> sorted) {
+    private record AllTags(List<String> sorted) {
     }
 
     /**
@@ -109,19 +109,18 @@ final class ManifestCache {
     }
 
     RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit,
-                             Supplier<RenderedPage> load) {
+                           Supplier<RenderedPage> load) {
         return pages.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
     }
 
     Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType, String last,
-                                             int limit) {
+                                           int limit) {
         return Optional.ofNullable(pages.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
     }
 
     /**
-     * A tags page: from memory, else made by {@code load} from the repository's tags when they are all in memory
-     * (loaded by {@code loadAll} first when they are not, which answers null when there are too many to hold), or from
-     * null when they are not.
+     * A tags page from memory, else made by {@code load}, which is given the repository's tags when all of them are in
+     * memory (read by {@code loadAll} first if need be; it answers null when there are too many to hold), else null.
      */
     RenderedPage tags(String repository, String last, int limit, Supplier<List<String>> loadAll,
                       Function<List<String>, RenderedPage> load) {

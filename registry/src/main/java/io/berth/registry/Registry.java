@@ -343,7 +343,10 @@ public final class Registry {
         return page(metadata.repositories(listedAfter(last), limit + 1), limit, name -> name);
     }
 
-    /** Descriptors of the manifests whose subject is {@code subject}, optionally only of one artifact type. */
+    /**
+     * A page of the image index that lists the manifests whose subject is {@code subject}, optionally only those of
+     * one artifact type.
+     */
     public RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
@@ -354,7 +357,7 @@ public final class Registry {
 
     /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
     public Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType,
-                                                    String last, int limit) {
+                                                  String last, int limit) {
         return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }
 
