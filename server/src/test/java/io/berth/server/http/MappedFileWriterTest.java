@@ -47,27 +47,16 @@ class MappedFileWriterTest {
     void manySlowDownloadsMapNoMoreThanTheBudgetAndEachGetsEveryByte() throws Exception {
         byte[] blob = new byte[SIZE];
         new Random(7).nextBytes(blob);
-        String digest = Digest.sha256(blob).toString();
         try (TestRegistry registry = TestRegistry.start(Backend.SQLITE);
              HttpClient client = HttpClient.newHttpClient()) {
             URI base = URI.create(registry.url());
-            HttpResponse<Void> push = client.send(HttpRequest.newBuilder(
-                            base.resolve("/v2/big/blobs/uploads/?digest=" + digest))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            assertThat(push.statusCode()).isEqualTo(201);
+            String digest = push(client, base, blob).toString();
 
             // Readers that take nothing past the headers: each server write stalls with its window mapped.
             List<Socket> sockets = new ArrayList<>();
             try {
                 for (int i = 0; i < DOWNLOADS; i++) {
-                    Socket socket = new Socket();
-                    socket.setReceiveBufferSize(64 * 1024);
-                    socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-                    String get = "GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: " + registry.hostPort()
-                            + "\r\nConnection: close\r\n\r\n";
-                    socket.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
-                    sockets.add(socket);
+                    sockets.add(requestDownload(registry, digest));
                 }
                 // 20 × 8 MiB windows would be 160 MiB: 8 downloads share the 64 MiB, the other 12 map the floor.
                 assertThat(awaitSteady(MappedFileWriter::mapped)).as("bytes mapped while %d downloads stall", DOWNLOADS)
@@ -104,21 +93,11 @@ class MappedFileWriterTest {
         assumeTrue(Files.isReadable(SMAPS), "needs " + SMAPS + " (Linux) to see what is resident");
         byte[] blob = new byte[48 * 1024 * 1024];
         new Random(11).nextBytes(blob);
-        Digest digest = Digest.sha256(blob);
         try (TestRegistry registry = TestRegistry.start(Backend.SQLITE);
              HttpClient client = HttpClient.newHttpClient()) {
-            URI base = URI.create(registry.url());
-            HttpResponse<Void> push = client.send(HttpRequest.newBuilder(
-                            base.resolve("/v2/big/blobs/uploads/?digest=" + digest))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            assertThat(push.statusCode()).isEqualTo(201);
+            Digest digest = push(client, URI.create(registry.url()), blob);
 
-            try (Socket socket = new Socket()) {
-                socket.setReceiveBufferSize(64 * 1024);
-                socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
-                socket.getOutputStream().write(("GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: "
-                        + registry.hostPort() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            try (Socket socket = requestDownload(registry, digest.toString())) {
                 InputStream in = socket.getInputStream();
                 long length = readHead(in);
                 MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
@@ -134,6 +113,28 @@ class MappedFileWriterTest {
                 assertThat("sha256:" + HexFormat.of().formatHex(sha256.digest())).isEqualTo(digest.toString());
             }
         }
+    }
+
+    /** Uploads {@code blob} to the repository "big" and returns its digest. */
+    private static Digest push(HttpClient client, URI base, byte[] blob) throws Exception {
+        Digest digest = Digest.sha256(blob);
+        HttpResponse<Void> push = client.send(HttpRequest.newBuilder(
+                        base.resolve("/v2/big/blobs/uploads/?digest=" + digest))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(push.statusCode()).isEqualTo(201);
+        return digest;
+    }
+
+    /** Sends a blob's GET on a socket with a small receive buffer, and reads nothing of the answer. */
+    private static Socket requestDownload(TestRegistry registry, String digest) throws IOException {
+        URI base = URI.create(registry.url());
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(64 * 1024);
+        socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5000);
+        String get = "GET /v2/big/blobs/" + digest + " HTTP/1.1\r\nHost: " + registry.hostPort()
+                + "\r\nConnection: close\r\n\r\n";
+        socket.getOutputStream().write(get.getBytes(StandardCharsets.US_ASCII));
+        return socket;
     }
 
     /** KiB of the mappings of files whose path contains {@code name} that are resident, from /proc/self/smaps. */
