@@ -30,7 +30,7 @@ import org.eclipse.jetty.util.IteratingCallback;
  * may map a large mapping in 2 MiB pages, which would make every stalled floor window resident eight times over.
  */
 final class MappedFileWriter extends IteratingCallback {
-    private static final long WINDOW = 8L * 1024 * 1024;
+    static final long WINDOW = 8L * 1024 * 1024;
     static final long BUDGET = 64L * 1024 * 1024;
     static final long FLOOR = 256L * 1024;
     private static final AtomicLong MAPPED = new AtomicLong();
