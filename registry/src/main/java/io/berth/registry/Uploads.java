@@ -1,5 +1,7 @@
 package io.berth.registry;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
 import io.berth.oci.Names;
@@ -13,9 +15,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +29,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class Uploads {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
+    private static final int RUNNING_HASHES = 10_000;
 
     private final BlobStore blobs;
     private final MetadataStore metadata;
     private final RegistryOptions options;
-    private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
+    /**
+     * Running hashes of the sessions this process has seen stream, as many as {@link #RUNNING_HASHES}: a session
+     * whose hash was dropped is hashed again from its stored bytes when it goes on, so the bound costs time, never
+     * correctness, and sessions that clients start and abandon cannot fill the heap.
+     */
+    private final Cache<String, RunningHash> hashes = Caffeine.newBuilder().maximumSize(RUNNING_HASHES).build();
+    private final KeyedLocks locks = new KeyedLocks();
 
     public Uploads(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
         this.blobs = blobs;
@@ -103,7 +110,7 @@ public final class Uploads {
      * {@code end}, its last, or null.
      */
     public BlobUpload append(String repository, String id, Long start, Long end, InputStream data) {
-        synchronized (lock(id)) {
+        try (KeyedLocks.Held held = locks.lock(id)) {
             Upload upload = find(repository, id);
             if (start != null && start != upload.size()) {
                 throw new RegistryException(ErrorCode.BLOB_UPLOAD_OUT_OF_ORDER,
@@ -121,7 +128,7 @@ public final class Uploads {
 
     /** Finishes an upload, with an optional last chunk, as blob {@code digestText}. Cancels it when the digest is wrong. */
     public Digest finish(String repository, String id, String digestText, InputStream lastChunk) {
-        synchronized (lock(id)) {
+        try (KeyedLocks.Held held = locks.lock(id)) {
             return complete(find(repository, id), digestText, lastChunk);
         }
     }
@@ -130,7 +137,7 @@ public final class Uploads {
     public Digest putMonolithic(String repository, String digestText, InputStream data) {
         Registry.parseDigest(digestText);
         Upload upload = begin(repository, false);
-        synchronized (lock(upload.id())) {
+        try (KeyedLocks.Held held = locks.lock(upload.id())) {
             return complete(upload, digestText, data);
         }
     }
@@ -248,16 +255,16 @@ public final class Uploads {
             hashes.put(upload.id(), new RunningHash(size, sha256));
             return size;
         } catch (IOException e) {
-            hashes.remove(upload.id()); // the digest saw part of the body at most
+            hashes.invalidate(upload.id()); // the digest saw part of the body at most
             throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
         } catch (RuntimeException e) {
-            hashes.remove(upload.id());
+            hashes.invalidate(upload.id());
             throw e;
         }
     }
 
     private RunningHash hashUpTo(String id, long size) {
-        RunningHash hash = hashes.get(id);
+        RunningHash hash = hashes.getIfPresent(id);
         if (hash != null && hash.size() == size) {
             return hash;
         }
@@ -290,14 +297,7 @@ public final class Uploads {
         }
     }
 
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
-
-    private Object lock(String id) {
-        return locks.computeIfAbsent(id, key -> new Object());
-    }
-
     private void forget(String id) {
-        hashes.remove(id);
-        locks.remove(id);
+        hashes.invalidate(id);
     }
 }

@@ -65,7 +65,7 @@ class ConcurrentTransfersTest {
     @Timeout(300)
     void stalledDownloadsAndUploadsMeanwhileAllCompleteWithinTheMemoryTarget(@TempDir Path dir) throws Exception {
         try (ChildServer server = ChildServer.start(dir.resolve("data"), Map.of(), dir.resolve("server.log"),
-                launcherJavaOptions());
+                ChildServer.launcherJavaOptions());
              HttpClient client = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build()) {
             Random random = new Random(11);
             URI base = URI.create(server.url());
@@ -89,7 +89,7 @@ class ConcurrentTransfersTest {
     @Timeout(300)
     void aThousandStalledLargeDownloadsAllComplete(@TempDir Path dir) throws Exception {
         try (ChildServer server = ChildServer.start(dir.resolve("data"), Map.of(), dir.resolve("server.log"),
-                launcherJavaOptions());
+                ChildServer.launcherJavaOptions());
              HttpClient client = HttpClient.newHttpClient()) {
             URI base = URI.create(server.url());
             byte[] large = pushed(client, base, randomBytes(new Random(12), LARGE));
@@ -102,7 +102,7 @@ class ConcurrentTransfersTest {
     void uploadsWhoseClientsStallDoNotHoldUpOthers(@TempDir Path dir) throws Exception {
         CountDownLatch resume = new CountDownLatch(1);
         try (ChildServer server = ChildServer.start(dir.resolve("data"), Map.of(), dir.resolve("server.log"),
-                launcherJavaOptions());
+                ChildServer.launcherJavaOptions());
              HttpClient client = HttpClient.newHttpClient();
              ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             URI base = URI.create(server.url());
@@ -215,14 +215,6 @@ class ConcurrentTransfersTest {
     }
 
     /** The JVM options {@code ./berth} starts the registry with when {@code BERTH_JAVA_OPTS} is not set. */
-    private static List<String> launcherJavaOptions() throws IOException {
-        Path launcher = Path.of("..", "berth"); // tests run in the module's directory
-        Matcher defaults = Pattern.compile("java_opts=\\$\\{BERTH_JAVA_OPTS:-\"([^\"]+)\"}")
-                .matcher(Files.readString(launcher));
-        assertThat(defaults.find()).as("the default JVM options in %s", launcher.toAbsolutePath()).isTrue();
-        return List.of(defaults.group(1).strip().split("\\s+"));
-    }
-
     private static int upload(HttpClient client, URI base, String repository, byte[] blob) throws Exception {
         HttpRequest post = HttpRequest.newBuilder(
                         base.resolve("/v2/" + repository + "/blobs/uploads/?digest=" + Digest.sha256(blob)))

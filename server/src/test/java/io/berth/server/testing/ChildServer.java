@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The registry as a separate process, started through the CLI ({@code io.berth.server.Main serve}) on this test
@@ -63,6 +65,31 @@ public final class ChildServer implements AutoCloseable {
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + command, e);
+        }
+    }
+
+    /**
+     * The JVM options the launcher ({@code ./berth}) runs the server with by default: its heap, collector and direct
+     * memory limits, and what it does when the heap runs out.
+     */
+    public static List<String> launcherJavaOptions() {
+        Path launcher = Path.of("..", "berth"); // tests run in the module's directory
+        try {
+            String script = Files.readString(launcher);
+            Matcher defaults = Pattern.compile("java_opts=\\$\\{BERTH_JAVA_OPTS:-\"([^\"]+)\"}").matcher(script);
+            Matcher always = Pattern.compile("exec \"\\$java\" \\$java_opts ([^\\\\]*)").matcher(script);
+            if (!defaults.find() || !always.find()) {
+                throw new IllegalStateException("no default JVM options found in " + launcher.toAbsolutePath());
+            }
+            List<String> options = new ArrayList<>(List.of(defaults.group(1).strip().split("\\s+")));
+            for (String option : always.group(1).strip().split("\\s+")) {
+                if (!option.contains("SharedArchive")) {
+                    options.add(option);
+                }
+            }
+            return options;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
