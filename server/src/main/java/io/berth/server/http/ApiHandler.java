@@ -43,6 +43,7 @@ import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
@@ -277,7 +278,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.put(HttpHeader.CONTENT_LENGTH, manifest.size());
         response.setStatus(200);
         if (HttpMethod.HEAD.is(request.getMethod())) {
-            callback.succeeded();
+            endWithoutBody(response, callback);
         } else {
             registry.pulled(repository, manifest.digest());
             response.write(true, ByteBuffer.wrap(manifest.payload()), callback);
@@ -377,7 +378,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.put(HttpHeader.CONTENT_LENGTH, length);
         response.setStatus(partial ? 206 : 200);
         if (HttpMethod.HEAD.is(request.getMethod()) || length == 0) {
-            callback.succeeded();
+            endWithoutBody(response, callback);
             return;
         }
         Optional<java.nio.file.Path> file = blob.localFile();
@@ -467,10 +468,11 @@ public final class ApiHandler extends Handler.Abstract {
             }
         }
         if (digest != null) {
+            Digest stored;
             try (InputStream body = RequestBody.of(request)) {
-                Digest stored = uploads.putMonolithic(route.name(), digest, body);
-                blobCreated(route.name(), stored, response, callback);
+                stored = uploads.putMonolithic(route.name(), digest, body);
             }
+            blobCreated(route.name(), stored, response, callback); // the body is done with before the answer
             return;
         }
         uploadAccepted(uploads.start(route.name()), 202, response, callback);
@@ -482,11 +484,12 @@ public final class ApiHandler extends Handler.Abstract {
             case "GET" -> uploadAccepted(uploads.status(route.name(), id), 204, response, callback);
             case "PATCH" -> {
                 long[] range = contentRange(request);
+                BlobUpload upload;
                 try (InputStream body = RequestBody.of(request)) {
-                    BlobUpload upload = uploads.append(route.name(), id, range == null ? null : range[0],
+                    upload = uploads.append(route.name(), id, range == null ? null : range[0],
                             range == null ? null : range[1], body);
-                    uploadAccepted(upload, 202, response, callback);
                 }
+                uploadAccepted(upload, 202, response, callback);
             }
             case "PUT" -> {
                 String digest = queryParameters(request).getValue("digest");
@@ -719,7 +722,18 @@ public final class ApiHandler extends Handler.Abstract {
     static void sendEmpty(Response response, Callback callback, int status) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
-        callback.succeeded();
+        endWithoutBody(response, callback);
+    }
+
+    /**
+     * Ends a response that has no body (or whose body a HEAD leaves out) with an empty last write completing
+     * {@code callback}, rather than completing the callback with nothing written. Jetty (12.1) has each of its two
+     * threads complete the exchange when a handler's callback, completed on a thread of the handler's own while
+     * {@code handle} is still returning, makes Jetty send the response itself: the connection's next request then
+     * gets no answer. After a last write of the handler's own, completing the callback is safe from any thread.
+     */
+    static void endWithoutBody(Response response, Callback callback) {
+        response.write(true, BufferUtil.EMPTY_BUFFER, callback);
     }
 
     private static void sendError(Response response, Callback callback, int status, ErrorCode code, String detail) {
