@@ -180,7 +180,7 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (HttpError e) {
             drain(request, REFUSED_BODY_DRAINED);
             e.headers().forEach(response.getHeaders()::put);
-            sendError(response, callback, e.status(), e.code(), e.getMessage());
+            sendError(response, callback, e.status(), e.code(), e.message(), e.getMessage());
         } catch (EofException e) {
             sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
         } catch (Exception e) {
@@ -674,7 +674,10 @@ public final class ApiHandler extends Handler.Abstract {
             }
             return Math.min(value, max);
         } catch (NumberFormatException e) {
-            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be a non-negative integer");
+            // Distribution answers PAGINATION_NUMBER_INVALID, which the spec does not list: UNSUPPORTED is its code for
+            // "an invalid set of parameters".
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "invalid page size: the query parameter 'n' must be a "
+                    + "non-negative integer", "n=" + n);
         }
     }
 

@@ -76,22 +76,34 @@ class ErrorResponseTest extends PerBackendRegistryTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"-leading-dash", ".leading-dot", "with+plus", "with%20space", "caf%C3%A9"})
-    void manifestPutToAnInvalidTagIsTagInvalid(String tag) {
-        assertError(client.putManifest(repository, tag, OCI_MANIFEST, image.manifest()), 400, "TAG_INVALID");
+    void manifestPutToAnInvalidTagIsManifestInvalid(String tag) {
+        assertError(client.putManifest(repository, tag, OCI_MANIFEST, image.manifest()), 400, "MANIFEST_INVALID");
     }
 
     @Test
-    void manifestPutToATagOf129CharactersIsTagInvalid() {
-        assertError(client.putManifest(repository, "t".repeat(129), OCI_MANIFEST, image.manifest()), 400, "TAG_INVALID");
+    void manifestPutToATagOf129CharactersIsManifestInvalid() {
+        assertError(client.putManifest(repository, "t".repeat(129), OCI_MANIFEST, image.manifest()), 400, "MANIFEST_INVALID");
         assertThat(client.putManifest(repository, "t".repeat(128), OCI_MANIFEST, image.manifest()).statusCode()).isEqualTo(201);
     }
 
     @Test
-    void tagParameterThatIsNotATagIsTagInvalid() {
+    void tagParameterThatIsNotATagIsManifestInvalid() {
         HttpResponse<byte[]> response = client.put("/v2/" + repository + "/manifests/" + image.digest() + "?tag=-bad",
                 image.manifest(), "Content-Type", OCI_MANIFEST);
 
-        assertError(response, 400, "TAG_INVALID");
+        assertError(response, 400, "MANIFEST_INVALID");
+        assertThat(RegistryClient.json(response).path("errors").path(0).path("message").asString()).contains("-bad");
+    }
+
+    /** The spec lists 14 codes; a client that knows only those must understand every refusal of bad input. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/tags/list?n=x", "/tags/list?n=-1", "/tags/list?n=99999999999999999999"})
+    void pageSizeThatIsNotANumberIsUnsupportedWithA400(String endpoint) {
+        HttpResponse<byte[]> response = client.get("/v2/" + repository + endpoint);
+
+        assertError(response, 400, "UNSUPPORTED");
+        assertThat(RegistryClient.json(response).path("errors").path(0).path("message").asString()).contains("'n'");
+        assertError(client.get("/v2/_catalog?n=x"), 400, "UNSUPPORTED");
     }
 
     @ParameterizedTest(name = "{0}")
