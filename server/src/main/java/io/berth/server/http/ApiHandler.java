@@ -696,7 +696,7 @@ public final class ApiHandler extends Handler.Abstract {
     // ---- plumbing
 
     private static Fields queryParameters(Request request) {
-        return Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        return QueryParameters.of(request);
     }
 
     private static void allow(String method, String... allowed) {

@@ -59,7 +59,7 @@ final class TokenEndpoint {
         String source = origin.address(request);
         TokenService tokens = authenticator.tokens();
         return switch (request.getMethod()) {
-            case "GET" -> get(request, Request.extractQueryParameters(request, StandardCharsets.UTF_8), source, tokens);
+            case "GET" -> get(request, QueryParameters.of(request), source, tokens);
             case "POST" -> post(FormFields.getFields(request), source, tokens);
             default -> throw new HttpError(405, ErrorCode.UNSUPPORTED, "use GET or POST");
         };

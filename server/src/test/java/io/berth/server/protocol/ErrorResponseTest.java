@@ -106,6 +106,45 @@ class ErrorResponseTest extends PerBackendRegistryTest {
         assertError(client.get("/v2/_catalog?n=x"), 400, "UNSUPPORTED");
     }
 
+    /**
+     * Percent-encoding that is malformed (bad hex, cut short) or does not decode to UTF-8 (invalid bytes, overlong
+     * forms, surrogates) is refused with a 400 whose message names the parameter, and with the code of what the
+     * parameter holds; never a 500, never a value with replacement characters read as if the client had sent it.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "GET    | /v2/{repository}/tags/list?n={bad}                                | n            | UNSUPPORTED",
+        "GET    | /v2/{repository}/tags/list?last={bad}                             | last         | UNSUPPORTED",
+        "GET    | /v2/_catalog?last={bad}                                           | last         | UNSUPPORTED",
+        "GET    | /v2/{repository}/referrers/{digest}?artifactType={bad}            | artifactType | UNSUPPORTED",
+        "GET    | /v2/{repository}/referrers/{digest}?last={bad}                    | last         | UNSUPPORTED",
+        "POST   | /v2/{repository}/blobs/uploads/?digest={bad}                      | digest       | DIGEST_INVALID",
+        "POST   | /v2/{repository}/blobs/uploads/?mount={bad}&from={repository}     | mount        | DIGEST_INVALID",
+        "POST   | /v2/{repository}/blobs/uploads/?mount={digest}&from={bad}         | from         | NAME_INVALID",
+        "PUT    | /v2/{repository}/manifests/{digest}?tag={bad}                     | tag          | MANIFEST_INVALID",
+        "PUT    | {upload}?digest={bad}                                             | digest       | DIGEST_INVALID",
+        "POST   | /admin/gc?dryRun={bad}                                            | dryRun       | UNSUPPORTED",
+        "PUT    | /admin/lifecycle?repositories={bad}                               | repositories | UNSUPPORTED",
+        "GET    | /admin/lifecycle/preview?repository={bad}                         | repository   | UNSUPPORTED",
+        "POST   | /admin/lifecycle/apply?repository={bad}                           | repository   | UNSUPPORTED"})
+    void malformedPercentEncodingInAQueryParameterIsA400NamingTheParameter(String method, String target,
+                                                                          String parameter, String code)
+            throws IOException {
+        // sent as raw bytes: java.net.URI refuses to build most of these
+        for (String bad : List.of("%ff%fe", "%e", "%c0%ae", "%ed%a0%80", "%zz", "a%", "%e2%82")) {
+            String path = target.replace("{repository}", repository).replace("{digest}", image.digest())
+                    .replace("{upload}", target.contains("{upload}")
+                            ? URI.create(client.uri(client.startUpload(repository)).toString()).getRawPath() : "")
+                    .replace("{bad}", bad);
+
+            JsonNode error = firstErrorOf400(method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                    + "Content-Type: " + OCI_MANIFEST + "\r\nConnection: close\r\n\r\n");
+
+            assertThat(error.path("code").asString()).as(path).isEqualTo(code);
+            assertThat(error.path("message").asString()).as(path).contains("'" + parameter + "'");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sha256:xyz", "sha256:0123", "sha256:", "sha256:" + "A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9B0C1D2E3F4A5B6C7D8E9F0A1B2"})
     void malformedDigestIsDigestInvalid(String digest) {
@@ -175,6 +214,10 @@ class ErrorResponseTest extends PerBackendRegistryTest {
                 new BadRequest("GET", "/v2/" + name + "/tags/list?n=-5", null),
                 new BadRequest("GET", "/v2/" + name + "/tags/list?n=99999999999999999999", null),
                 new BadRequest("GET", "/v2/" + name + "/tags/list?last=%00", null),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?last=%ff%fe", null),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?n=%ff", null),
+                new BadRequest("GET", "/v2/_catalog?last=%c0%ae", null),
+                new BadRequest("GET", "/v2/" + name + "/tags/list?%ed%a0%80=1", null),
                 new BadRequest("GET", "/v2/_catalog?n=x", null),
                 new BadRequest("GET", "/v2/_catalog?n=-1", null),
                 new BadRequest("GET", manifests + "%00", null),
