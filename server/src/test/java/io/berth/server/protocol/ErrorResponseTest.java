@@ -145,6 +145,32 @@ class ErrorResponseTest extends PerBackendRegistryTest {
         }
     }
 
+    /**
+     * Jetty drops {@code ;} path parameters when it decodes a path, so {@code a;b} would be read as {@code a}: a
+     * proxy that allows or denies by path would see one resource and the registry act on another. Such paths are
+     * refused, and nothing is created.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "PUT    | /v2/{repository}/manifests/semi;colon",
+        "PUT    | /v2/{repository};x=1/manifests/semi",
+        "GET    | /v2/{repository};x=1/tags/list",
+        "GET    | /v2/{repository}/tags;x/list",
+        "GET    | /v2/;x/",
+        "POST   | /v2/{repository}/blobs/uploads/;x",
+        "GET    | /v2/{repository}/blobs/{digest};x",
+        "POST   | /admin;x/gc",
+        "GET    | /token;x"})
+    void pathWithPathParametersIsRefusedAndActsOnNothing(String method, String target) {
+        String path = target.replace("{repository}", repository).replace("{digest}", sha256(image.config()));
+
+        HttpResponse<byte[]> response = client.send(method, path, BodyPublishers.ofByteArray(image.manifest()),
+                "Content-Type", OCI_MANIFEST);
+
+        assertError(response, 400, "NAME_INVALID");
+        assertError(client.get("/v2/" + repository + "/manifests/semi"), 404, "MANIFEST_UNKNOWN");
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sha256:xyz", "sha256:0123", "sha256:", "sha256:" + "A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9B0C1D2E3F4A5B6C7D8E9F0A1B2"})
     void malformedDigestIsDigestInvalid(String digest) {
