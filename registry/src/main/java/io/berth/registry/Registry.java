@@ -159,7 +159,9 @@ public final class Registry {
         try {
             manifest = Manifest.parse(payload, contentType);
         } catch (InvalidManifestException e) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+            // clients print the message, not the detail: the reason goes in both
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest invalid: " + e.getMessage(),
+                    e.getMessage());
         }
         List<Reference> references = references(manifest);
         StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), manifest.artifactType(),
