@@ -393,7 +393,7 @@ public final class ApiHandler extends Handler.Abstract {
         Content.copy(source, response, callback);
     }
 
-    /** A single {@code bytes=} range as [first, last], null to send the whole blob; 416 when unsatisfiable. */
+    /** A single {@code bytes=} range as [first, last], null for the whole blob; 416 when invalid or unsatisfiable. */
     private static long[] parseRange(String header, long size) {
         Matcher m = RANGE.matcher(header.strip());
         if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
@@ -413,7 +413,10 @@ public final class ApiHandler extends Handler.Abstract {
                 first = Long.parseLong(m.group(1));
                 last = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
                 if (m.group(2).length() > 0 && Long.parseLong(m.group(2)) < first) {
-                    return null; // syntactically invalid range: ignored
+                    // RFC 9110 14.1.1 calls a range ending before it starts invalid, and 14.2 lets a server reject an
+                    // invalid range rather than ignore it. Rejected: a client resuming a download with it would take
+                    // the whole blob for the part it asked for.
+                    throw unsatisfiable(size);
                 }
             }
         } catch (NumberFormatException e) {
