@@ -10,6 +10,7 @@ import io.berth.registry.PushedManifest;
 import io.berth.registry.Registry;
 import io.berth.registry.RegistryException;
 import io.berth.registry.RenderedPage;
+import io.berth.registry.StorageFull;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.metadata.StoredManifest;
@@ -77,6 +78,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final TokenEndpoint tokens;
     private final AdminApi admin;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
+    private final StorageFullLog storageFull = new StorageFullLog();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
                        Lifecycle lifecycle, CollectionRunner collections) {
@@ -184,6 +186,13 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (EofException e) {
             sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
         } catch (Exception e) {
+            if (StorageFull.causes(e)) {
+                // The server's failure, not the request's, and one that lasts: RFC 4918's 507, said once in the log.
+                drain(request, REFUSED_BODY_DRAINED);
+                storageFull.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                sendError(response, callback, 507, null, StorageFullLog.MESSAGE, null);
+                return;
+            }
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
             sendError(response, callback, 500, null, null);
         } catch (Error e) {
@@ -743,7 +752,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.remove("Docker-Content-Digest");
         headers.remove(HttpHeader.ETAG);
         byte[] body = code == null
-                ? ErrorBody.of("UNKNOWN", "internal server error", null)
+                ? ErrorBody.of("UNKNOWN", message == null ? "internal server error" : message, null)
                 : ErrorBody.of(code.wireCode(), message, detail);
         sendJson(response, callback, status, "application/json", body);
     }
