@@ -1,5 +1,9 @@
 package io.berth.oci;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,18 +45,49 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
      * @throws InvalidManifestException when the bytes are not a valid manifest of a supported type
      */
     public static Manifest parse(byte[] bytes, String contentType) {
+        String text = utf8Text(bytes);
         try {
-            return parseTree(bytes, contentType);
+            return parseTree(text, contentType);
         } catch (JacksonException e) {
             // Values the tree cannot convert (numbers out of range and the like) are invalid input, not a fault.
             throw new InvalidManifestException("manifest holds an invalid value");
         }
     }
 
-    private static Manifest parseTree(byte[] bytes, String contentType) {
+    /**
+     * The manifest as text. RFC 8259 section 8.1: JSON exchanged between systems is UTF-8 and carries no byte order
+     * mark. Given bytes, Jackson would detect UTF-16 and UTF-32 (by a mark, or by the zero bytes of ASCII in them) and
+     * let some invalid UTF-8 through (overlong forms); a manifest stored that way is read differently, or not at all,
+     * by the clients that pull it. JSON text never holds a zero byte: control characters in strings are escaped.
+     */
+    private static String utf8Text(byte[] bytes) {
+        if (bytes.length >= 2 && ((bytes[0] == (byte) 0xfe && bytes[1] == (byte) 0xff)
+                || (bytes[0] == (byte) 0xff && bytes[1] == (byte) 0xfe))) {
+            throw new InvalidManifestException("manifest must be UTF-8 JSON text, not UTF-16 or UTF-32");
+        }
+        if (bytes.length >= 3 && bytes[0] == (byte) 0xef && bytes[1] == (byte) 0xbb && bytes[2] == (byte) 0xbf) {
+            throw new InvalidManifestException("manifest must be UTF-8 JSON text without a byte order mark");
+        }
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw new InvalidManifestException("manifest must be UTF-8 JSON text: it holds a zero byte");
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidManifestException("manifest must be UTF-8 JSON text: it holds bytes that are not UTF-8");
+        }
+    }
+
+    private static Manifest parseTree(String text, String contentType) {
         JsonNode root;
         try {
-            root = JSON.readTree(bytes);
+            root = JSON.readTree(text);
         } catch (JacksonException e) {
             throw new InvalidManifestException("manifest is not valid JSON");
         }

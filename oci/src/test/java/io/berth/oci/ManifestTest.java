@@ -23,6 +23,28 @@ class ManifestTest {
     }
 
     @Test
+    void aManifestThatIsNotUtf8JsonTextIsInvalid() {
+        String text = new String(json(image(",'annotations':{'a':'MARK'}")), StandardCharsets.UTF_8);
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        int mark = text.indexOf("MARK");
+        byte[] overlong = utf8.clone();
+        overlong[mark] = (byte) 0xc0;
+        overlong[mark + 1] = (byte) 0xa2; // an overlong '"'
+        byte[] surrogate = utf8.clone();
+        surrogate[mark] = (byte) 0xed;
+        surrogate[mark + 1] = (byte) 0xa0;
+        surrogate[mark + 2] = (byte) 0x80;
+        byte[] utf8WithMark = ("\uFEFF" + text).getBytes(StandardCharsets.UTF_8);
+
+        for (byte[] bytes : new byte[][] {text.getBytes(StandardCharsets.UTF_16), text.getBytes(StandardCharsets.UTF_16LE),
+                text.getBytes(java.nio.charset.Charset.forName("UTF-32")), overlong, surrogate, utf8WithMark}) {
+            assertThatThrownBy(() -> Manifest.parse(bytes, MediaTypes.OCI_MANIFEST))
+                    .isInstanceOf(InvalidManifestException.class).hasMessageContaining("UTF-8");
+        }
+        assertThat(Manifest.parse(utf8, MediaTypes.OCI_MANIFEST).annotations()).containsEntry("a", "MARK");
+    }
+
+    @Test
     void anImageManifestYieldsItsConfigLayersAndConfigTypeAsArtifactType() {
         Manifest manifest = Manifest.parse(json(image("")), MediaTypes.OCI_MANIFEST);
         assertThat(manifest.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);

@@ -1,6 +1,9 @@
 package io.berth.registry;
 
-/** The distribution spec's error codes, as the registry raises them. */
+/**
+ * The distribution spec's error codes, as the registry raises them: only the spec's own, so that every client
+ * understands them (Docker's legacy {@code TAG_INVALID} and {@code PAGINATION_NUMBER_INVALID} are not among them).
+ */
 public enum ErrorCode {
     BLOB_UNKNOWN("blob unknown to registry"),
     BLOB_UPLOAD_INVALID("blob upload invalid"),
@@ -13,10 +16,7 @@ public enum ErrorCode {
     MANIFEST_UNKNOWN("manifest unknown to registry"),
     NAME_INVALID("invalid repository name"),
     NAME_UNKNOWN("repository name not known to registry"),
-    /** Not in the OCI list; distribution answers a bad {@code n} with it. */
-    PAGINATION_NUMBER_INVALID("invalid number of results requested"),
     SIZE_INVALID("provided length did not match content length"),
-    TAG_INVALID("manifest tag did not match URI"),
     UNSUPPORTED("the operation is unsupported"),
     UNAUTHORIZED("authentication required"),
     DENIED("requested access to the resource is denied"),

@@ -77,9 +77,16 @@ public final class Registry {
         return reference.indexOf(':') >= 0;
     }
 
+    /**
+     * A push to a tag outside the grammar is MANIFEST_INVALID: the spec lists no code for a bad tag (TAG_INVALID is
+     * Docker's legacy code for a schema 1 manifest whose tag field did not match the URL), and clients print the
+     * message, so it names the tag.
+     */
     private static void checkTag(String tag) {
         if (!Names.isValidTag(tag)) {
-            throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag");
+            String shown = tag.length() > 130 ? tag.substring(0, 128) + "..." : tag;
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "invalid tag \"" + shown + "\"",
+                    "a tag is 1 to 128 of a-z, A-Z, 0-9, '_', '.' and '-', and does not start with '.' or '-'");
         }
     }
 
@@ -152,7 +159,9 @@ public final class Registry {
         try {
             manifest = Manifest.parse(payload, contentType);
         } catch (InvalidManifestException e) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+            // clients print the message, not the detail: the reason goes in both
+            throw new RegistryException(ErrorCode.MANIFEST_INVALID, "manifest invalid: " + e.getMessage(),
+                    e.getMessage());
         }
         List<Reference> references = references(manifest);
         StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), manifest.artifactType(),

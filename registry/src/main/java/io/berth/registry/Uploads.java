@@ -5,9 +5,11 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
 import io.berth.oci.Names;
+import io.berth.registry.blob.AwaitableInput;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.Upload;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -138,7 +140,14 @@ public final class Uploads {
         Registry.parseDigest(digestText);
         Upload upload = begin(repository, false);
         try (KeyedLocks.Held held = locks.lock(upload.id())) {
-            return complete(upload, digestText, data);
+            try {
+                return complete(upload, digestText, data);
+            } catch (RuntimeException e) {
+                // No session to resume: what was written goes now, not at expiry (on a full disk it is the room
+                // that the next push needs).
+                discard(upload.id());
+                throw e;
+            }
         }
     }
 
@@ -240,6 +249,15 @@ public final class Uploads {
         forget(id);
     }
 
+    private void discard(String id) {
+        try {
+            blobs.deleteUpload(id);
+        } catch (IOException e) {
+            LOG.warn("could not remove the data of upload {}; expiry removes it later", id, e);
+        }
+        forget(id);
+    }
+
     private Upload find(String repository, String id) {
         Registry.checkName(repository);
         return metadata.upload(id)
@@ -250,16 +268,78 @@ public final class Uploads {
     /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size. */
     private long write(Upload upload, InputStream data) {
         MessageDigest sha256 = hashUpTo(upload.id(), upload.size()).sha256();
+        ClientBody body = new ClientBody(data);
         try {
-            long size = blobs.writeUpload(upload.id(), upload.size(), data, (bytes, n) -> sha256.update(bytes, 0, n));
+            long size = blobs.writeUpload(upload.id(), upload.size(), body, (bytes, n) -> sha256.update(bytes, 0, n));
             hashes.put(upload.id(), new RunningHash(size, sha256));
             return size;
         } catch (IOException e) {
             hashes.invalidate(upload.id()); // the digest saw part of the body at most
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
+            if (body.failed) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload failed: " + e.getMessage());
+            }
+            // Storage failed, not the client: the server's fault (a full disk, say), which no retry of the client's
+            // can fix by sending other bytes.
+            throw new UncheckedIOException("writing upload " + upload.id() + " failed", e);
         } catch (RuntimeException e) {
             hashes.invalidate(upload.id());
             throw e;
+        }
+    }
+
+    /**
+     * A request body as the store reads it, noting whether reading it failed: a body that breaks off is the client's
+     * failure, a write that fails is the server's, and both reach {@link #write} as an IOException.
+     */
+    private static final class ClientBody extends FilterInputStream implements AwaitableInput {
+        private volatile boolean failed;
+
+        ClientBody(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            try {
+                return super.available();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        /** As the body's own, when it can wait; otherwise more can always be read without waiting (or the end). */
+        @Override
+        public boolean awaitData(long millis) throws IOException {
+            if (!(in instanceof AwaitableInput awaitable)) {
+                return true;
+            }
+            try {
+                return awaitable.awaitData(millis);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
         }
     }
 

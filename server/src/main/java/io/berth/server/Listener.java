@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import io.berth.server.http.PathParameterRefusal;
 import io.berth.server.tls.TlsContextFactory;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -26,6 +27,7 @@ public final class Listener {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(true);
+        http.addCustomizer(new PathParameterRefusal());
         ServerConnector connector;
         if (config.tls().enabled()) {
             connector = tls(server, http, config.tls());

@@ -675,16 +675,27 @@ public final class SqlMetadataStore implements MetadataStore {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = writer.getConnection()) {
                 c.setAutoCommit(false);
+                T result;
                 try {
-                    T result = work.run(c);
+                    result = work.run(c);
                     c.commit();
-                    return result;
                 } catch (SQLException | RuntimeException e) {
-                    c.rollback();
+                    // SQLite ends the transaction itself on some failures (SQLITE_FULL, say), and then both of these
+                    // fail too: they must not hide the failure that says what happened.
+                    try {
+                        c.rollback();
+                    } catch (SQLException again) {
+                        e.addSuppressed(again);
+                    }
+                    try {
+                        c.setAutoCommit(true);
+                    } catch (SQLException again) {
+                        e.addSuppressed(again);
+                    }
                     throw e;
-                } finally {
-                    c.setAutoCommit(true);
                 }
+                c.setAutoCommit(true);
+                return result;
             } catch (SQLException e) {
                 String state = e.getSQLState();
                 boolean transientFailure = RETRY_STATE.equals(state) || "40P01".equals(state) || "23505".equals(state);

@@ -6,7 +6,6 @@ import io.berth.server.auth.Scope;
 import io.berth.server.gc.CollectionRunner;
 import io.berth.server.gc.GcSummary;
 import io.berth.server.lifecycle.Lifecycle;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpMethod;
@@ -55,7 +54,7 @@ final class AdminApi {
         if (!HttpMethod.POST.is(request.getMethod())) {
             throw new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use POST");
         }
-        String dryRun = Request.extractQueryParameters(request, StandardCharsets.UTF_8).getValue("dryRun");
+        String dryRun = QueryParameters.of(request).getValue("dryRun");
         if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
             throw new HttpError(400, ErrorCode.UNSUPPORTED, "dryRun must be true or false");
         }

@@ -10,6 +10,7 @@ import io.berth.registry.PushedManifest;
 import io.berth.registry.Registry;
 import io.berth.registry.RegistryException;
 import io.berth.registry.RenderedPage;
+import io.berth.registry.StorageFull;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.metadata.StoredManifest;
@@ -78,6 +79,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final TokenEndpoint tokens;
     private final AdminApi admin;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
+    private final StorageFullLog storageFull = new StorageFullLog();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
                        Lifecycle lifecycle, CollectionRunner collections) {
@@ -181,10 +183,17 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (HttpError e) {
             drain(request, REFUSED_BODY_DRAINED);
             e.headers().forEach(response.getHeaders()::put);
-            sendError(response, callback, e.status(), e.code(), e.getMessage());
+            sendError(response, callback, e.status(), e.code(), e.message(), e.getMessage());
         } catch (EofException e) {
             sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
         } catch (Exception e) {
+            if (StorageFull.causes(e)) {
+                // The server's failure, not the request's, and one that lasts: RFC 4918's 507, said once in the log.
+                drain(request, REFUSED_BODY_DRAINED);
+                storageFull.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                sendError(response, callback, 507, null, StorageFullLog.MESSAGE, null);
+                return;
+            }
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);
             sendError(response, callback, 500, null, null);
         } catch (Error e) {
@@ -394,7 +403,7 @@ public final class ApiHandler extends Handler.Abstract {
         Content.copy(source, response, callback);
     }
 
-    /** A single {@code bytes=} range as [first, last], null to send the whole blob; 416 when unsatisfiable. */
+    /** A single {@code bytes=} range as [first, last], null for the whole blob; 416 when invalid or unsatisfiable. */
     private static long[] parseRange(String header, long size) {
         Matcher m = RANGE.matcher(header.strip());
         if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
@@ -414,7 +423,10 @@ public final class ApiHandler extends Handler.Abstract {
                 first = Long.parseLong(m.group(1));
                 last = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
                 if (m.group(2).length() > 0 && Long.parseLong(m.group(2)) < first) {
-                    return null; // syntactically invalid range: ignored
+                    // RFC 9110 14.1.1 calls a range ending before it starts invalid, and 14.2 lets a server reject an
+                    // invalid range rather than ignore it. Rejected: a client resuming a download with it would take
+                    // the whole blob for the part it asked for.
+                    throw unsatisfiable(size);
                 }
             }
         } catch (NumberFormatException e) {
@@ -677,7 +689,10 @@ public final class ApiHandler extends Handler.Abstract {
             }
             return Math.min(value, max);
         } catch (NumberFormatException e) {
-            throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID, "n must be a non-negative integer");
+            // Distribution answers PAGINATION_NUMBER_INVALID, which the spec does not list: UNSUPPORTED is its code for
+            // "an invalid set of parameters".
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "invalid page size: the query parameter 'n' must be a "
+                    + "non-negative integer", "n=" + n);
         }
     }
 
@@ -696,7 +711,7 @@ public final class ApiHandler extends Handler.Abstract {
     // ---- plumbing
 
     private static Fields queryParameters(Request request) {
-        return Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        return QueryParameters.of(request);
     }
 
     private static void allow(String method, String... allowed) {
@@ -751,7 +766,7 @@ public final class ApiHandler extends Handler.Abstract {
         headers.remove("Docker-Content-Digest");
         headers.remove(HttpHeader.ETAG);
         byte[] body = code == null
-                ? ErrorBody.of("UNKNOWN", "internal server error", null)
+                ? ErrorBody.of("UNKNOWN", message == null ? "internal server error" : message, null)
                 : ErrorBody.of(code.wireCode(), message, detail);
         sendJson(response, callback, status, "application/json", body);
     }

@@ -32,7 +32,7 @@ final class ErrorBody {
             case UNSUPPORTED -> 405;
             case TOOMANYREQUESTS -> 429;
             case BLOB_UPLOAD_INVALID, DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN, MANIFEST_INVALID, NAME_INVALID,
-                 PAGINATION_NUMBER_INVALID, SIZE_INVALID, TAG_INVALID, POLICY_INVALID -> 400;
+                 SIZE_INVALID, POLICY_INVALID -> 400;
         };
     }
 }

@@ -259,9 +259,19 @@ final class Gate {
             return false;
         }
         Optional<Identity> holder = current(caller);
-        return holder.isEmpty() || !(need.scope().isRepository()
-                ? policy.allows(holder.get(), need.scope().name(), need.action())
-                : holder.get().authenticated());
+        return holder.isEmpty() || !mayHave(holder.get(), need);
+    }
+
+    /** Whether the policy would give {@code holder} a token for the need (what {@link TokenEndpoint} grants). */
+    private boolean mayHave(Identity holder, Need need) {
+        Scope scope = need.scope();
+        if (scope.isRepository()) {
+            return policy.allows(holder, scope.name(), need.action());
+        }
+        if (scope.type().equals("registry") && scope.name().equals("admin")) {
+            return policy.allowsEverywhere(holder, "admin"); // the admin API: see administersRegistry
+        }
+        return holder.authenticated();
     }
 
     /** The user or robot behind one of our tokens, as configured now. */

@@ -7,10 +7,23 @@ import java.util.Map;
 class HttpError extends RuntimeException {
     private final int status;
     private final ErrorCode code;
+    private final String message;
     private final Map<String, String> headers;
 
     HttpError(int status, ErrorCode code, String detail) {
         this(status, code, detail, Map.of());
+    }
+
+    /**
+     * With a message of its own instead of the code's usual one, for refusals whose reason the user must see: clients
+     * print the code and the message of an error, not its detail.
+     */
+    HttpError(int status, ErrorCode code, String message, String detail) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.message = message;
+        this.headers = Map.of();
     }
 
     /** With response headers that belong to the error, such as an authentication challenge. */
@@ -18,6 +31,7 @@ class HttpError extends RuntimeException {
         super(detail, null, false, false);
         this.status = status;
         this.code = code;
+        this.message = code.message();
         this.headers = Map.copyOf(headers);
     }
 
@@ -31,5 +45,10 @@ class HttpError extends RuntimeException {
 
     ErrorCode code() {
         return code;
+    }
+
+    /** The error body's {@code message}. */
+    String message() {
+        return message;
     }
 }

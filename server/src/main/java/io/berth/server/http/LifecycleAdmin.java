@@ -46,7 +46,7 @@ final class LifecycleAdmin {
 
     void handle(Gate.Caller caller, String path, Request request, Response response, Callback callback)
             throws IOException {
-        Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        Fields query = QueryParameters.of(request);
         String method = request.getMethod();
         switch (path) {
             case "/admin/lifecycle" -> {

@@ -59,10 +59,20 @@ final class TokenEndpoint {
         String source = origin.address(request);
         TokenService tokens = authenticator.tokens();
         return switch (request.getMethod()) {
-            case "GET" -> get(request, Request.extractQueryParameters(request, StandardCharsets.UTF_8), source, tokens);
-            case "POST" -> post(FormFields.getFields(request), source, tokens);
+            case "GET" -> get(request, QueryParameters.of(request), source, tokens);
+            case "POST" -> post(form(request), source, tokens);
             default -> throw new HttpError(405, ErrorCode.UNSUPPORTED, "use GET or POST");
         };
+    }
+
+    /** The OAuth2 form; Jetty refuses malformed percent-encoding and bytes that are not UTF-8 in it as below. */
+    private static Fields form(Request request) {
+        try {
+            return FormFields.getFields(request);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "the form is not valid percent-encoded UTF-8",
+                    "malformed percent-encoding, or bytes that are not UTF-8");
+        }
     }
 
     private byte[] get(Request request, Fields query, String source, TokenService tokens) throws Exception {

@@ -270,6 +270,20 @@ class TokenAuthTest {
         assertThat(mounted.statusCode()).isEqualTo(201);
     }
 
+    @Test
+    void aTokenRequestWithMalformedPercentEncodingIsA400NamingTheParameter() {
+        for (String bad : List.of("%ff%fe", "%c0%ae", "%ed%a0%80")) {
+            HttpResponse<byte[]> query = anonymous.get("/token?service=berth&scope=repository:team/app:pull" + bad);
+            assertError(query, 400, "UNSUPPORTED");
+            assertThat(json(query).path("errors").path(0).path("message").asString()).contains("'scope'");
+
+            HttpResponse<byte[]> posted = form("grant_type=password&service=berth&username=alice" + bad
+                    + "&password=x");
+            assertThat(posted.statusCode()).as(body(posted)).isEqualTo(400);
+            RegistryClient.assertErrorBody(posted);
+        }
+    }
+
     private static HttpResponse<byte[]> form(String body) {
         return anonymous.post("/token", body.getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/x-www-form-urlencoded");

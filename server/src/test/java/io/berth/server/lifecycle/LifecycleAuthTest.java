@@ -78,6 +78,31 @@ class LifecycleAuthTest {
         }
     }
 
+    /**
+     * docs/auth.md: a token without the needed action gets 403 DENIED when its holder may not have it; a challenge
+     * would only send the client for another token that cannot have it either.
+     */
+    @Test
+    void tokensOfUsersWithoutAdminOnEveryRepositoryAreDenied() {
+        for (String user : List.of("alice", "bob")) {
+            RegistryClient holder = anonymous.authorized(bearer(token(anonymous, user, "registry:admin:*")));
+            for (HttpResponse<byte[]> response : everyEndpoint(holder)) {
+                assertError(response, 403, "DENIED");
+            }
+        }
+    }
+
+    @Test
+    void anAdministratorsTokenWithoutTheAdminScopeIsChallengedForIt() {
+        String token = token(anonymous, "carol", "repository:team/app:pull");
+
+        HttpResponse<byte[]> response = anonymous.authorized(bearer(token)).get("/admin/lifecycle");
+
+        assertError(response, 401, "UNAUTHORIZED");
+        assertThat(response.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(challenge ->
+                assertThat(challenge).contains("error=\"insufficient_scope\"", "scope=\"registry:admin:*\""));
+    }
+
     @Test
     void anAdministratorOfEveryRepositoryMayDoItAllAndPolicyChangesAreAudited() {
         try (AuditCapture audit = new AuditCapture()) {

@@ -73,6 +73,19 @@ class BlobPullTest extends PerBackendRegistryTest {
         assertThat(header(response, "Content-Range")).isEqualTo("bytes 500-999/1000");
     }
 
+    /**
+     * RFC 9110 section 14.1.1 calls a range whose last position is below its first invalid, and section 14.2 lets a
+     * server reject such a Range rather than ignore it: a client asking for it would otherwise take the whole blob
+     * for the part it asked for.
+     */
+    @Test
+    void rangeThatEndsBeforeItStartsAnswers416WithTheBlobsSize() {
+        HttpResponse<byte[]> response = client.get("/v2/" + repository + "/blobs/" + digest, "Range", "bytes=500-0");
+
+        assertThat(response.statusCode()).as(body(response)).isEqualTo(416);
+        assertThat(header(response, "Content-Range")).isEqualTo("bytes */1000");
+    }
+
     @Test
     void rangeStartingBeyondTheBlobAnswers416() {
         HttpResponse<byte[]> response = client.get("/v2/" + repository + "/blobs/" + digest, "Range", "bytes=1000-1100");

@@ -99,6 +99,48 @@ class ManifestValidationTest extends PerBackendRegistryTest {
         assertError(response, 400, "MANIFEST_INVALID");
     }
 
+    /**
+     * RFC 8259 section 8.1: JSON exchanged between systems is UTF-8, without a byte order mark. A manifest in another
+     * encoding, or with bytes no UTF-8 decoder may accept (an overlong form of a quote), is refused rather than stored
+     * and served to clients that would read it differently.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"UTF-16 with a byte order mark", "UTF-16LE with a byte order mark",
+            "UTF-8 with a byte order mark", "an overlong UTF-8 quote", "a UTF-8 surrogate", "a cut-off UTF-8 sequence"})
+    void manifestThatIsNotUtf8JsonTextIsManifestInvalid(String encoding) {
+        Map<String, Object> fields = validManifest();
+        fields.put("annotations", Map.of("note", "MARK"));
+        String json = new String(TestContent.toJson(fields), StandardCharsets.UTF_8);
+        byte[] manifest = switch (encoding) {
+            case "UTF-16 with a byte order mark" -> json.getBytes(StandardCharsets.UTF_16);
+            case "UTF-16LE with a byte order mark" -> ("\uFEFF" + json).getBytes(StandardCharsets.UTF_16LE);
+            case "UTF-8 with a byte order mark" -> ("\uFEFF" + json).getBytes(StandardCharsets.UTF_8);
+            case "an overlong UTF-8 quote" -> withBytes(json, (byte) 0xc0, (byte) 0xa2);
+            case "a UTF-8 surrogate" -> withBytes(json, (byte) 0xed, (byte) 0xa0, (byte) 0x80);
+            default -> withBytes(json, (byte) 0xe2, (byte) 0x82);
+        };
+
+        HttpResponse<byte[]> response = client.putManifest(repository, "encoded", OCI_MANIFEST, manifest);
+
+        assertError(response, 400, "MANIFEST_INVALID");
+        assertThat(RegistryClient.json(response).path("errors").path(0).path("message").asString())
+                .contains("UTF-8");
+        assertError(client.get("/v2/" + repository + "/manifests/encoded"), 404, "MANIFEST_UNKNOWN");
+        assertError(client.get("/v2/" + repository + "/manifests/" + sha256(manifest)), 404, "MANIFEST_UNKNOWN");
+    }
+
+    /** The JSON text with {@code MARK} replaced by these bytes. */
+    private static byte[] withBytes(String json, byte... bytes) {
+        int at = json.indexOf("MARK");
+        byte[] before = json.substring(0, at).getBytes(StandardCharsets.UTF_8);
+        byte[] after = json.substring(at + 4).getBytes(StandardCharsets.UTF_8);
+        byte[] result = new byte[before.length + bytes.length + after.length];
+        System.arraycopy(before, 0, result, 0, before.length);
+        System.arraycopy(bytes, 0, result, before.length, bytes.length);
+        System.arraycopy(after, 0, result, before.length + bytes.length, after.length);
+        return result;
+    }
+
     @Test
     void indexThatBreaksTheSchemaIsManifestInvalid() {
         Map<String, Object> index = TestContent.index(OCI_INDEX, List.of());

@@ -40,6 +40,38 @@ public final class ExternalTools {
         return url;
     }
 
+    /**
+     * Mounts a tmpfs of {@code size} (say {@code 8m}) on {@code directory}: a filesystem a test may fill. Needs root,
+     * as the tests have in CI; {@link #unmount} it when done.
+     */
+    public static void mountTmpfs(Path directory, String size) {
+        String failure = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", directory.toString());
+        if (failure != null) {
+            missing("cannot mount a tmpfs on " + directory + " (" + failure + "); the test needs root");
+        }
+    }
+
+    public static void unmount(Path directory) {
+        String failure = run("umount", directory.toString());
+        if (failure != null) {
+            throw new IllegalStateException("could not unmount " + directory + ": " + failure);
+        }
+    }
+
+    /** Runs a command; null when it succeeded, else what went wrong. */
+    private static String run(String... command) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes()).strip();
+            return process.waitFor() == 0 ? null : output;
+        } catch (java.io.IOException e) {
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
     private static void missing(String why) {
         if (inCi()) {
             fail(why + " (required in CI)");
