@@ -33,10 +33,22 @@ public final class Authenticator {
     private final Cache<String, VerifiedToken> bearers = Caffeine.newBuilder().expireAfterWrite(REMEMBER_TOKEN)
             .maximumSize(100_000).build();
 
-    /** Too many failed logins from this address: answer 429 without checking anything. */
+    /**
+     * Too many failed logins from this address: answer 429 without checking anything. The message says so and when
+     * to retry, for clients that print only an error's message.
+     */
     public static final class ThrottledException extends Exception {
-        ThrottledException() {
-            super("too many failed logins from this address; try again later", null, false, false);
+        private final Duration retryAfter;
+
+        ThrottledException(String source, Duration retryAfter) {
+            super("too many failed logins from " + source + "; retry in " + retryAfter.toSeconds() + " seconds",
+                    null, false, false);
+            this.retryAfter = retryAfter;
+        }
+
+        /** How long until the address may log in again: the answer's {@code Retry-After}. */
+        public Duration retryAfter() {
+            return retryAfter;
         }
     }
 
@@ -76,9 +88,10 @@ public final class Authenticator {
         if (remembered != null) {
             return Optional.of(remembered);
         }
-        if (throttle.blocked(source)) {
+        Optional<Duration> blocked = throttle.blockedFor(source);
+        if (blocked.isPresent()) {
             audit.login(method, username, source, false, "throttled");
-            throw new ThrottledException();
+            throw new ThrottledException(source, blocked.get());
         }
         Optional<Identity> identity = username.startsWith(RobotTokens.USER_PREFIX)
                 ? robots.authenticate(username, password).map(Authenticator::robotIdentity)
@@ -88,7 +101,7 @@ public final class Authenticator {
             audit.login(method, identity.get().subject(), source, true, null);
             return identity;
         }
-        Duration delay = throttle.failed(source);
+        Duration delay = throttle.failed(source, key(username, password));
         audit.login(method, username, source, false, "bad credentials");
         sleep(delay);
         return Optional.empty();

@@ -2,13 +2,20 @@ package io.berth.server.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Slows down password guessing per source address: each failed login in the window makes the answer to the next
  * failure wait longer (up to two seconds), and past {@link #LIMIT} failures the address's logins are
  * refused outright until the window has passed since its last failure.
+ *
+ * <p>A failure counts once per credential: the same user name and password failing again within the window is
+ * the same mistake, not another guess. containerd sends one login as {@code POST /token} and then
+ * {@code GET /token}, and clients retry; counting each of those would lock an address out after a few typos.
  */
 public final class LoginThrottle {
     public static final int LIMIT = 10;
@@ -16,29 +23,61 @@ public final class LoginThrottle {
     private static final Duration STEP = Duration.ofMillis(200);
     private static final int MAX_STEPS = 10;
 
-    private final Cache<String, AtomicInteger> failures;
+    /** One address's failures in the window: the distinct credentials that failed and when the last one did. */
+    private static final class Failures {
+        final Set<String> credentials = new HashSet<>();
+        long lastCountedNanos;
+    }
+
+    private final Cache<String, Failures> failures;
+    private final Duration window;
     private final Duration step;
+    private final Ticker ticker;
 
     public LoginThrottle() {
-        this(WINDOW, STEP);
+        this(WINDOW, STEP, Ticker.systemTicker());
     }
 
-    LoginThrottle(Duration window, Duration step) {
-        this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(100_000).build();
+    LoginThrottle(Duration window, Duration step, Ticker ticker) {
+        this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(100_000).ticker(ticker).build();
+        this.window = window;
         this.step = step;
+        this.ticker = ticker;
     }
 
-    /** Whether logins from this address are refused for now. */
-    public boolean blocked(String address) {
-        AtomicInteger count = failures.getIfPresent(address);
-        return count != null && count.get() >= LIMIT;
+    /** How long logins from this address stay refused, rounded up to whole seconds; empty when they are not. */
+    public Optional<Duration> blockedFor(String address) {
+        Failures entry = failures.getIfPresent(address);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        synchronized (entry) {
+            if (entry.credentials.size() < LIMIT) {
+                return Optional.empty();
+            }
+            long remaining = entry.lastCountedNanos + window.toNanos() - ticker.read();
+            if (remaining <= 0) {
+                return Optional.empty();
+            }
+            return Optional.of(Duration.ofSeconds((remaining + 999_999_999L) / 1_000_000_000L));
+        }
     }
 
-    /** Records a failure and returns how long to hold the answer back. */
-    public Duration failed(String address) {
-        AtomicInteger count = failures.asMap().computeIfAbsent(address, key -> new AtomicInteger());
-        int n = count.incrementAndGet();
-        failures.put(address, count); // restarts the window
-        return step.multipliedBy(Math.min(n, MAX_STEPS));
+    /**
+     * Records a failure of {@code credential} (a hash identifying user name and password, never the password) and
+     * returns how long to hold the answer back. A credential that already failed in the window is not counted
+     * again, and does not restart the window.
+     */
+    public Duration failed(String address, String credential) {
+        Failures entry = failures.asMap().computeIfAbsent(address, key -> new Failures());
+        int count;
+        synchronized (entry) {
+            if (entry.credentials.size() < LIMIT && entry.credentials.add(credential)) {
+                entry.lastCountedNanos = ticker.read();
+                failures.put(address, entry); // restarts the window
+            }
+            count = entry.credentials.size();
+        }
+        return step.multipliedBy(Math.min(count, MAX_STEPS));
     }
 }

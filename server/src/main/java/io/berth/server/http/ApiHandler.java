@@ -180,7 +180,7 @@ public final class ApiHandler extends Handler.Abstract {
         } catch (HttpError e) {
             drain(request, REFUSED_BODY_DRAINED);
             e.headers().forEach(response.getHeaders()::put);
-            sendError(response, callback, e.status(), e.code(), e.getMessage());
+            sendError(response, callback, e.status(), e.code(), e.message(), e.getMessage());
         } catch (EofException e) {
             sendError(response, callback, 400, ErrorCode.BLOB_UPLOAD_INVALID, "request body ended early");
         } catch (Exception e) {

@@ -7,6 +7,7 @@ import java.util.Map;
 class HttpError extends RuntimeException {
     private final int status;
     private final ErrorCode code;
+    private final String message;
     private final Map<String, String> headers;
 
     HttpError(int status, ErrorCode code, String detail) {
@@ -15,9 +16,18 @@ class HttpError extends RuntimeException {
 
     /** With response headers that belong to the error, such as an authentication challenge. */
     HttpError(int status, ErrorCode code, String detail, Map<String, String> headers) {
+        this(status, code, code.message(), detail, headers);
+    }
+
+    /**
+     * With a message of its own instead of the code's usual one, for refusals whose reason the user must see: docker
+     * and containerd print the code and the message of an error, never its detail.
+     */
+    HttpError(int status, ErrorCode code, String message, String detail, Map<String, String> headers) {
         super(detail, null, false, false);
         this.status = status;
         this.code = code;
+        this.message = message;
         this.headers = Map.copyOf(headers);
     }
 
@@ -31,5 +41,10 @@ class HttpError extends RuntimeException {
 
     ErrorCode code() {
         return code;
+    }
+
+    /** The error body's {@code message}. */
+    String message() {
+        return message;
     }
 }

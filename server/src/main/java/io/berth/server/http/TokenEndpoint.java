@@ -118,9 +118,9 @@ final class TokenEndpoint {
     private Identity login(String username, String password, String source, TokenService tokens) throws Exception {
         try {
             return authenticator.password(username, password, source, "token")
-                    .orElseThrow(() -> badCredentials(tokens, "invalid username or password"));
+                    .orElseThrow(() -> badCredentials(tokens, Gate.WRONG_PASSWORD));
         } catch (Authenticator.ThrottledException e) {
-            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(), Map.of("Retry-After", "60"));
+            throw Gate.throttled(e);
         }
     }
 
@@ -177,8 +177,8 @@ final class TokenEndpoint {
         }
     }
 
-    private static HttpError badCredentials(TokenService tokens, String detail) {
-        return new HttpError(401, ErrorCode.UNAUTHORIZED, detail,
+    private static HttpError badCredentials(TokenService tokens, String message) {
+        return new HttpError(401, ErrorCode.UNAUTHORIZED, message, null,
                 Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), "Basic realm=\"" + tokens.service() + "\""));
     }
 }

@@ -3,6 +3,7 @@ package io.berth.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.AuthConfig;
 import io.berth.server.testing.AuditCapture;
@@ -57,7 +58,7 @@ class AuthenticatorTest {
     @Test
     void failedLoginsAreDelayedThenRefusedPerAddress() throws Exception {
         Authenticator authenticator = authenticator(AuthFixture.auth(),
-                new LoginThrottle(Duration.ofMinutes(5), Duration.ofMillis(20)));
+                new LoginThrottle(Duration.ofMinutes(5), Duration.ofMillis(20), Ticker.systemTicker()));
         long started = System.nanoTime();
         for (int i = 0; i < LoginThrottle.LIMIT; i++) {
             assertThat(authenticator.password("alice", "guess-" + i, "10.0.0.9", "basic")).isEmpty();
