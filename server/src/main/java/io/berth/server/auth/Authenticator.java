@@ -8,6 +8,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -125,13 +128,77 @@ public final class Authenticator {
     /** The user or robot a token was issued to, as it stands now; empty when it no longer exists. */
     public Optional<Identity> bySubject(String subject) {
         if (subject.startsWith(RobotTokens.USER_PREFIX)) {
-            String name = subject.substring(RobotTokens.USER_PREFIX.length());
-            return robots.list().stream()
-                    .filter(robot -> robot.name().equals(name)
-                            && (robot.expiresAt() == null || robot.expiresAt().isAfter(clock.instant())))
-                    .findFirst().map(Authenticator::robotIdentity);
+            return robot(subject).map(Authenticator::robotIdentity);
         }
         return users.find(subject);
+    }
+
+    private Optional<Robot> robot(String subject) {
+        String name = subject.substring(RobotTokens.USER_PREFIX.length());
+        return robots.list().stream()
+                .filter(robot -> robot.name().equals(name)
+                        && (robot.expiresAt() == null || robot.expiresAt().isAfter(clock.instant())))
+                .findFirst();
+    }
+
+    /**
+     * A refresh token for someone who just logged in, tied to the credential they have now; empty for an identity
+     * with no stored credential (anonymous, a certificate user the config does not name), which cannot refresh.
+     */
+    public Optional<String> refreshToken(Identity who, Instant now) {
+        if (!who.authenticated()) {
+            return Optional.empty();
+        }
+        return credential(who.subject()).map(credential -> tokens.issueRefresh(who, credential, now));
+    }
+
+    /**
+     * The user or robot a refresh token was issued to, if the token is valid and their credential is the one they
+     * logged in with: a password changed in the htpasswd file, or a user or robot removed, ends every refresh token
+     * issued before. Audited either way, naming the subject whenever the token's signature checked out.
+     *
+     * @throws InvalidTokenException with a reason fit to show the client
+     */
+    public Identity refresh(String token, String source) throws InvalidTokenException {
+        try {
+            TokenService.RefreshToken refresh = tokens.verifyRefresh(token);
+            String subject = refresh.subject();
+            Optional<String> credential = credential(subject);
+            Optional<Identity> identity = bySubject(subject);
+            if (credential.isEmpty() || identity.isEmpty()) {
+                throw new InvalidTokenException(subject + " no longer exists", subject);
+            }
+            if (!credential.get().equals(refresh.credential())) {
+                throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
+                        : "the password of ") + subject + " changed after this login", subject);
+            }
+            audit.login("refresh", subject, source, true, null);
+            return identity.get();
+        } catch (InvalidTokenException e) {
+            audit.login("refresh", e.subject(), source, false, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * A fingerprint of the credential a user or robot has now: a short hash of its stored hash, which tells whether
+     * the credential changed and nothing about the credential itself.
+     */
+    private Optional<String> credential(String subject) {
+        String stored = subject.startsWith(RobotTokens.USER_PREFIX)
+                ? robot(subject).map(Robot::tokenHash).orElse(null)
+                : users.hashOf(subject);
+        if (stored == null) {
+            return Optional.empty();
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("berth refresh credential\0".getBytes(StandardCharsets.UTF_8));
+            byte[] digest = sha.digest(stored.getBytes(StandardCharsets.UTF_8));
+            return Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A user named by a verified client certificate. */

@@ -105,6 +105,24 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aRefreshTokenCarriesAFingerprintOfTheCredentialAndNeverTheHash() throws Exception {
+        AuthConfig auth = AuthFixture.auth();
+        Authenticator authenticator = authenticator(auth, new LoginThrottle());
+        Identity alice = authenticator.password("alice", "alice-password", "10.0.0.1", "token").orElseThrow();
+        String refresh = authenticator.refreshToken(alice, Instant.now()).orElseThrow();
+        String hash = auth.users().getFirst().passwordHash();
+        String claims = com.nimbusds.jwt.SignedJWT.parse(refresh).getJWTClaimsSet().toString();
+        assertThat(claims).contains("berth_credential").doesNotContain(hash.substring(7), hash.substring(29));
+        assertThat(authenticator.refresh(refresh, "10.0.0.1")).isEqualTo(alice);
+
+        // one issued without a fingerprint, as before fingerprints existed, cannot be checked: log in again
+        String unchecked = authenticator.tokens().issueRefresh(alice, null, Instant.now());
+        assertThatThrownBy(() -> authenticator.refresh(unchecked, "10.0.0.1"))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("password of alice changed");
+        assertThat(authenticator.refreshToken(Identity.ANONYMOUS, Instant.now())).isEmpty();
+    }
+
+    @Test
     void onlyBcryptHashesAreAccepted() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, "old:$apr1$abc$defghijklmnopqrstuvwx.\n");
