@@ -168,6 +168,10 @@ public final class Authenticator {
             if (credential.isEmpty() || identity.isEmpty()) {
                 throw new InvalidTokenException(subject + " no longer exists", subject);
             }
+            if (refresh.credential() == null) {
+                throw new InvalidTokenException("the refresh token of " + subject
+                        + " comes from an older Berth and cannot be checked", subject);
+            }
             if (!credential.get().equals(refresh.credential())) {
                 throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
                         : "the password of ") + subject + " changed after this login", subject);

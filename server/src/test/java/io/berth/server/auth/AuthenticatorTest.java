@@ -118,7 +118,7 @@ class AuthenticatorTest {
         // one issued without a fingerprint, as before fingerprints existed, cannot be checked: log in again
         String unchecked = authenticator.tokens().issueRefresh(alice, null, Instant.now());
         assertThatThrownBy(() -> authenticator.refresh(unchecked, "10.0.0.1"))
-                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("password of alice changed");
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("older Berth");
         assertThat(authenticator.refreshToken(Identity.ANONYMOUS, Instant.now())).isEmpty();
     }
 
