@@ -3,10 +3,12 @@ package io.berth.server.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Slows down password guessing per source address: each failed login in the window makes the answer to the next
@@ -23,10 +25,28 @@ public final class LoginThrottle {
     private static final Duration STEP = Duration.ofMillis(200);
     private static final int MAX_STEPS = 10;
 
-    /** One address's failures in the window: the distinct credentials that failed and when the last one did. */
+    /**
+     * One address's failures in the window: 64 bits of a hash of each distinct credential that failed (at most
+     * {@link #LIMIT}, so an entry stays small however many addresses send guesses), and when the last one did.
+     */
     private static final class Failures {
-        final Set<String> credentials = new HashSet<>();
+        final long[] credentials = new long[LIMIT];
+        int count;
         long lastCountedNanos;
+
+        /** Adds the credential unless it is known or the address is already locked out; whether it was added. */
+        boolean add(long credential) {
+            for (int i = 0; i < count; i++) {
+                if (credentials[i] == credential) {
+                    return false;
+                }
+            }
+            if (count == LIMIT) {
+                return false;
+            }
+            credentials[count++] = credential;
+            return true;
+        }
     }
 
     private final Cache<String, Failures> failures;
@@ -52,7 +72,7 @@ public final class LoginThrottle {
             return Optional.empty();
         }
         synchronized (entry) {
-            if (entry.credentials.size() < LIMIT) {
+            if (entry.count < LIMIT) {
                 return Optional.empty();
             }
             long remaining = entry.lastCountedNanos + window.toNanos() - ticker.read();
@@ -69,15 +89,25 @@ public final class LoginThrottle {
      * again, and does not restart the window.
      */
     public Duration failed(String address, String credential) {
+        long hashed = hash(credential);
         Failures entry = failures.asMap().computeIfAbsent(address, key -> new Failures());
         int count;
         synchronized (entry) {
-            if (entry.credentials.size() < LIMIT && entry.credentials.add(credential)) {
+            if (entry.add(hashed)) {
                 entry.lastCountedNanos = ticker.read();
                 failures.put(address, entry); // restarts the window
             }
-            count = entry.credentials.size();
+            count = entry.count;
         }
         return step.multipliedBy(Math.min(count, MAX_STEPS));
+    }
+
+    private static long hash(String credential) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
