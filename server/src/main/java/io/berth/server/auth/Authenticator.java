@@ -31,7 +31,7 @@ public final class Authenticator {
     private final LoginThrottle throttle;
     private final AuditLog audit;
     private final Clock clock;
-    private final Cache<String, Identity> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
+    private final Cache<String, Verified> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
             .maximumSize(10_000).build();
     private final Cache<String, VerifiedToken> bearers = Caffeine.newBuilder().expireAfterWrite(REMEMBER_TOKEN)
             .maximumSize(100_000).build();
@@ -69,9 +69,14 @@ public final class Authenticator {
         return tokens;
     }
 
+    /** A password check that succeeded, with the fingerprint of the credential it succeeded against. */
+    private record Verified(Identity identity, String credential) {
+    }
+
     /** A password check remembered from a moment ago, without blocking; null when there is none. */
     public Identity rememberedPassword(String username, String password) {
-        return passwords.getIfPresent(key(username, password));
+        Verified verified = passwords.getIfPresent(key(username, password));
+        return verified == null ? null : verified.identity();
     }
 
     /** A bearer token verified a moment ago and still valid, without blocking; null when there is none. */
@@ -87,9 +92,11 @@ public final class Authenticator {
      */
     public Optional<Identity> password(String username, String password, String source, String method)
             throws ThrottledException {
-        Identity remembered = rememberedPassword(username, password);
-        if (remembered != null) {
-            return Optional.of(remembered);
+        // Here, unlike on the non-blocking path, a remembered check counts only while the credential is unchanged:
+        // an old password must not log in at /token, and so win a refresh token, after it was changed.
+        Verified remembered = passwords.getIfPresent(key(username, password));
+        if (remembered != null && Optional.of(remembered.credential()).equals(credential(username))) {
+            return Optional.of(remembered.identity());
         }
         Optional<Duration> blocked = throttle.blockedFor(source);
         if (blocked.isPresent()) {
@@ -100,7 +107,7 @@ public final class Authenticator {
                 ? robots.authenticate(username, password).map(Authenticator::robotIdentity)
                 : users.authenticate(username, password);
         if (identity.isPresent()) {
-            passwords.put(key(username, password), identity.get());
+            passwords.put(key(username, password), new Verified(identity.get(), credential(username).orElse("")));
             audit.login(method, identity.get().subject(), source, true, null);
             return identity;
         }

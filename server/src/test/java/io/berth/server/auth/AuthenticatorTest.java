@@ -123,6 +123,19 @@ class AuthenticatorTest {
     }
 
     @Test
+    void anOldPasswordRememberedFromAMomentAgoNoLongerLogsInOnceTheFileChanges() throws Exception {
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("old-pw") + "\n");
+        Authenticator authenticator = authenticator(AuthConfig.NONE.withHtpasswd(htpasswd), new LoginThrottle());
+        assertThat(authenticator.password("dave", "old-pw", "10.0.0.1", "token")).isPresent();
+
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("new-pw") + "\n");
+        Files.setLastModifiedTime(htpasswd, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(authenticator.password("dave", "old-pw", "10.0.0.1", "token")).isEmpty();
+        assertThat(authenticator.password("dave", "new-pw", "10.0.0.1", "token")).isPresent();
+    }
+
+    @Test
     void onlyBcryptHashesAreAccepted() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, "old:$apr1$abc$defghijklmnopqrstuvwx.\n");
