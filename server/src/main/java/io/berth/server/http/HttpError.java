@@ -14,14 +14,34 @@ class HttpError extends RuntimeException {
         this(status, code, detail, Map.of());
     }
 
+    /**
+     * With a message of its own instead of the code's usual one, for refusals whose reason the user must see: clients
+     * print the code and the message of an error, not its detail.
+     */
+    HttpError(int status, ErrorCode code, String message, String detail) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.message = message;
+        this.headers = Map.of();
+    }
+
     /** With response headers that belong to the error, such as an authentication challenge. */
     HttpError(int status, ErrorCode code, String detail, Map<String, String> headers) {
-        this(status, code, code.message(), detail, headers);
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.message = code.message();
+        this.headers = Map.copyOf(headers);
+    }
+
+    Map<String, String> headers() {
+        return headers;
     }
 
     /**
-     * With a message of its own instead of the code's usual one, for refusals whose reason the user must see: docker
-     * and containerd print the code and the message of an error, never its detail.
+     * With its own message and response headers: a refused login says why in the message docker and containerd
+     * print, and carries its challenge or {@code Retry-After}.
      */
     HttpError(int status, ErrorCode code, String message, String detail, Map<String, String> headers) {
         super(detail, null, false, false);
@@ -29,10 +49,6 @@ class HttpError extends RuntimeException {
         this.code = code;
         this.message = message;
         this.headers = Map.copyOf(headers);
-    }
-
-    Map<String, String> headers() {
-        return headers;
     }
 
     int status() {
