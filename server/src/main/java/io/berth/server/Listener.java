@@ -2,9 +2,13 @@ package io.berth.server;
 
 import io.berth.server.http.PathParameterRefusal;
 import io.berth.server.tls.TlsContextFactory;
+import java.nio.ByteBuffer;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -14,7 +18,8 @@ import org.eclipse.jetty.server.SslConnectionFactory;
 
 /**
  * The one port Berth serves on: HTTP/1.1 and HTTP/2, either in cleartext (HTTP/2 as h2c) or, when TLS is configured,
- * only over TLS (HTTP/2 as h2, chosen by ALPN). Both carry the same HTTP settings.
+ * only over TLS (HTTP/2 as h2, chosen by ALPN). Both carry the same HTTP settings. A client speaking the other scheme
+ * gets a {@code 400} that says so ({@link SchemeMismatch}).
  */
 public final class Listener {
     private static final int INPUT_BUFFER_SIZE = 64 * 1024;
@@ -33,7 +38,9 @@ public final class Listener {
             connector = tls(server, http, config.tls());
         } else {
             HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
-            connector = new ServerConnector(server, http11(http), h2c);
+            // A TLS handshake gets its own short answer; everything else goes on to HTTP/1.1 (and from there h2c).
+            DetectorConnectionFactory tlsProbe = new DetectorConnectionFactory(SchemeMismatch.tlsOnCleartextPort());
+            connector = new ServerConnector(server, tlsProbe, http11(http), h2c);
         }
         connector.setHost(config.host());
         connector.setPort(config.port());
@@ -48,11 +55,20 @@ public final class Listener {
         http.addCustomizer(secure);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
         HttpConnectionFactory http11 = http11(http);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+        // Named, so that the detector in front is not offered as a protocol of its own.
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http11.getProtocol());
         // A client that does not use ALPN gets HTTP/1.1.
         alpn.setDefaultProtocol(http11.getProtocol());
         SslConnectionFactory ssl = new SslConnectionFactory(TlsContextFactory.forConfig(tls), alpn.getProtocol());
-        return new ServerConnector(server, ssl, alpn, h2, http11);
+        SchemeMismatch cleartext = SchemeMismatch.cleartextOnTlsPort();
+        // What does not start a TLS handshake gets an HTTP answer saying the port speaks HTTPS.
+        DetectorConnectionFactory detector = new DetectorConnectionFactory(ssl) {
+            @Override
+            protected void nextProtocol(Connector connector, EndPoint endPoint, ByteBuffer buffer) {
+                upgradeToConnectionFactory(cleartext, connector, endPoint);
+            }
+        };
+        return new ServerConnector(server, detector, alpn, h2, http11);
     }
 
     /**

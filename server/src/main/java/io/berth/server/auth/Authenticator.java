@@ -8,6 +8,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -28,15 +31,27 @@ public final class Authenticator {
     private final LoginThrottle throttle;
     private final AuditLog audit;
     private final Clock clock;
-    private final Cache<String, Identity> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
+    private final Cache<String, Verified> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
             .maximumSize(10_000).build();
     private final Cache<String, VerifiedToken> bearers = Caffeine.newBuilder().expireAfterWrite(REMEMBER_TOKEN)
             .maximumSize(100_000).build();
 
-    /** Too many failed logins from this address: answer 429 without checking anything. */
+    /**
+     * Too many failed logins from this address: answer 429 without checking anything. The message says so and when
+     * to retry, for clients that print only an error's message.
+     */
     public static final class ThrottledException extends Exception {
-        ThrottledException() {
-            super("too many failed logins from this address; try again later", null, false, false);
+        private final Duration retryAfter;
+
+        ThrottledException(String source, Duration retryAfter) {
+            super("too many failed logins from " + source + "; retry in " + retryAfter.toSeconds() + " seconds",
+                    null, false, false);
+            this.retryAfter = retryAfter;
+        }
+
+        /** How long until the address may log in again: the answer's {@code Retry-After}. */
+        public Duration retryAfter() {
+            return retryAfter;
         }
     }
 
@@ -54,9 +69,14 @@ public final class Authenticator {
         return tokens;
     }
 
+    /** A password check that succeeded, with the fingerprint of the credential it succeeded against. */
+    private record Verified(Identity identity, String credential) {
+    }
+
     /** A password check remembered from a moment ago, without blocking; null when there is none. */
     public Identity rememberedPassword(String username, String password) {
-        return passwords.getIfPresent(key(username, password));
+        Verified verified = passwords.getIfPresent(key(username, password));
+        return verified == null ? null : verified.identity();
     }
 
     /** A bearer token verified a moment ago and still valid, without blocking; null when there is none. */
@@ -72,23 +92,26 @@ public final class Authenticator {
      */
     public Optional<Identity> password(String username, String password, String source, String method)
             throws ThrottledException {
-        Identity remembered = rememberedPassword(username, password);
-        if (remembered != null) {
-            return Optional.of(remembered);
+        // Here, unlike on the non-blocking path, a remembered check counts only while the credential is unchanged:
+        // an old password must not log in at /token, and so win a refresh token, after it was changed.
+        Verified remembered = passwords.getIfPresent(key(username, password));
+        if (remembered != null && Optional.of(remembered.credential()).equals(credential(username))) {
+            return Optional.of(remembered.identity());
         }
-        if (throttle.blocked(source)) {
+        Optional<Duration> blocked = throttle.blockedFor(source);
+        if (blocked.isPresent()) {
             audit.login(method, username, source, false, "throttled");
-            throw new ThrottledException();
+            throw new ThrottledException(source, blocked.get());
         }
         Optional<Identity> identity = username.startsWith(RobotTokens.USER_PREFIX)
                 ? robots.authenticate(username, password).map(Authenticator::robotIdentity)
                 : users.authenticate(username, password);
         if (identity.isPresent()) {
-            passwords.put(key(username, password), identity.get());
+            passwords.put(key(username, password), new Verified(identity.get(), credential(username).orElse("")));
             audit.login(method, identity.get().subject(), source, true, null);
             return identity;
         }
-        Duration delay = throttle.failed(source);
+        Duration delay = throttle.failed(source, key(username, password));
         audit.login(method, username, source, false, "bad credentials");
         sleep(delay);
         return Optional.empty();
@@ -112,13 +135,81 @@ public final class Authenticator {
     /** The user or robot a token was issued to, as it stands now; empty when it no longer exists. */
     public Optional<Identity> bySubject(String subject) {
         if (subject.startsWith(RobotTokens.USER_PREFIX)) {
-            String name = subject.substring(RobotTokens.USER_PREFIX.length());
-            return robots.list().stream()
-                    .filter(robot -> robot.name().equals(name)
-                            && (robot.expiresAt() == null || robot.expiresAt().isAfter(clock.instant())))
-                    .findFirst().map(Authenticator::robotIdentity);
+            return robot(subject).map(Authenticator::robotIdentity);
         }
         return users.find(subject);
+    }
+
+    private Optional<Robot> robot(String subject) {
+        String name = subject.substring(RobotTokens.USER_PREFIX.length());
+        return robots.list().stream()
+                .filter(robot -> robot.name().equals(name)
+                        && (robot.expiresAt() == null || robot.expiresAt().isAfter(clock.instant())))
+                .findFirst();
+    }
+
+    /**
+     * A refresh token for someone who just logged in, tied to the credential they have now; empty for an identity
+     * with no stored credential (anonymous, a certificate user the config does not name), which cannot refresh.
+     */
+    public Optional<String> refreshToken(Identity who, Instant now) {
+        if (!who.authenticated()) {
+            return Optional.empty();
+        }
+        return credential(who.subject()).map(credential -> tokens.issueRefresh(who, credential, now));
+    }
+
+    /**
+     * The user or robot a refresh token was issued to, if the token is valid and their credential is the one they
+     * logged in with: a password changed in the htpasswd file, or a user or robot removed, ends every refresh token
+     * issued before. Audited either way, naming the subject whenever the token's signature checked out.
+     *
+     * @throws InvalidTokenException with a reason fit to show the client
+     */
+    public Identity refresh(String token, String source) throws InvalidTokenException {
+        try {
+            TokenService.RefreshToken refresh = tokens.verifyRefresh(token);
+            String subject = refresh.subject();
+            Optional<String> credential = credential(subject);
+            Optional<Identity> identity = bySubject(subject);
+            if (credential.isEmpty() || identity.isEmpty()) {
+                throw new InvalidTokenException(subject + " no longer exists", subject);
+            }
+            if (refresh.credential() == null) {
+                throw new InvalidTokenException("the refresh token of " + subject
+                        + " comes from an older Berth and cannot be checked", subject);
+            }
+            if (!credential.get().equals(refresh.credential())) {
+                throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
+                        : "the password of ") + subject + " changed after this login", subject);
+            }
+            audit.login("refresh", subject, source, true, null);
+            return identity.get();
+        } catch (InvalidTokenException e) {
+            audit.login("refresh", e.subject(), source, false, e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * A fingerprint of the credential a user or robot has now: a short hash of its stored hash, which tells whether
+     * the credential changed and nothing about the credential itself.
+     */
+    private Optional<String> credential(String subject) {
+        String stored = subject.startsWith(RobotTokens.USER_PREFIX)
+                ? robot(subject).map(Robot::tokenHash).orElse(null)
+                : users.hashOf(subject);
+        if (stored == null) {
+            return Optional.empty();
+        }
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update("berth refresh credential\0".getBytes(StandardCharsets.UTF_8));
+            byte[] digest = sha.digest(stored.getBytes(StandardCharsets.UTF_8));
+            return Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A user named by a verified client certificate. */

@@ -77,7 +77,8 @@ public final class PasswordUsers {
         return Identity.user(name, groups.getOrDefault(name, Set.of()));
     }
 
-    private String hashOf(String name) {
+    /** The user's bcrypt hash as stored now (the htpasswd file read again if it changed), or null. */
+    String hashOf(String name) {
         String hash = configured.get(name);
         return hash != null ? hash : currentFile().get(name);
     }

@@ -57,7 +57,12 @@ public final class TokenService {
     public static final String KEY_FILE = "token-signing-key.pem";
     /** Marks refresh tokens, so one can never be used as an access token. */
     private static final String REFRESH_CLAIM = "berth_refresh";
-    private static final Duration REFRESH_TTL = Duration.ofDays(30);
+    /**
+     * In refresh tokens, a fingerprint of the credential the user had when logging in, so that changing the
+     * password or removing the user ends the refresh tokens issued before.
+     */
+    private static final String CREDENTIAL_CLAIM = "berth_credential";
+    public static final Duration REFRESH_TTL = Duration.ofDays(30);
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
@@ -129,8 +134,13 @@ public final class TokenService {
         return sign(claims(who.subject(), now, ttl).claim("access", claim).build());
     }
 
-    public String issueRefresh(Identity who, Instant now) {
-        return sign(claims(who.subject(), now, REFRESH_TTL).claim(REFRESH_CLAIM, true).build());
+    /**
+     * A refresh token, valid for {@link #REFRESH_TTL} while the holder's credential keeps the fingerprint
+     * {@code credential} (see {@link Authenticator#refresh}).
+     */
+    public String issueRefresh(Identity who, String credential, Instant now) {
+        return sign(claims(who.subject(), now, REFRESH_TTL).claim(REFRESH_CLAIM, true)
+                .claim(CREDENTIAL_CLAIM, credential).build());
     }
 
     private JWTClaimsSet.Builder claims(String subject, Instant now, Duration lifetime) {
@@ -175,19 +185,33 @@ public final class TokenService {
         return new VerifiedToken(tokenIssuer, subject, accessOf(claims), claims.getExpirationTime().toInstant(), own);
     }
 
-    /** Checks a refresh token issued here; returns its subject. */
-    public String verifyRefresh(String token) throws InvalidTokenException {
+    /** What a refresh token of this registry says: who it was issued to, and the fingerprint of their credential. */
+    public record RefreshToken(String subject, String credential) {
+    }
+
+    /**
+     * Checks a refresh token issued here: signature, times, audience. Whether its credential is still the user's is
+     * for the caller to decide. A token that fails after its signature checked out names its subject in the
+     * exception.
+     */
+    public RefreshToken verifyRefresh(String token) throws InvalidTokenException {
         SignedJWT jwt = parse(token);
         JWTClaimsSet claims = claimsOf(jwt);
         if (!issuer.equals(claims.getIssuer()) || !Boolean.TRUE.equals(claims.getClaim(REFRESH_CLAIM))) {
             throw new InvalidTokenException("not a refresh token of this registry");
         }
         verifySignature(jwt, ownVerifier);
-        checkTimesAndAudience(claims, service);
-        if (claims.getSubject() == null || claims.getSubject().isEmpty()) {
+        String subject = claims.getSubject();
+        if (subject == null || subject.isEmpty()) {
             throw new InvalidTokenException("refresh token without a subject");
         }
-        return claims.getSubject();
+        try {
+            checkTimesAndAudience(claims, service);
+        } catch (InvalidTokenException e) {
+            throw new InvalidTokenException(e.getMessage(), subject);
+        }
+        return new RefreshToken(subject, claims.getClaim(CREDENTIAL_CLAIM) instanceof String credential
+                ? credential : null);
     }
 
     private static SignedJWT parse(String token) throws InvalidTokenException {

@@ -111,7 +111,7 @@ public final class ApiHandler extends Handler.Abstract {
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate,
                 origin);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
-                new TokenEndpoint(authenticator, policy, audit, clock, clientCertificate, origin), lifecycle,
+                new TokenEndpoint(authenticator, policy, clock, clientCertificate, origin), lifecycle,
                 collections);
     }
 

@@ -29,6 +29,9 @@ import org.eclipse.jetty.server.Request;
  * allowed.
  */
 final class Gate {
+    /** The message of a 401 for a wrong password: clients print it, and Docker Hub's is the one users know. */
+    static final String WRONG_PASSWORD = "incorrect username or password";
+
     /** The action a request needs: on a scope, or just an authenticated caller when {@code scope} is null. */
     record Need(Scope scope, String action) {
         static final Need AUTHENTICATED = new Need(null, null);
@@ -144,11 +147,16 @@ final class Gate {
         try {
             return authenticator.password(basic[0], basic[1], source, "basic")
                     .map(identity -> new Caller(identity, null, source))
-                    .orElseThrow(() -> challenge(request, null, null, "invalid username or password"));
+                    .orElseThrow(() -> challenge(request, null, null, WRONG_PASSWORD, null));
         } catch (Authenticator.ThrottledException e) {
-            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(),
-                    Map.of("Retry-After", Long.toString(60)));
+            throw throttled(e);
         }
+    }
+
+    /** 429 for logins from a throttled address, saying why and for how long in the message clients print. */
+    static HttpError throttled(Authenticator.ThrottledException e) {
+        return new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(), null,
+                Map.of(HttpHeader.RETRY_AFTER.asString(), Long.toString(e.retryAfter().toSeconds())));
     }
 
     private static Caller bearerCaller(VerifiedToken token, String source) {
@@ -280,6 +288,10 @@ final class Gate {
     }
 
     private HttpError challenge(Request request, Need need, String error, String detail) {
+        return challenge(request, need, error, ErrorCode.UNAUTHORIZED.message(), detail);
+    }
+
+    private HttpError challenge(Request request, Need need, String error, String message, String detail) {
         StringBuilder header = new StringBuilder("Bearer realm=\"").append(realm(request))
                 .append("\",service=\"").append(service).append('"');
         if (need != null && need.scope() != null) {
@@ -292,7 +304,7 @@ final class Gate {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(HttpHeader.WWW_AUTHENTICATE.asString(), header.toString());
-        return new HttpError(401, ErrorCode.UNAUTHORIZED, detail, headers);
+        return new HttpError(401, ErrorCode.UNAUTHORIZED, message, detail, headers);
     }
 
     String realm(Request request) {

@@ -39,6 +39,18 @@ class HttpError extends RuntimeException {
         return headers;
     }
 
+    /**
+     * With its own message and response headers: a refused login says why in the message docker and containerd
+     * print, and carries its challenge or {@code Retry-After}.
+     */
+    HttpError(int status, ErrorCode code, String message, String detail, Map<String, String> headers) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.message = message;
+        this.headers = Map.copyOf(headers);
+    }
+
     int status() {
         return status;
     }

@@ -3,7 +3,6 @@ package io.berth.server.http;
 import io.berth.oci.Names;
 import io.berth.registry.ErrorCode;
 import io.berth.server.auth.AccessPolicy;
-import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
 import io.berth.server.auth.Identity;
 import io.berth.server.auth.InvalidTokenException;
@@ -39,16 +38,14 @@ final class TokenEndpoint {
 
     private final Authenticator authenticator;
     private final AccessPolicy policy;
-    private final AuditLog audit;
     private final Clock clock;
     private final Function<Request, Optional<String>> clientCertificate;
     private final ClientOrigin origin;
 
-    TokenEndpoint(Authenticator authenticator, AccessPolicy policy, AuditLog audit, Clock clock,
+    TokenEndpoint(Authenticator authenticator, AccessPolicy policy, Clock clock,
                   Function<Request, Optional<String>> clientCertificate, ClientOrigin origin) {
         this.authenticator = authenticator;
         this.policy = policy;
-        this.audit = audit;
         this.clock = clock;
         this.clientCertificate = clientCertificate;
         this.origin = origin;
@@ -112,14 +109,11 @@ final class TokenEndpoint {
             }
             Identity identity;
             try {
-                String subject = tokens.verifyRefresh(refresh);
-                identity = authenticator.bySubject(subject)
-                        .orElseThrow(() -> new InvalidTokenException("its subject no longer exists"));
+                identity = authenticator.refresh(refresh, source);
             } catch (InvalidTokenException e) {
-                audit.login("refresh", null, source, false, e.getMessage());
-                throw new HttpError(401, ErrorCode.UNAUTHORIZED, "invalid refresh token");
+                throw new HttpError(401, ErrorCode.UNAUTHORIZED, "refresh token refused: " + e.getMessage()
+                        + "; log in again", "invalid refresh token", Map.of());
             }
-            audit.login("refresh", identity.subject(), source, true, null);
             return issue(identity, scopes, false, refresh, tokens);
         }
         throw new HttpError(400, ErrorCode.UNSUPPORTED, "grant_type must be password or refresh_token");
@@ -128,9 +122,9 @@ final class TokenEndpoint {
     private Identity login(String username, String password, String source, TokenService tokens) throws Exception {
         try {
             return authenticator.password(username, password, source, "token")
-                    .orElseThrow(() -> badCredentials(tokens, "invalid username or password"));
+                    .orElseThrow(() -> badCredentials(tokens, Gate.WRONG_PASSWORD));
         } catch (Authenticator.ThrottledException e) {
-            throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(), Map.of("Retry-After", "60"));
+            throw Gate.throttled(e);
         }
     }
 
@@ -148,7 +142,7 @@ final class TokenEndpoint {
         if (refresh != null) {
             body.put("refresh_token", refresh);
         } else if (offline) {
-            body.put("refresh_token", tokens.issueRefresh(identity, now));
+            authenticator.refreshToken(identity, now).ifPresent(issued -> body.put("refresh_token", issued));
         }
         return JSON.writeValueAsBytes(body);
     }
@@ -187,8 +181,8 @@ final class TokenEndpoint {
         }
     }
 
-    private static HttpError badCredentials(TokenService tokens, String detail) {
-        return new HttpError(401, ErrorCode.UNAUTHORIZED, detail,
+    private static HttpError badCredentials(TokenService tokens, String message) {
+        return new HttpError(401, ErrorCode.UNAUTHORIZED, message, null,
                 Map.of(HttpHeader.WWW_AUTHENTICATE.asString(), "Basic realm=\"" + tokens.service() + "\""));
     }
 }

@@ -3,6 +3,7 @@ package io.berth.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.AuthConfig;
 import io.berth.server.testing.AuditCapture;
@@ -57,7 +58,7 @@ class AuthenticatorTest {
     @Test
     void failedLoginsAreDelayedThenRefusedPerAddress() throws Exception {
         Authenticator authenticator = authenticator(AuthFixture.auth(),
-                new LoginThrottle(Duration.ofMinutes(5), Duration.ofMillis(20)));
+                new LoginThrottle(Duration.ofMinutes(5), Duration.ofMillis(20), Ticker.systemTicker()));
         long started = System.nanoTime();
         for (int i = 0; i < LoginThrottle.LIMIT; i++) {
             assertThat(authenticator.password("alice", "guess-" + i, "10.0.0.9", "basic")).isEmpty();
@@ -101,6 +102,37 @@ class AuthenticatorTest {
         Files.setLastModifiedTime(htpasswd, FileTime.from(Instant.now().plusSeconds(5)));
         assertThat(users.authenticate("erin", "erin-pw")).isPresent();
         assertThat(users.authenticate("dave", "dave-pw")).isEmpty();
+    }
+
+    @Test
+    void aRefreshTokenCarriesAFingerprintOfTheCredentialAndNeverTheHash() throws Exception {
+        AuthConfig auth = AuthFixture.auth();
+        Authenticator authenticator = authenticator(auth, new LoginThrottle());
+        Identity alice = authenticator.password("alice", "alice-password", "10.0.0.1", "token").orElseThrow();
+        String refresh = authenticator.refreshToken(alice, Instant.now()).orElseThrow();
+        String hash = auth.users().getFirst().passwordHash();
+        String claims = com.nimbusds.jwt.SignedJWT.parse(refresh).getJWTClaimsSet().toString();
+        assertThat(claims).contains("berth_credential").doesNotContain(hash.substring(7), hash.substring(29));
+        assertThat(authenticator.refresh(refresh, "10.0.0.1")).isEqualTo(alice);
+
+        // one issued without a fingerprint, as before fingerprints existed, cannot be checked: log in again
+        String unchecked = authenticator.tokens().issueRefresh(alice, null, Instant.now());
+        assertThatThrownBy(() -> authenticator.refresh(unchecked, "10.0.0.1"))
+                .isInstanceOf(InvalidTokenException.class).hasMessageContaining("older Berth");
+        assertThat(authenticator.refreshToken(Identity.ANONYMOUS, Instant.now())).isEmpty();
+    }
+
+    @Test
+    void anOldPasswordRememberedFromAMomentAgoNoLongerLogsInOnceTheFileChanges() throws Exception {
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("old-pw") + "\n");
+        Authenticator authenticator = authenticator(AuthConfig.NONE.withHtpasswd(htpasswd), new LoginThrottle());
+        assertThat(authenticator.password("dave", "old-pw", "10.0.0.1", "token")).isPresent();
+
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("new-pw") + "\n");
+        Files.setLastModifiedTime(htpasswd, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(authenticator.password("dave", "old-pw", "10.0.0.1", "token")).isEmpty();
+        assertThat(authenticator.password("dave", "new-pw", "10.0.0.1", "token")).isPresent();
     }
 
     @Test

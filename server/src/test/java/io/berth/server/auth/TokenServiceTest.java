@@ -116,8 +116,8 @@ class TokenServiceTest {
     @Test
     void refreshAndAccessTokensAreNotInterchangeable() throws Exception {
         TokenService tokens = service(AuthConfig.NONE, NOW);
-        String refresh = tokens.issueRefresh(ALICE, NOW);
-        assertThat(tokens.verifyRefresh(refresh)).isEqualTo("alice");
+        String refresh = tokens.issueRefresh(ALICE, "fingerprint", NOW);
+        assertThat(tokens.verifyRefresh(refresh)).isEqualTo(new TokenService.RefreshToken("alice", "fingerprint"));
         assertThatThrownBy(() -> tokens.verifyAccess(refresh)).isInstanceOf(InvalidTokenException.class);
         String access = tokens.issueAccess(ALICE, List.of(), NOW);
         assertThatThrownBy(() -> tokens.verifyRefresh(access)).isInstanceOf(InvalidTokenException.class);

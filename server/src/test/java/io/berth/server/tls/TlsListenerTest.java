@@ -13,7 +13,7 @@ import io.berth.server.testing.TestPki.Credentials;
 import io.berth.server.testing.TestPki.KeyFormat;
 import io.berth.server.testing.TestPki.KeyType;
 import io.berth.server.testing.TestRegistry;
-import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -106,13 +106,24 @@ class TlsListenerTest {
     }
 
     @Test
-    void cleartextHttpOnTheTlsPortGetsNoHttpAnswer() {
+    void cleartextHttpOnTheTlsPortIsAnswered400SayingThePortSpeaksHttps() throws Exception {
+        String answer;
+        try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(registry.hostPort().split(":")[1]))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+        // What Go's HTTP server, and so Distribution, answers: clients print it rather than raw TLS alert bytes.
+        assertThat(answer).startsWith("HTTP/1.1 400 ").contains("Connection: close")
+                .endsWith("\r\n\r\nClient sent an HTTP request to an HTTPS server.\n");
+
         try (HttpClient client = HttpClient.newHttpClient()) {
-            // The server answers with a TLS alert, which no HTTP client can read as a response.
-            assertThatThrownBy(() -> client.send(
+            HttpResponse<String> response = client.send(
                     HttpRequest.newBuilder(URI.create("http://" + registry.hostPort() + "/v2/")).build(),
-                    HttpResponse.BodyHandlers.ofString()))
-                    .isInstanceOf(IOException.class);
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).isEqualTo("Client sent an HTTP request to an HTTPS server.\n");
         }
     }
 
