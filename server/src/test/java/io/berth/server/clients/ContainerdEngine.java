@@ -65,11 +65,6 @@ final class ContainerdEngine implements BeforeAllCallback, AfterAllCallback {
         return Command.of(command).timeout(Duration.ofMinutes(3));
     }
 
-    /** The end of containerd's log, to add to a failure message. */
-    String logTail() {
-        return daemon.logTail();
-    }
-
     /** The digest of the manifest or index an image name points at. */
     String target(String image) {
         for (String line : ctr("images", "ls").run().stdoutText().split("\n")) {

@@ -87,12 +87,10 @@ final class CuttingProxy implements AutoCloseable {
         return didCut.get();
     }
 
-    /** The heads of the requests relayed so far, in order, each ending with its blank line. */
-    List<String> requestHeads() {
-        return List.copyOf(heads);
-    }
-
-    /** The heads of the requests whose request line matches {@code method} and contains {@code pathContains}. */
+    /**
+     * The heads (request line and headers) of the requests relayed so far whose request line has {@code method} and
+     * contains {@code pathContains}, in order.
+     */
     List<String> requestHeads(String method, String pathContains) {
         return heads.stream().filter(head -> new Cut(method, pathContains, true, 0).matches(head)).toList();
     }

@@ -22,14 +22,12 @@ final class Daemon implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
-    private final String name;
     private final Path dir;
     private final Path log;
     private final Process process;
     private final Thread shutdownHook;
 
     private Daemon(String name, Path dir, Path log, Process process) {
-        this.name = name;
         this.dir = dir;
         this.log = log;
         this.process = process;
@@ -76,12 +74,8 @@ final class Daemon implements AutoCloseable {
         return daemon;
     }
 
-    Path dir() {
-        return dir;
-    }
-
     /** The last lines of the program's log, for a failure message. */
-    String logTail() {
+    private String logTail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return "\n--- end of " + log + " ---\n"

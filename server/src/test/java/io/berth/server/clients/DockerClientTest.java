@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -195,7 +196,7 @@ class DockerClientTest {
         engine.remove(remote);
         // the engine checks every layer it downloads against its digest and the config's diff id, so the same image
         // id means the same bytes
-        engine.docker("pull", remote).timeout(java.time.Duration.ofMinutes(5)).run();
+        engine.docker("pull", remote).timeout(Duration.ofMinutes(5)).run();
         assertThat(engine.imageId(remote)).isEqualTo(id);
         engine.remove(remote);
     }

@@ -75,11 +75,6 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
         return dir.resolve("config");
     }
 
-    /** The end of dockerd's log, to add to a failure message. */
-    String logTail() {
-        return daemon.logTail();
-    }
-
     /**
      * Builds {@code FROM base} (or scratch) plus one layer holding {@code files}, tagged {@code tag}; returns the image
      * id. The files are written to {@code rootfs} in {@code context}.
