@@ -229,6 +229,7 @@ class DockerClientTest {
         engine.remove(one, two);
     }
 
+    /** dockerd keeps what it downloaded of a layer and, on its retry, asks only for the rest. */
     @Test
     void aLayerDownloadCutOffPartwayResumesWithARangeRequest(@TempDir Path tmp) {
         String remote = remote("docker/resume:v1");
@@ -255,6 +256,10 @@ class DockerClientTest {
         }
     }
 
+    /**
+     * dockerd retries a failed layer upload within the same push, in a new upload session (it does not resume the
+     * old one); the push must complete and the blob Berth keeps must be the whole layer.
+     */
     @Test
     void aLayerUploadCutOffPartwayIsRetriedAndThePushCompletes(@TempDir Path tmp) {
         Map<String, byte[]> files = Tarballs.randomFiles("app", 4_000_000);
@@ -269,10 +274,12 @@ class DockerClientTest {
             String digest = engine.push(throughProxy).digest();
 
             assertThat(proxy.hasCut()).as("an upload was cut\n%s", proxy.describe()).isTrue();
-            assertThat(proxy.requestHeads("POST", "/blobs/uploads/")).as("uploads started\n%s", proxy.describe())
+            assertThat(proxy.requestHeads("POST", "/blobs/uploads/"))
+                    .as("uploads started: the config, the layer and the layer again\n%s", proxy.describe())
                     .hasSizeGreaterThanOrEqualTo(3);
-            JsonNode manifest = OciLayout.JSON.readTree(registry.http().manifest("docker/interrupted", "v1").body());
-            assertThat(Sha256.of(registry.http().manifest("docker/interrupted", "v1").body())).isEqualTo(digest);
+            byte[] served = registry.http().manifest("docker/interrupted", "v1").body();
+            assertThat(Sha256.of(served)).isEqualTo(digest);
+            JsonNode manifest = OciLayout.JSON.readTree(served);
             assertFiles(Tarballs.layerFiles(registry.http().blob("docker/interrupted", layers(manifest).getFirst())),
                     files);
             engine.remove(local, throughProxy);
