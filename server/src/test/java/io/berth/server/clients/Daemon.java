@@ -3,15 +3,17 @@ package io.berth.server.clients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * A server program a test class starts for itself (dockerd, containerd), with all its state under one temporary
@@ -93,7 +95,28 @@ final class Daemon implements AutoCloseable {
         } catch (IllegalStateException alreadyShuttingDown) {
             // the hook is running or has run
         }
+        unmountLeftovers();
         deleteRecursively(dir);
+    }
+
+    /**
+     * dockerd bind-mounts its data root onto itself and undoes it on a clean stop; one killed while starting leaves
+     * the mount behind, which would keep the directory from being removed.
+     */
+    private void unmountLeftovers() {
+        List<String> mountPoints;
+        try {
+            mountPoints = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(line -> line.split(" ")[4])
+                    .filter(mountPoint -> mountPoint.startsWith(dir + "/"))
+                    .sorted(Comparator.reverseOrder())
+                    .toList();
+        } catch (IOException e) {
+            return;
+        }
+        for (String mountPoint : mountPoints) {
+            Command.of("umount", mountPoint).exec();
+        }
     }
 
     /** SIGTERM lets dockerd stop the containerd it started; whatever is left of its children is then killed. */
@@ -122,19 +145,36 @@ final class Daemon implements AutoCloseable {
         }
     }
 
+    /** Deletes what it can: a file that vanishes or cannot be removed does not stop the rest from going. */
     private static void deleteRecursively(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException leftover) {
-                    // a file a stopped daemon still held is left in the temporary directory
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    deleteQuietly(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    deleteQuietly(dir);
+                    return FileVisitResult.CONTINUE;
                 }
             });
-        } catch (IOException | UncheckedIOException leftover) {
+        } catch (IOException leftover) {
+            // whatever is left stays in the temporary directory
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException leftover) {
             // as above
         }
     }
