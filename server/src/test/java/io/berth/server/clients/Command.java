@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +32,7 @@ final class Command {
     }
 
     private final List<String> command = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private Duration timeout = DEFAULT_TIMEOUT;
     private String input;
 
@@ -47,6 +50,12 @@ final class Command {
 
     Command timeout(Duration timeout) {
         this.timeout = timeout;
+        return this;
+    }
+
+    /** Sets a variable in the program's environment, which is otherwise this JVM's. */
+    Command env(String name, String value) {
+        environment.put(name, value);
         return this;
     }
 
@@ -80,6 +89,7 @@ final class Command {
                     .redirectInput(ProcessBuilder.Redirect.from((in != null ? in : Path.of("/dev/null")).toFile()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
+            builder.environment().putAll(environment);
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,6 +29,19 @@ public final class ExternalTools {
             }
         }
         missing(program + " is not installed (apt-get install " + program + ")");
+    }
+
+    /** Requires this JVM to run as root, as a container engine's daemon ({@code program}) must. */
+    public static void requireRoot(String program) {
+        Object uid;
+        try {
+            uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            uid = null;
+        }
+        if (!Integer.valueOf(0).equals(uid)) {
+            missing(program + " needs root, and the tests do not run as root");
+        }
     }
 
     /** The admin JDBC URL of the test PostgreSQL server, from {@code BERTH_TEST_POSTGRES_URL}. */
