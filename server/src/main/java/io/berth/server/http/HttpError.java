@@ -11,7 +11,7 @@ class HttpError extends RuntimeException {
     private final Map<String, String> headers;
 
     HttpError(int status, ErrorCode code, String detail) {
-        this(status, code, detail, Map.of());
+        this(status, code, code.message(), detail, Map.of());
     }
 
     /**
@@ -19,24 +19,12 @@ class HttpError extends RuntimeException {
      * print the code and the message of an error, not its detail.
      */
     HttpError(int status, ErrorCode code, String message, String detail) {
-        super(detail, null, false, false);
-        this.status = status;
-        this.code = code;
-        this.message = message;
-        this.headers = Map.of();
+        this(status, code, message, detail, Map.of());
     }
 
     /** With response headers that belong to the error, such as an authentication challenge. */
     HttpError(int status, ErrorCode code, String detail, Map<String, String> headers) {
-        super(detail, null, false, false);
-        this.status = status;
-        this.code = code;
-        this.message = code.message();
-        this.headers = Map.copyOf(headers);
-    }
-
-    Map<String, String> headers() {
-        return headers;
+        this(status, code, code.message(), detail, headers);
     }
 
     /**
@@ -62,5 +50,9 @@ class HttpError extends RuntimeException {
     /** The error body's {@code message}. */
     String message() {
         return message;
+    }
+
+    Map<String, String> headers() {
+        return headers;
     }
 }
