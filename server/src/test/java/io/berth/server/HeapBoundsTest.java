@@ -27,6 +27,8 @@ class HeapBoundsTest {
     private static final int CLIENTS = 4;
     private static final int REQUESTS_PER_CLIENT = 4_000;
     private static final int ID_LENGTH = 6_000;
+    private static final int CONCURRENT_MANIFESTS = 48;
+    private static final int MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
     @Test
     @Timeout(300)
@@ -51,6 +53,50 @@ class HeapBoundsTest {
             assertThat(root.statusCode()).isEqualTo(200);
             assertThat(server.logTail()).doesNotContain("OutOfMemoryError");
         }
+    }
+
+    @Test
+    @Timeout(300)
+    void manyConcurrentPushesOfTheLargestManifestsDoNotFillTheHeap(@TempDir Path dir) throws Exception {
+        byte[] manifest = largestManifest();
+        try (ChildServer server = ChildServer.start(dir.resolve("data"), Map.of(), dir.resolve("server.log"),
+                ChildServer.launcherJavaOptions());
+             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            URI base = URI.create(server.url());
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_MANIFESTS; i++) {
+                HttpRequest put = HttpRequest.newBuilder(base.resolve("/v2/heap/manifests/m" + i))
+                        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build();
+                statuses.add(clients.submit(() -> client.send(put, HttpResponse.BodyHandlers.discarding())
+                        .statusCode()));
+            }
+            for (Future<Integer> status : statuses) {
+                // Refused for the blobs it names, which were never pushed: read and parsed whole all the same.
+                assertThat(status.get()).as("status; server log:%n%s", server.logTail()).isEqualTo(400);
+            }
+            HttpResponse<Void> root = client.send(HttpRequest.newBuilder(base.resolve("/v2/")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertThat(root.statusCode()).isEqualTo(200);
+            assertThat(server.logTail()).doesNotContain("OutOfMemoryError");
+        }
+    }
+
+    /** An image manifest just under the default size limit, naming layers by the thousand. */
+    private static byte[] largestManifest() {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,"
+                + "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":" + descriptor(0) + ","
+                + "\"layers\":[");
+        for (int i = 1; json.length() < MAX_MANIFEST_BYTES - 400; i++) {
+            json.append(i == 1 ? "" : ",").append(descriptor(i));
+        }
+        return json.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private static String descriptor(int i) {
+        return "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"size\":" + i
+                + ",\"digest\":\"sha256:" + String.format("%064x", i) + "\"}";
     }
 
     /** PATCHes sessions with ids no one started, each a different long id; how many got 404 BLOB_UPLOAD_UNKNOWN. */

@@ -75,6 +75,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Registry registry;
     private final Uploads uploads;
     private final int maxManifestBytes;
+    private final ManifestBudget manifestBudget;
     private final Gate gate;
     private final TokenEndpoint tokens;
     private final AdminApi admin;
@@ -86,6 +87,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
+        this.manifestBudget = new ManifestBudget(maxManifestBytes);
         this.gate = gate;
         this.tokens = tokens;
         this.admin = new AdminApi(gate, lifecycle, collections);
@@ -204,7 +206,7 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private void dispatch(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
-            throws IOException {
+            throws IOException, InterruptedException {
         String method = request.getMethod();
         switch (route.endpoint()) {
             case BASE -> {
@@ -296,28 +298,33 @@ public final class ApiHandler extends Handler.Abstract {
 
     /** Stores a pushed manifest, audits the push, then answers: a client that has its 201 finds the push audited. */
     private void putManifest(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
-            throws IOException {
+            throws IOException, InterruptedException {
         long declared = request.getLength();
         if (declared > maxManifestBytes) {
             drain(request, MAX_DISCARDED_BODY);
             throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
         }
-        byte[] payload;
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            payload = in.readNBytes(maxManifestBytes + 1);
-        } catch (EofException e) {
-            // the client went away mid-body, or sent a malformed chunk (Jetty reads both as an early end)
-            throw new HttpError(400, ErrorCode.MANIFEST_INVALID, "request body ended early");
+        PushedManifest pushed;
+        try (ManifestBudget.Reservation room = manifestBudget.reserve(declared)) {
+            byte[] payload;
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                payload = in.readNBytes(maxManifestBytes + 1);
+            } catch (EofException e) {
+                // the client went away mid-body, or sent a malformed chunk (Jetty reads both as an early end)
+                throw new HttpError(400, ErrorCode.MANIFEST_INVALID, "request body ended early");
+            }
+            if (payload.length > maxManifestBytes) {
+                throw new HttpError(413, ErrorCode.SIZE_INVALID,
+                        "manifest larger than " + maxManifestBytes + " bytes");
+            }
+            if (declared >= 0 && declared != payload.length) {
+                throw new HttpError(400, ErrorCode.SIZE_INVALID, "Content-Length does not match the body");
+            }
+            List<String> extraTags = queryParameters(request).getValues("tag");
+            pushed = registry.putManifest(route.name(), route.reference(),
+                    request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload,
+                    extraTags == null ? List.of() : extraTags);
         }
-        if (payload.length > maxManifestBytes) {
-            throw new HttpError(413, ErrorCode.SIZE_INVALID, "manifest larger than " + maxManifestBytes + " bytes");
-        }
-        if (declared >= 0 && declared != payload.length) {
-            throw new HttpError(400, ErrorCode.SIZE_INVALID, "Content-Length does not match the body");
-        }
-        List<String> extraTags = queryParameters(request).getValues("tag");
-        PushedManifest pushed = registry.putManifest(route.name(), route.reference(),
-                request.getHeaders().get(HttpHeader.CONTENT_TYPE), payload, extraTags == null ? List.of() : extraTags);
         var headers = response.getHeaders();
         headers.put(HttpHeader.LOCATION, "/v2/" + route.name() + "/manifests/" + pushed.digest());
         headers.put("Docker-Content-Digest", pushed.digest().toString());
