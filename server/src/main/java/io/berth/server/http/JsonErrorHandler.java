@@ -49,7 +49,8 @@ public final class JsonErrorHandler extends ErrorHandler {
             LOG.info("{} before the API, from {}: {} ({} {})", code, Request.getRemoteAddr(request), message,
                     request.getMethod(), uri == null ? null : uri.getPathQuery());
         }
-        byte[] body = ErrorBody.of(errorCode, reason, detail);
+        // Clients print the message, not the detail: a refusal's reason goes in both.
+        byte[] body = ErrorBody.of(errorCode, detail == null ? reason : reason + ": " + detail, detail);
         response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
