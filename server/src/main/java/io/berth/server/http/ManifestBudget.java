@@ -1,6 +1,7 @@
 package io.berth.server.http;
 
 import io.berth.registry.ErrorCode;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -14,14 +15,20 @@ import java.util.concurrent.TimeUnit;
 final class ManifestBudget {
     /** How many of the largest manifests may be in memory at once. */
     static final int LARGEST_AT_ONCE = 2;
-    private static final long PATIENCE_SECONDS = 30;
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final int RETRY_AFTER_SECONDS = 5;
 
     private final Semaphore kibibytes;
     private final int maxManifestBytes;
+    private final Duration patience;
 
     ManifestBudget(int maxManifestBytes) {
+        this(maxManifestBytes, PATIENCE);
+    }
+
+    ManifestBudget(int maxManifestBytes, Duration patience) {
         this.maxManifestBytes = maxManifestBytes;
+        this.patience = patience;
         this.kibibytes = new Semaphore(LARGEST_AT_ONCE * kibibytes(maxManifestBytes));
     }
 
@@ -34,10 +41,10 @@ final class ManifestBudget {
     /** Reserves room for a manifest of {@code declaredLength} bytes (negative: not declared); 429 when none comes. */
     Reservation reserve(long declaredLength) throws InterruptedException {
         int wanted = kibibytes(declaredLength < 0 ? maxManifestBytes : Math.min(declaredLength, maxManifestBytes));
-        if (!kibibytes.tryAcquire(wanted, PATIENCE_SECONDS, TimeUnit.SECONDS)) {
+        if (!kibibytes.tryAcquire(wanted, patience.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new HttpError(429, ErrorCode.TOOMANYREQUESTS,
                     "too many large manifests are being pushed at once; retry in a few seconds",
-                    "no room for a manifest of " + declaredLength + " bytes within " + PATIENCE_SECONDS + " s",
+                    "no room for a manifest of " + declaredLength + " bytes within " + patience.toSeconds() + " s",
                     Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
         }
         return () -> kibibytes.release(wanted);
