@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -41,6 +42,7 @@ final class CuttingProxy implements AutoCloseable {
         }
     }
 
+    private static final Pattern RANGE = Pattern.compile("(?im)^Range: bytes=(\\d+)-");
     private static final Pattern REQUEST_LINE =
             Pattern.compile("(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /\\S* HTTP/1\\.[01]\r\n");
     private static final int KEEP_FOR_SPLIT_LINE = 256;
@@ -93,6 +95,16 @@ final class CuttingProxy implements AutoCloseable {
      */
     List<String> requestHeads(String method, String pathContains) {
         return heads.stream().filter(head -> new Cut(method, pathContains, true, 0).matches(head)).toList();
+    }
+
+    /** Where the {@code Range} of the last such request starts; empty when it has none. */
+    OptionalLong lastRangeStart(String method, String pathContains) {
+        List<String> matching = requestHeads(method, pathContains);
+        if (matching.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        Matcher range = RANGE.matcher(matching.getLast());
+        return range.find() ? OptionalLong.of(Long.parseLong(range.group(1))) : OptionalLong.empty();
     }
 
     @Override
