@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
@@ -66,7 +67,7 @@ public final class ApiHandler extends Handler.Abstract {
     /** Oversized manifests are read to their end up to this size before the 413. */
     private static final long MAX_DISCARDED_BODY = 64L * 1024 * 1024;
     /** Bodies of other refused requests are read up to this size before the error. */
-    private static final long REFUSED_BODY_DRAINED = 1024 * 1024;
+    static final long REFUSED_BODY_DRAINED = 1024 * 1024;
     /** Smaller blob bytes go from the file to the socket through pooled direct buffers, never the heap. */
     private static final int BLOB_BUFFER_SIZE = 128 * 1024;
     /** Blobs this large are sent from memory-mapped windows of their file; smaller ones are cheaper to read. */
@@ -360,10 +361,14 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    /** Whether the request carries a body: a positive length, or one sent in chunks. */
+    /**
+     * Whether the request may carry a body: a positive length, one sent in chunks, or, over HTTP/2, any request that
+     * declares no length (its body comes in DATA frames, with no header to announce it).
+     */
     private static boolean hasBody(Request request) {
-        return request.getLength() > 0
-                || (request.getLength() < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
+        long length = request.getLength();
+        return length > 0 || (length < 0 && (request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)
+                || request.getConnectionMetaData().getHttpVersion().getVersion() >= HttpVersion.HTTP_2.getVersion()));
     }
 
     // ---- blobs

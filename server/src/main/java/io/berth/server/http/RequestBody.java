@@ -39,6 +39,28 @@ final class RequestBody extends ContentSourceInputStream implements AwaitableInp
         return ahead == null ? 0 : ahead.remaining();
     }
 
+    /**
+     * Reads what is left of the body, up to {@link ApiHandler#REFUSED_BODY_DRAINED}, before closing: a request refused
+     * before its body was read (an unknown session, say) then answers a client that is still sending it. Closing with
+     * the body unread would fail it, and the client would get a reset stream (HTTP/2) or a closed connection instead
+     * of the answer. Past the limit the body is failed, as before.
+     */
+    @Override
+    public void close() throws IOException {
+        try {
+            byte[] discard = new byte[16 * 1024];
+            long left = ApiHandler.REFUSED_BODY_DRAINED;
+            int n;
+            while (left > 0 && (n = read(discard, 0, (int) Math.min(discard.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away, or the body broke off: there is nothing left to answer
+        } finally {
+            super.close();
+        }
+    }
+
     @Override
     public boolean awaitData(long millis) throws IOException {
         return super.available() > 0 || source.readAhead() != null || source.await(millis);
