@@ -753,11 +753,11 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     /**
-     * Ends a response that has no body (or whose body a HEAD leaves out) with an empty last write completing
-     * {@code callback}, rather than completing the callback with nothing written. Jetty (12.1) has each of its two
-     * threads complete the exchange when a handler's callback, completed on a thread of the handler's own while
-     * {@code handle} is still returning, makes Jetty send the response itself: the connection's next request then
-     * gets no answer. After a last write of the handler's own, completing the callback is safe from any thread.
+     * Ends a response without a body (or a HEAD's) with an empty last write that completes {@code callback}, never by
+     * completing the callback with nothing written. A callback completed bare makes Jetty (12.1) send the response
+     * itself; when that send finishes while {@code handle} is still returning on Jetty's thread, both threads complete
+     * the exchange, and the connection's next request goes unanswered. After a last write of the handler's own,
+     * completing the callback is safe from any thread. Every response of this handler ends with such a write.
      */
     static void endWithoutBody(Response response, Callback callback) {
         response.write(true, BufferUtil.EMPTY_BUFFER, callback);
