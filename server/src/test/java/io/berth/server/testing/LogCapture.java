@@ -26,9 +26,18 @@ public final class LogCapture implements AutoCloseable {
 
     /** The events so far, as {@code LEVEL logger: message}. */
     public List<String> lines() {
+        return events().stream().map(event -> event.getLevel() + " " + event.getLoggerName() + ": "
+                + event.getFormattedMessage()).toList();
+    }
+
+    /** The messages of the events so far. */
+    public List<String> messages() {
+        return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    private List<ILoggingEvent> events() {
         synchronized (appender) { // the lock under which the appender adds events from the server's threads
-            return appender.list.stream().map(event -> event.getLevel() + " " + event.getLoggerName() + ": "
-                    + event.getFormattedMessage()).toList();
+            return List.copyOf(appender.list);
         }
     }
 
