@@ -73,11 +73,12 @@ class DockerAuthTest {
     }
 
     @Test
-    void aWrongPasswordFailsTheLoginAsUnauthorizedAndSavesNothing() {
+    void aWrongPasswordFailsTheLoginWithAMessageThatSaysSoAndSavesNothing() {
         Command.Result login = login("alice", "not-" + password("alice")).exec();
 
         assertThat(login.exitCode()).as(login.describe()).isNotZero();
-        assertThat(login.stderr()).containsIgnoringCase("unauthorized");
+        assertThat(login.stderr()).as("the error's message, which is all dockerd shows")
+                .contains("unauthorized: incorrect username or password");
         assertThat(registry.logins("token", "alice")).isNotEmpty().containsOnly("failure");
         assertThat(savedLogin().isMissingNode()).as("nothing saved").isTrue();
     }
