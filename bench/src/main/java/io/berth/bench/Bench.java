@@ -151,6 +151,13 @@ public final class Bench implements Callable<Integer> {
     Path resultsFile = Path.of("bench/target/results.md");
 
     private static final Duration IDLE_SETTLE = Duration.ofSeconds(2);
+    /**
+     * Images of two large layers, pushed then pulled at once: layers past the size a server writes around the page
+     * cache, which the images of small layers never reach.
+     */
+    private static final int LARGE_LAYER_IMAGES = 6;
+    private static final int LARGE_LAYER_SIZE = 64 << 20;
+    private static final int LARGE_LAYER_CONCURRENCY = 4;
 
     private final List<String> notes = new ArrayList<>();
 
@@ -252,9 +259,14 @@ public final class Bench implements Callable<Integer> {
         Workload workload = workload("bench/app-", images, layers, Math.toIntExact(layerSize), seed);
         log("generating the %s blob".formatted(Workload.size(largeBlob)));
         ReadClient reads = readClient(Duration.ofSeconds(readSeconds));
+        log("generating %d images of 2 × %s".formatted(LARGE_LAYER_IMAGES, Workload.size(LARGE_LAYER_SIZE)));
+        Workload largeLayers = workload("bench/large-layers-", LARGE_LAYER_IMAGES, 2, LARGE_LAYER_SIZE, seed + 2,
+                LARGE_LAYER_CONCURRENCY);
         return List.of(
                 new PushPhase(workload, chunks),
                 new PullPhase(workload),
+                new PushPhase(largeLayers, chunks),
+                new PullPhase(largeLayers),
                 new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency, reads),
                 new ReferrersPhase(workload, referrers, referrerLists, reads),
                 new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
@@ -272,9 +284,14 @@ public final class Bench implements Callable<Integer> {
     }
 
     private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed) {
+        return workload(repositoryPrefix, count, layerCount, size, seed, concurrency);
+    }
+
+    private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed,
+                              int clients) {
         return new Workload(IntStream.range(0, count)
                 .mapToObj(i -> SyntheticImage.create(i, repositoryPrefix + (i % repositories), layerCount, size, seed))
-                .toList(), layerCount, size, concurrency, seed);
+                .toList(), layerCount, size, clients, seed);
     }
 
     private ServerProcess berth(Path work, String name) throws IOException {

@@ -6,15 +6,20 @@ import io.berth.bench.client.SyntheticImage;
 import io.berth.bench.report.PhaseResult;
 import java.util.List;
 
-/** Pulls every pushed image back: the manifest by tag, then each blob, checking every digest. */
+/**
+ * Pulls every pushed image back: the manifest by tag, then each blob, checking every digest. It runs right after
+ * the push of the same images, with nothing in between, as a cluster pulls what CI has just pushed: layers a server
+ * wrote past the page cache are read from the disk.
+ */
 public final class PullPhase implements Phase {
     private final Workload workload;
     private final String title;
 
     public PullPhase(Workload workload) {
         this.workload = workload;
-        this.title = "pull %d images (manifest by tag + blobs, digests verified), C=%d".formatted(
-                workload.images().size(), workload.concurrency());
+        this.title = "pull %d images (%d × %s layers) right after their push (manifest by tag + blobs, digests "
+                .formatted(workload.images().size(), workload.layers(), Workload.size(workload.layerSize()))
+                + "verified), C=%d".formatted(workload.concurrency());
     }
 
     @Override
