@@ -94,7 +94,8 @@ public final class Authenticator {
             throws ThrottledException {
         // Here, unlike on the non-blocking path, a remembered check counts only while the credential is unchanged:
         // an old password must not log in at /token, and so win a refresh token, after it was changed.
-        Verified remembered = passwords.getIfPresent(key(username, password));
+        String key = key(username, password);
+        Verified remembered = passwords.getIfPresent(key);
         if (remembered != null && Optional.of(remembered.credential()).equals(credential(username))) {
             return Optional.of(remembered.identity());
         }
@@ -107,11 +108,11 @@ public final class Authenticator {
                 ? robots.authenticate(username, password).map(Authenticator::robotIdentity)
                 : users.authenticate(username, password);
         if (identity.isPresent()) {
-            passwords.put(key(username, password), new Verified(identity.get(), credential(username).orElse("")));
+            passwords.put(key, new Verified(identity.get(), credential(username).orElse("")));
             audit.login(method, identity.get().subject(), source, true, null);
             return identity;
         }
-        Duration delay = throttle.failed(source, key(username, password));
+        Duration delay = throttle.failed(source, key);
         audit.login(method, username, source, false, "bad credentials");
         sleep(delay);
         return Optional.empty();
@@ -134,10 +135,20 @@ public final class Authenticator {
 
     /** The user or robot a token was issued to, as it stands now; empty when it no longer exists. */
     public Optional<Identity> bySubject(String subject) {
+        return account(subject).map(Account::identity);
+    }
+
+    /** A user or robot as it stands now, with a fingerprint of its credential. */
+    private record Account(Identity identity, String credential) {
+    }
+
+    /** The user or robot {@code subject} names, read once; empty when there is none (or the robot expired). */
+    private Optional<Account> account(String subject) {
         if (subject.startsWith(RobotTokens.USER_PREFIX)) {
-            return robot(subject).map(Authenticator::robotIdentity);
+            return robot(subject).map(robot -> new Account(robotIdentity(robot), fingerprint(robot.tokenHash())));
         }
-        return users.find(subject);
+        String hash = users.hashOf(subject);
+        return hash == null ? Optional.empty() : users.find(subject).map(user -> new Account(user, fingerprint(hash)));
     }
 
     private Optional<Robot> robot(String subject) {
@@ -170,43 +181,39 @@ public final class Authenticator {
         try {
             TokenService.RefreshToken refresh = tokens.verifyRefresh(token);
             String subject = refresh.subject();
-            Optional<String> credential = credential(subject);
-            Optional<Identity> identity = bySubject(subject);
-            if (credential.isEmpty() || identity.isEmpty()) {
-                throw new InvalidTokenException(subject + " no longer exists", subject);
-            }
+            Account account = account(subject)
+                    .orElseThrow(() -> new InvalidTokenException(subject + " no longer exists", subject));
             if (refresh.credential() == null) {
                 throw new InvalidTokenException("the refresh token of " + subject
                         + " comes from an older Berth and cannot be checked", subject);
             }
-            if (!credential.get().equals(refresh.credential())) {
+            if (!account.credential().equals(refresh.credential())) {
                 throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
                         : "the password of ") + subject + " changed after this login", subject);
             }
             audit.login("refresh", subject, source, true, null);
-            return identity.get();
+            return account.identity();
         } catch (InvalidTokenException e) {
             audit.login("refresh", e.subject(), source, false, e.getMessage());
             throw e;
         }
     }
 
-    /**
-     * A fingerprint of the credential a user or robot has now: a short hash of its stored hash, which tells whether
-     * the credential changed and nothing about the credential itself.
-     */
+    /** The fingerprint of the credential a user or robot has now; empty when there is none. */
     private Optional<String> credential(String subject) {
-        String stored = subject.startsWith(RobotTokens.USER_PREFIX)
-                ? robot(subject).map(Robot::tokenHash).orElse(null)
-                : users.hashOf(subject);
-        if (stored == null) {
-            return Optional.empty();
-        }
+        return account(subject).map(Account::credential);
+    }
+
+    /**
+     * A short hash of a stored credential hash: it tells whether the credential changed and nothing about the
+     * credential itself.
+     */
+    private static String fingerprint(String stored) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update("berth refresh credential\0".getBytes(StandardCharsets.UTF_8));
             byte[] digest = sha.digest(stored.getBytes(StandardCharsets.UTF_8));
-            return Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12)));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -62,7 +62,7 @@ public final class TokenService {
      * password or removing the user ends the refresh tokens issued before.
      */
     private static final String CREDENTIAL_CLAIM = "berth_credential";
-    public static final Duration REFRESH_TTL = Duration.ofDays(30);
+    private static final Duration REFRESH_TTL = Duration.ofDays(30);
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
