@@ -109,7 +109,7 @@ class ConcurrentTransfersTest {
             Random random = new Random(13);
             List<StalledUpload> stalled = new ArrayList<>();
             for (int i = 0; i < STALLED_UPLOADS; i++) {
-                // More than the pools lend buffers for at once; a few past the point where writes bypass the cache.
+                // More than the pools lend buffers for at once; a few past the point where writing gets a thread of its own.
                 int size = i % 20 == 0 ? 24 << 20 : 2 << 20;
                 byte[] content = randomBytes(random, size);
                 stalled.add(new StalledUpload(base, "load/stalled", content, size / 2, resume, clients));

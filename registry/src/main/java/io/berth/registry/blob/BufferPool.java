@@ -103,11 +103,11 @@ public final class BufferPool<B> {
 
     /** Returns a buffer taken from this pool, once; its taker must not use it afterwards. */
     public void give(B buffer) {
-        lendable.release();
         if (idleCount.incrementAndGet() <= capacity) {
             idle.offer(buffer);
         } else {
             idleCount.decrementAndGet();
         }
+        lendable.release(); // last: a taker it wakes finds the buffer idle instead of making another
     }
 }

@@ -1,6 +1,5 @@
 package io.berth.registry.blob;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import io.berth.oci.Digest;
 import io.berth.oci.InvalidDigestException;
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -30,36 +28,31 @@ import java.util.regex.Pattern;
  */
 public final class FileSystemBlobStore implements BlobStore {
     private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    /**
+     * How many bytes of a large upload are written into the page cache before their write-back to disk is started.
+     * Uploads go through the page cache: the blob just pushed is the one pulled next, and its pull then reads
+     * memory instead of the disk. Write-back runs while more arrives, so that the fsync that acknowledges the
+     * upload has little left to do and a gigabyte never sits dirty in memory.
+     */
     private static final long FLUSH_EVERY = 32L * 1024 * 1024;
     /**
-     * Where an upload's data starts to bypass the page cache. Small blobs (configs, small layers) are usually read
-     * back soon and are cheap to cache; the bulk of a large layer is written with {@code O_DIRECT}, so it neither
-     * evicts what others read nor waits for the kernel to find a gigabyte of fresh memory to cache it in, which
-     * on a virtual machine can cost more than the disk write itself. From here on the writing and the observer (the
-     * hashing) each have a thread of their own, while the request's thread receives the next buffers: SHA-256 costs
-     * about as much CPU per byte as receiving and writing, so on two cores a large upload takes about half as long as
-     * on one thread. Below, a hand-over would cost more than it saves, and many small uploads run side by side anyway.
+     * Where an upload's writing and the observer (the hashing) each get a thread of their own, while the request's
+     * thread receives the next buffers: SHA-256 costs about as much CPU per byte as receiving and writing, so on two
+     * cores a large upload takes about half as long as on one thread. Below, a hand-over would cost more than it
+     * saves, and many small uploads run side by side anyway.
      */
-    static final long DIRECT_FROM = 8L * 1024 * 1024;
+    static final long RELAYED_FROM = 8L * 1024 * 1024;
     /**
      * Buffers between receiving and writing (and observing) once writer and observer have threads: at most this many
      * are unwritten or unobserved.
      */
     private static final int BUFFERS_IN_FLIGHT = 8;
-    /**
-     * How many buffers go to the disk in one write past the page cache: a request of a megabyte reaches the disk's
-     * sequential speed, one of a quarter megabyte (a buffer) only about two thirds of it.
-     */
-    private static final int DIRECT_GATHER = 4;
     /** How long an upload waits for its client's next bytes holding buffers, before it gives them back. */
     static final long PATIENCE_MILLIS = 100;
-    private static final byte[] NOTHING = new byte[0];
 
     private final Path blobs;
     private final Path uploads;
     private final Path trash;
-    /** What writes past the page cache align to; 0 where the file system does not take them. */
-    private final int directBlock;
 
     public FileSystemBlobStore(Path root) throws IOException {
         this.blobs = root.resolve("blobs");
@@ -69,30 +62,6 @@ public final class FileSystemBlobStore implements BlobStore {
         Files.createDirectories(uploads);
         Files.createDirectories(trash);
         fsyncDirectory(root);
-        this.directBlock = directBlockSize(uploads);
-    }
-
-    /**
-     * The block size that {@code O_DIRECT} writes in {@code directory} must align to, found by writing one such
-     * block, or 0 when the file system refuses them or its block does not divide the native buffers' alignment.
-     */
-    private static int directBlockSize(Path directory) {
-        Path probe = directory.resolve(".direct-probe"); // no upload id has a dot: expiry never sees it
-        try {
-            long block = Files.getFileStore(directory).getBlockSize();
-            if (block <= 0 || BufferPool.ALIGNMENT % block != 0) {
-                return 0;
-            }
-            try (FileChannel channel = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    ExtendedOpenOption.DIRECT)) {
-                channel.write(ByteBuffer.allocateDirect((int) block * 2).alignedSlice((int) block).limit((int) block), 0);
-            } finally {
-                Files.deleteIfExists(probe);
-            }
-            return (int) block;
-        } catch (IOException | UnsupportedOperationException e) {
-            return 0;
-        }
     }
 
     @Override
@@ -130,31 +99,17 @@ public final class FileSystemBlobStore implements BlobStore {
     public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
             throws IOException {
         try (UploadWriter out = new UploadWriter(uploadId, offset)) {
-            BufferRelay relay = new BufferRelay("berth-upload", DIRECT_FROM, BUFFERS_IN_FLIGHT, out, observer);
+            BufferRelay relay = new BufferRelay("berth-upload", RELAYED_FROM, BUFFERS_IN_FLIGHT, out, observer);
             boolean relayed = false;
             try {
                 // Whole buffers only: a request body arrives in pieces of whatever size the socket had, and each write
                 // that ends inside a page makes the kernel zero the rest of that page first (and costs a system call).
                 int filled = 0;
-                long at = offset; // where the buffer being filled starts in the file
                 for (int read = 0; read >= 0; ) {
                     if (slow(data)) {
-                        // Give the buffers back until the client sends more, keeping the bytes past the last whole
-                        // page aside: the writes stay aligned, as those past the page cache must be.
-                        byte[] carried = NOTHING;
-                        if (filled > 0) {
-                            int whole = filled - (int) Math.min(filled, (at + filled) % BufferPool.ALIGNMENT);
-                            carried = Arrays.copyOfRange(relay.buffer(), whole, filled);
-                            relay.pause(whole);
-                            at += whole;
-                        } else {
-                            relay.pause(0);
-                        }
+                        relay.pause(filled); // the buffers go back until the client sends more
+                        filled = 0;
                         ((AwaitableInput) data).awaitData(Long.MAX_VALUE);
-                        filled = carried.length;
-                        if (filled > 0) {
-                            System.arraycopy(carried, 0, relay.buffer(), 0, filled);
-                        }
                     }
                     byte[] buffer = relay.buffer();
                     read = data.read(buffer, filled, buffer.length - filled);
@@ -163,7 +118,6 @@ public final class FileSystemBlobStore implements BlobStore {
                     }
                     if (filled == buffer.length || (read < 0 && filled > 0)) {
                         relay.send(filled);
-                        at += filled;
                         filled = 0;
                     }
                 }
@@ -187,38 +141,15 @@ public final class FileSystemBlobStore implements BlobStore {
         return data instanceof AwaitableInput input && data.available() == 0 && !input.awaitData(PATIENCE_MILLIS);
     }
 
-    /**
-     * Whether a write of {@code length} bytes at {@code position} goes past the page cache: beyond
-     * {@link #DIRECT_FROM}, in whole aligned blocks. An upload whose chunks end off a block boundary stays cached.
-     */
-    private boolean bypassesCache(long position, int length) {
-        return directBlock > 0 && position >= DIRECT_FROM && position % directBlock == 0 && length % directBlock == 0;
-    }
-
-    /** Whether the bulk of large uploads is written past the page cache here. */
-    boolean writesPastPageCache() {
-        return directBlock > 0;
-    }
-
-    /**
-     * One request's writes to an upload's file, from the offset acknowledged before it. It holds native buffers only
-     * while it gathers bytes for a write.
-     */
+    /** One request's writes to an upload's file, from the offset acknowledged before it. */
     private final class UploadWriter implements BufferRelay.Consumer, AutoCloseable {
-        private final Path file;
         private final FileChannel channel;
-        private FileChannel direct;
-        /** Native buffers holding bytes not yet written: one, or up to all of them while they can go past the cache. */
-        private final ByteBuffer[] staged = new ByteBuffer[DIRECT_GATHER];
-        private int stagedCount;
-        private int stagedBytes;
         private long position;
         private long unflushed;
         private Thread flusher;
 
         UploadWriter(String uploadId, long offset) throws IOException {
-            this.file = uploadPath(uploadId);
-            this.channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+            this.channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
             try {
                 long size = channel.size();
                 if (size < offset) {
@@ -236,76 +167,25 @@ public final class FileSystemBlobStore implements BlobStore {
 
         @Override
         public void accept(byte[] bytes, int length) throws IOException {
-            if (!lend(stagedCount)) {
-                writeStaged(); // no buffer to gather into while many uploads are written: what is staged goes first
-                lend(0);
-            }
-            staged[stagedCount++].clear().put(bytes, 0, length).flip();
-            stagedBytes += length;
-            if (stagedCount == staged.length || !bypassesCache(position, stagedBytes)) {
-                writeStaged();
-            }
-        }
-
-        /** Gets {@code staged[i]}: the first buffer waiting for it if need be, more only if the pool lends them now. */
-        private boolean lend(int i) throws IOException {
-            List<ByteBuffer> lent = i == 0 ? List.of(BufferPool.NATIVE.take()) : BufferPool.NATIVE.tryTake(1);
-            if (lent.isEmpty()) {
-                return false;
-            }
-            staged[i] = lent.get(0);
-            return true;
-        }
-
-        private void writeStaged() throws IOException {
-            if (stagedCount == 0) {
-                return;
-            }
-            long end = position + stagedBytes;
-            if (bypassesCache(position, stagedBytes)) {
-                if (direct == null) {
-                    direct = FileChannel.open(file, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+            ByteBuffer buffer = BufferPool.NATIVE.take();
+            try {
+                buffer.clear().put(bytes, 0, length).flip();
+                while (buffer.hasRemaining()) {
+                    position += channel.write(buffer, position);
                 }
-                direct.position(position);
-                while (direct.position() < end) {
-                    direct.write(staged, 0, stagedCount); // one request to the disk for all of them
-                }
-            } else {
-                long at = position;
-                for (int i = 0; i < stagedCount; i++) {
-                    while (staged[i].hasRemaining()) {
-                        at += channel.write(staged[i], at);
-                    }
-                }
-                unflushed += stagedBytes; // dirty pages, written back early by the flusher; O_DIRECT writes left none
+            } finally {
+                BufferPool.NATIVE.give(buffer);
             }
-            position = end;
-            giveBack();
-            stagedBytes = 0;
+            unflushed += length;
             if (unflushed >= FLUSH_EVERY && (flusher == null || !flusher.isAlive())) {
                 flusher = Thread.ofVirtual().name("berth-flush").start(() -> flushQuietly(channel));
                 unflushed = 0;
             }
         }
 
-        @Override
-        public void flush() throws IOException {
-            writeStaged();
-        }
-
-        private void giveBack() {
-            for (int i = 0; i < stagedCount; i++) {
-                BufferPool.NATIVE.give(staged[i]);
-                staged[i] = null;
-            }
-            stagedCount = 0;
-        }
-
         /** Makes everything written durable; returns the upload's size. */
         long finish() throws IOException {
-            writeStaged();
             joinFlusher();
-            // One inode: this also makes the O_DIRECT writes' blocks and size durable, and flushes the disk's cache.
             channel.force(false);
             return position;
         }
@@ -320,12 +200,7 @@ public final class FileSystemBlobStore implements BlobStore {
         @Override
         public void close() throws IOException {
             joinFlusher();
-            giveBack(); // bytes of a failed request
-            try (channel) {
-                if (direct != null) {
-                    direct.close();
-                }
-            }
+            channel.close();
         }
     }
 
