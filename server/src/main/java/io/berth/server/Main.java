@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** The {@code berth} command line. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "Berth 0.1.0",
         description = "An OCI container registry.",
-        subcommands = {Main.Serve.class, TokenCommand.class, LifecycleCommand.class, GcCommand.class})
+        subcommands = {Main.Serve.class, TokenCommand.class, LifecycleCommand.class, GcCommand.class,
+                TrainCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

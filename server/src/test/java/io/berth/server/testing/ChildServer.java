@@ -82,11 +82,7 @@ public final class ChildServer implements AutoCloseable {
                 throw new IllegalStateException("no default JVM options found in " + launcher.toAbsolutePath());
             }
             List<String> options = new ArrayList<>(List.of(defaults.group(1).strip().split("\\s+")));
-            for (String option : always.group(1).strip().split("\\s+")) {
-                if (!option.contains("SharedArchive")) {
-                    options.add(option);
-                }
-            }
+            options.addAll(List.of(always.group(1).strip().split("\\s+")));
             return options;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

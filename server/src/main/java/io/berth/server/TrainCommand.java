@@ -1,0 +1,176 @@
+package io.berth.server;
+
+import io.berth.oci.Digest;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A short run of the requests a registry serves most (pushes, monolithic and chunked, and pulls, manifest reads,
+ * referrers, tags), against a registry of its own on loopback with temporary data. The launcher runs it once per
+ * build with the JVM recording an AOT cache: the cache then holds the classes loaded and linked and the method
+ * profiles of these requests, so that a server starts sooner and compiles its hot paths from the first requests.
+ */
+@Command(name = "train", hidden = true, mixinStandardHelpOptions = true,
+        description = "Runs a push and pull workload against a registry of its own (loopback, temporary data).")
+final class TrainCommand implements Callable<Integer> {
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    private static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+    private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+    private static final int LARGE_LAYER = 24 * 1024 * 1024;
+
+    @Option(names = "--images", description = "Images to push and pull (default: ${DEFAULT-VALUE}).")
+    int images = 400;
+
+    @Override
+    public Integer call() throws Exception {
+        Path data = Files.createTempDirectory("berth-train");
+        try {
+            Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data);
+            Startup.loadDriver(config);
+            try (BerthServer server = BerthServer.start(config)) {
+                run(URI.create("http://127.0.0.1:" + server.port()), images);
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(data)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Pushes {@code images} images to {@code base} and pulls them back, 8 at a time; fails on any unexpected answer. */
+    static void run(URI base, int images) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int worker = 0; worker < 8; worker++) {
+                int first = worker;
+                done.add(clients.submit(() -> {
+                    for (int image = first; image < images; image += 8) {
+                        new Session(http, base, new Random(image)).image(image);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : done) {
+                worker.get();
+            }
+        }
+    }
+
+    /** One image's requests. */
+    private record Session(HttpClient http, URI base, Random random) {
+        void image(int image) throws Exception {
+            String repository = "train/r" + image % 10;
+            byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"" + image + "\","
+                    + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}").getBytes(StandardCharsets.UTF_8);
+            byte[] small = bytes(256 * 1024 + random.nextInt(768 * 1024));
+            byte[] other = bytes(image % 50 == 0 ? LARGE_LAYER : 64 * 1024 + random.nextInt(960 * 1024));
+            pushMonolithic(repository, config);
+            pushMonolithic(repository, small);
+            pushChunked(repository, other);
+            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+                    + descriptor(OCI_CONFIG, config) + ",\"layers\":[" + descriptor(OCI_LAYER, small) + ","
+                    + descriptor(OCI_LAYER, other) + "]}";
+            String tag = "v" + image;
+            expect(send(request(repository, "/manifests/" + tag).header("Content-Type", OCI_MANIFEST)
+                    .PUT(BodyPublishers.ofString(manifest))), 201);
+            expect(send(request(repository, "/manifests/" + tag).header("Accept", OCI_MANIFEST).HEAD()),
+                    200);
+            expect(send(request(repository, "/manifests/" + tag).header("Accept", OCI_MANIFEST).GET()), 200);
+            for (byte[] blob : List.of(config, small, other)) {
+                expect(send(request(repository, "/blobs/" + Digest.sha256(blob)).GET()), 200);
+            }
+            if (image % 10 == 0) {
+                String subject = Digest.sha256(manifest.getBytes(StandardCharsets.UTF_8)).toString();
+                String referrer = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"artifactType\":"
+                        + "\"application/vnd.example.signature\",\"config\":{\"mediaType\":"
+                        + "\"application/vnd.oci.empty.v1+json\",\"digest\":\"" + Digest.sha256("{}".getBytes(
+                        StandardCharsets.UTF_8)) + "\",\"size\":2},\"layers\":[" + descriptor(OCI_LAYER, small)
+                        + "],\"subject\":{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + subject
+                        + "\",\"size\":" + manifest.length() + "}}";
+                pushMonolithic(repository, "{}".getBytes(StandardCharsets.UTF_8));
+                String digest = Digest.sha256(referrer.getBytes(StandardCharsets.UTF_8)).toString();
+                expect(send(request(repository, "/manifests/" + digest).header("Content-Type", OCI_MANIFEST)
+                        .PUT(BodyPublishers.ofString(referrer))), 201);
+                expect(send(request(repository, "/referrers/" + subject).GET()), 200);
+                expect(send(request(repository, "/tags/list?n=5").GET()), 200);
+            }
+        }
+
+        private void pushMonolithic(String repository, byte[] blob) throws Exception {
+            expect(send(request(repository, "/blobs/uploads/?digest=" + Digest.sha256(blob))
+                    .header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(blob))), 201);
+        }
+
+        private void pushChunked(String repository, byte[] blob) throws Exception {
+            URI location = location(expect(send(request(repository, "/blobs/uploads/")
+                    .POST(BodyPublishers.noBody())), 202));
+            int half = blob.length / 2;
+            for (int[] range : new int[][] {{0, half}, {half, blob.length}}) {
+                location = location(expect(send(HttpRequest.newBuilder(location)
+                        .header("Content-Type", "application/octet-stream")
+                        .header("Content-Range", range[0] + "-" + (range[1] - 1))
+                        .method("PATCH", BodyPublishers.ofByteArray(blob, range[0], range[1] - range[0]))), 202));
+            }
+            String separator = location.getRawQuery() == null ? "?" : "&";
+            expect(send(HttpRequest.newBuilder(URI.create(location + separator + "digest=" + Digest.sha256(blob)))
+                    .PUT(BodyPublishers.noBody())), 201);
+        }
+
+        private byte[] bytes(int size) {
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            return bytes;
+        }
+
+        private static String descriptor(String mediaType, byte[] content) {
+            return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + Digest.sha256(content) + "\",\"size\":"
+                    + content.length + "}";
+        }
+
+        private HttpRequest.Builder request(String repository, String path) {
+            return HttpRequest.newBuilder(base.resolve("/v2/" + repository + path));
+        }
+
+        private HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+            return http.send(request.build(), BodyHandlers.ofByteArray());
+        }
+
+        private URI location(HttpResponse<?> response) {
+            return response.uri().resolve(response.headers().firstValue("Location").orElseThrow(
+                    () -> new IllegalStateException(response.request().method() + " " + response.uri()
+                            + " answered without Location")));
+        }
+
+        private static HttpResponse<byte[]> expect(HttpResponse<byte[]> response, int status) {
+            if (response.statusCode() != status) {
+                throw new IllegalStateException(response.request().method() + " " + response.uri() + " answered "
+                        + response.statusCode() + " (expected " + status + "): "
+                        + new String(response.body(), StandardCharsets.UTF_8).strip());
+            }
+            return response;
+        }
+    }
+}
