@@ -28,10 +28,6 @@ public final class BufferRelay {
     /** Takes one buffer's bytes, without changing them; the buffer is reused once it returns. */
     public interface Consumer {
         void accept(byte[] bytes, int length) throws IOException;
-
-        /** Deals with whatever it has kept of the bytes taken so far, and with any pooled buffers it holds. */
-        default void flush() throws IOException {
-        }
     }
 
     /** A buffer sent, and how many consumers have yet to take it. */
@@ -121,7 +117,7 @@ public final class BufferRelay {
 
     /**
      * Hands over the buffer being filled, holding {@code length} bytes (0 for none), waits until the consumers have
-     * taken every buffer sent and {@linkplain Consumer#flush() flushed}, and returns all buffers to the pool. For a
+     * taken every buffer sent, and returns all buffers to the pool. For a
      * caller about to wait a while for its source. {@link #buffer()} goes on as before, and takes buffers anew.
      */
     public void pause(int length) throws IOException {
@@ -135,9 +131,6 @@ public final class BufferRelay {
         IOException failed = failure;
         if (failed != null) {
             throw failed;
-        }
-        for (Consumer consumer : consumers) {
-            consumer.flush(); // on this thread: the consumers' threads have ended
         }
         release();
     }
