@@ -31,8 +31,8 @@ public final class FileSystemBlobStore implements BlobStore {
     /**
      * How many bytes of a large upload are written into the page cache before their write-back to disk is started.
      * Uploads go through the page cache: the blob just pushed is the one pulled next, and its pull then reads
-     * memory instead of the disk. Write-back runs while more arrives, so that the fsync that acknowledges the
-     * upload has little left to do and a gigabyte never sits dirty in memory.
+     * memory instead of the disk. Write-back runs on a thread of its own while more arrives, so that the fsync
+     * that acknowledges the upload has little left to do.
      */
     private static final long FLUSH_EVERY = 32L * 1024 * 1024;
     /**
