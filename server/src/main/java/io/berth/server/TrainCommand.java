@@ -61,8 +61,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Pushes {@code images} images to {@code base} and pulls them back, 8 at a time; fails on any unexpected answer. */
     static void run(URI base, int images) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> done = new ArrayList<>();
             for (int worker = 0; worker < 8; worker++) {
                 int first = worker;

@@ -117,8 +117,8 @@ public final class BufferRelay {
 
     /**
      * Hands over the buffer being filled, holding {@code length} bytes (0 for none), waits until the consumers have
-     * taken every buffer sent, and returns all buffers to the pool. For a
-     * caller about to wait a while for its source. {@link #buffer()} goes on as before, and takes buffers anew.
+     * taken every buffer sent, and returns all buffers to the pool. For a caller about to wait a while for its
+     * source. {@link #buffer()} goes on as before, and takes buffers anew.
      */
     public void pause(int length) throws IOException {
         if (length > 0 && threads == null) {
