@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * The heap that pushed manifests may take at once. A manifest is read whole into memory and parsed there (its parsed
@@ -45,7 +46,7 @@ final class ManifestBudget {
             throw new HttpError(429, ErrorCode.TOOMANYREQUESTS,
                     "too many large manifests are being pushed at once; retry in a few seconds",
                     "no room for a manifest of " + declaredLength + " bytes within " + patience.toSeconds() + " s",
-                    Map.of("Retry-After", Integer.toString(RETRY_AFTER_SECONDS)));
+                    Map.of(HttpHeader.RETRY_AFTER.asString(), Integer.toString(RETRY_AFTER_SECONDS)));
         }
         return () -> kibibytes.release(wanted);
     }
