@@ -152,8 +152,9 @@ public final class Bench implements Callable<Integer> {
 
     private static final Duration IDLE_SETTLE = Duration.ofSeconds(2);
     /**
-     * Images of two large layers, pushed then pulled at once: layers past the size a server writes around the page
-     * cache, which the images of small layers never reach.
+     * Images of two large layers, pushed then pulled at once: layers large enough that a server could write them
+     * around the page cache (and so make their first pull read the disk), which the images of small layers never
+     * reach.
      */
     private static final int LARGE_LAYER_IMAGES = 6;
     private static final int LARGE_LAYER_SIZE = 64 << 20;
