@@ -25,7 +25,13 @@ final class RegistryHttp {
 
     private final String baseUrl;
     private final String authorization;
+    /**
+     * HTTP/1.1, as registry clients speak it. Not the JDK client's default of HTTP/2 by upgrade (h2c): when the first
+     * request on a connection is answered with more than the initial flow-control window, the JDK client now and then
+     * misreads the frames that follow the {@code 101} (the server's bytes, captured, parse as well-formed frames).
+     */
     private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
