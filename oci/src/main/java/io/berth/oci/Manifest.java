@@ -6,8 +6,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,9 +25,12 @@ import tools.jackson.databind.json.JsonMapper;
  * @param layers       empty for indexes
  * @param children     the manifests an index lists; empty for image manifests
  * @param subject      null when the manifest refers to nothing
+ * @param platforms    for an index, the platforms its children name ({@code os/architecture[/variant]}), in order,
+ *                     each once; empty for image manifests
  */
 public record Manifest(String mediaType, String artifactType, Descriptor config, List<Descriptor> layers,
-                       List<Descriptor> children, Descriptor subject, Map<String, String> annotations) {
+                       List<Descriptor> children, Descriptor subject, Map<String, String> annotations,
+                       List<String> platforms) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -33,6 +38,7 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
         layers = List.copyOf(layers);
         children = List.copyOf(children);
         annotations = Map.copyOf(annotations);
+        platforms = List.copyOf(platforms);
     }
 
     public boolean isIndex() {
@@ -109,7 +115,8 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
                 throw new InvalidManifestException("an index must not have config or layers");
             }
             List<Descriptor> children = descriptors(root, "manifests", true);
-            return new Manifest(mediaType, artifactType, null, List.of(), children, subject, annotations);
+            return new Manifest(mediaType, artifactType, null, List.of(), children, subject, annotations,
+                    platforms(root.get("manifests")));
         }
         if (root.has("manifests")) {
             throw new InvalidManifestException("an image manifest must not have manifests");
@@ -123,7 +130,7 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
             throw new InvalidManifestException("Docker schema 2 manifests carry neither artifactType nor subject");
         }
         String effectiveType = artifactType != null ? artifactType : config.mediaType();
-        return new Manifest(mediaType, effectiveType, config, layers, List.of(), subject, annotations);
+        return new Manifest(mediaType, effectiveType, config, layers, List.of(), subject, annotations, List.of());
     }
 
     private static String mediaTypeOf(JsonNode root, String contentType) {
@@ -177,6 +184,21 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
             result.add(descriptor(array.get(i), field + "[" + i + "]"));
         }
         return result;
+    }
+
+    /** The {@code os/architecture[/variant]} of each child that names a platform, each once. */
+    private static List<String> platforms(JsonNode children) {
+        Set<String> platforms = new LinkedHashSet<>();
+        for (JsonNode child : children) {
+            JsonNode platform = child.get("platform");
+            if (platform == null || !platform.isObject() || !platform.path("os").isString()
+                    || !platform.path("architecture").isString()) {
+                continue;
+            }
+            String variant = platform.path("variant").isString() ? "/" + platform.get("variant").asString() : "";
+            platforms.add(platform.get("os").asString() + "/" + platform.get("architecture").asString() + variant);
+        }
+        return List.copyOf(platforms);
     }
 
     private static Descriptor descriptor(JsonNode node, String where) {

@@ -174,7 +174,7 @@ public final class Registry {
         List<Reference> missing;
         try {
             missing = metadata.putManifest(repository, stored, references, List.copyOf(tags),
-                    Set.copyOf(immutable.keySet()));
+                    Set.copyOf(immutable.keySet()), manifest.platforms());
         } catch (TagImmutableException e) {
             String reason = "tag " + e.tag() + " in " + repository + " is immutable (" + immutable.get(e.tag())
                     + ") and points to " + e.current();

@@ -14,6 +14,7 @@ import io.berth.server.auth.LoginThrottle;
 import io.berth.server.auth.PasswordUsers;
 import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
+import io.berth.server.events.Notifier;
 import io.berth.server.gc.CollectionRunner;
 import io.berth.server.http.ApiHandler;
 import io.berth.server.http.JsonErrorHandler;
@@ -55,6 +56,7 @@ public final class BerthServer implements AutoCloseable {
     private final AuditLog audit = new AuditLog();
     private final Lifecycle lifecycle;
     private final CollectionRunner collections;
+    private final Notifier notifier;
     private final boolean cachesWithoutExpiry;
     private final Server server;
     private final ServerConnector connector;
@@ -88,8 +90,9 @@ public final class BerthServer implements AutoCloseable {
         this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
         this.manifestEpoch = metadata.manifestEpoch();
-        this.lifecycle = new Lifecycle(registry, new LifecyclePolicies(configuredPolicies, metadata, clock), audit,
-                clock);
+        this.lifecycle = new Lifecycle(registry, new LifecyclePolicies(configuredPolicies, metadata, clock), clock);
+        metadata.events().addListener(audit);
+        this.notifier = new Notifier(metadata.events(), config.notifications(), clock);
         this.collections = new CollectionRunner(new GarbageCollector(blobs, metadata, uploads, registry,
                 config.gc().rules(), clock), audit);
 
@@ -104,14 +107,15 @@ public final class BerthServer implements AutoCloseable {
     private ApiHandler apiHandler(Config config) {
         AuthConfig auth = config.auth();
         if (!auth.enabled()) {
-            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle, collections);
+            return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle, collections,
+                    notifier);
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
                 TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
                 new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle,
-                collections);
+                collections, notifier);
     }
 
     /**
@@ -149,6 +153,7 @@ public final class BerthServer implements AutoCloseable {
             throw e;
         }
         berth.schedule(config.gc().interval());
+        berth.notifier.start();
         return berth;
     }
 
@@ -255,6 +260,7 @@ public final class BerthServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         flushPulls();
+        notifier.close();
         metadata.close();
         try {
             blobs.close();

@@ -1,6 +1,8 @@
 package io.berth.server;
 
 import io.berth.registry.RegistryOptions;
+import io.berth.server.events.NotificationsConfig;
+import io.berth.server.events.NotificationsSection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +30,11 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                      String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
                      int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
                      boolean allowAnonymous, GcConfig gc, List<LifecycleConfig> lifecycle,
-                     List<ImmutableTagsRule> immutableTags) {
+                     List<ImmutableTagsRule> immutableTags, NotificationsConfig notifications) {
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
-            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of());
+            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of(),
+            NotificationsConfig.NONE);
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
@@ -63,71 +66,77 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withData(Path data) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withMetadata(String url, String username, String password) {
         return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
-                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withStoragePath(Path storagePath) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withAuth(AuthConfig auth) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withTls(TlsConfig tls) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
-                allowAnonymous, gc, lifecycle, immutableTags);
+                allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withAllowAnonymous(boolean allowAnonymous) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
     }
 
     public Config withGc(GcConfig gc) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags);
+                lifecycle, immutableTags, notifications);
     }
 
     public Config withLifecycle(List<LifecycleConfig> lifecycle) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                List.copyOf(lifecycle), immutableTags);
+                List.copyOf(lifecycle), immutableTags, notifications);
+    }
+
+    public Config withNotifications(NotificationsConfig notifications) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, immutableTags, notifications);
     }
 
     public Config withImmutableTags(List<ImmutableTagsRule> immutableTags) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, List.copyOf(immutableTags));
+                lifecycle, List.copyOf(immutableTags), notifications);
     }
 
     /** True when the listener is reachable only from this machine. */
@@ -142,7 +151,8 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     // ---- sources
 
     private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
-            "manifests", "referrers", "tls", "auth", "allowAnonymous", "gc", "lifecycle", "immutableTags");
+            "manifests", "referrers", "tls", "auth", "allowAnonymous", "gc", "lifecycle", "immutableTags",
+            "notifications");
 
     /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
     public Config withYaml(Path file) throws IOException {
@@ -241,6 +251,11 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (!immutable.isEmpty()) {
             config = config.withImmutableTags(immutable);
         }
+        JsonNode notifications = section(root, "notifications", Set.of("endpoints", "retention", "source"), file);
+        if (!notifications.isMissingNode() && !notifications.isNull()) {
+            config = config.withNotifications(NotificationsSection.parse(notifications, config.notifications(),
+                    file));
+        }
         JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token",
                 "trustedProxies"), file);
         if (!auth.isMissingNode() && !auth.isNull()) {
@@ -304,7 +319,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         return auth;
     }
 
-    private static List<JsonNode> list(JsonNode node, String field, Path file) {
+    public static List<JsonNode> list(JsonNode node, String field, Path file) {
         JsonNode value = node.path(field);
         if (value.isMissingNode() || value.isNull()) {
             return List.of();
@@ -317,7 +332,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         return items;
     }
 
-    private static List<String> strings(JsonNode node, String field, Path file) {
+    public static List<String> strings(JsonNode node, String field, Path file) {
         JsonNode value = node.path(field);
         if (value.isString()) {
             return List.of(value.asString());
@@ -329,7 +344,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         return items;
     }
 
-    private static void requireKeys(JsonNode node, String where, Set<String> keys, Path file) {
+    public static void requireKeys(JsonNode node, String where, Set<String> keys, Path file) {
         if (!node.isObject()) {
             throw new IllegalArgumentException(file + ": each of " + where + " must be a mapping");
         }
@@ -340,7 +355,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
     }
 
-    private static Duration duration(JsonNode node, String field, Duration absent) {
+    public static Duration duration(JsonNode node, String field, Duration absent) {
         return node.hasNonNull(field) ? parseDuration(node.get(field).asString()) : absent;
     }
 
@@ -365,7 +380,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         return node;
     }
 
-    private static String text(JsonNode node, String field) {
+    public static String text(JsonNode node, String field) {
         return node.hasNonNull(field) ? node.get(field).asString() : null;
     }
 

@@ -1,6 +1,7 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
+import io.berth.registry.events.Actor;
 import io.berth.registry.RegistryOptions;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.FileSystemBlobStore;
@@ -45,7 +46,8 @@ final class GcCommand implements Callable<Integer> {
                 Registry registry = new Registry(blobs, metadata, options);
                 GarbageCollector collector = new GarbageCollector(blobs, metadata,
                         new Uploads(blobs, metadata, options), registry, config.gc().rules(), Clock.systemUTC());
-                Optional<GcReport> report = collector.collect(dryRun, item -> { });
+                Optional<GcReport> report = ScopedValue.where(Actor.CURRENT, Actor.system("gc", "cli"))
+                        .call(() -> collector.collect(dryRun, item -> { }));
                 if (report.isEmpty()) {
                     err.println("berth: another garbage collection is running on this registry; try again when it "
                             + "ends");

@@ -51,9 +51,9 @@ final class LifecycleCommand implements Runnable {
                     config.metadataUsername(), config.metadataPassword());
                  FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath())) {
                 Clock clock = Clock.systemUTC();
+                store.events().addListener(new AuditLog());
                 Registry registry = new Registry(blobs, store, config.registryOptions(null));
-                Lifecycle lifecycle = new Lifecycle(registry, new LifecyclePolicies(configured, store, clock),
-                        new AuditLog(), clock);
+                Lifecycle lifecycle = new Lifecycle(registry, new LifecyclePolicies(configured, store, clock), clock);
                 return work.run(lifecycle, out, err);
             }
         });

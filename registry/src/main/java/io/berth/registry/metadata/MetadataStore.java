@@ -2,6 +2,7 @@ package io.berth.registry.metadata;
 
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
+import io.berth.registry.events.EventLog;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -9,7 +10,9 @@ import java.util.Set;
 
 /**
  * The source of truth for what exists: repositories, blob links, manifests, tags, references, subjects, upload
- * sessions, robot accounts and lifecycle policies. Each method is one transaction. Lists are sorted and paged by "after this key, at most limit".
+ * sessions, robot accounts and lifecycle policies. Each method is one transaction; those that change what the
+ * registry holds record an event of each change in the outbox ({@link #events}) in that same transaction. Lists are
+ * sorted and paged by "after this key, at most limit".
  */
 public interface MetadataStore extends AutoCloseable {
 
@@ -50,11 +53,12 @@ public interface MetadataStore extends AutoCloseable {
      * @param immutableTags those of {@code tags} that may be created, or kept on this manifest, but not moved: the
      *                      check is part of the transaction, so of two pushes racing to create one such tag, one
      *                      wins and the other is refused
+     * @param platforms     for an index, its children's platforms, for the event of the push
      * @return the missing required references; when not empty nothing was stored
      * @throws TagImmutableException when one of {@code immutableTags} points to another manifest; nothing was stored
      */
     List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                List<String> tags, Set<String> immutableTags);
+                                List<String> tags, Set<String> immutableTags, List<String> platforms);
 
     Optional<StoredManifest> manifest(String repository, Digest digest);
 
@@ -132,6 +136,9 @@ public interface MetadataStore extends AutoCloseable {
 
     /** A garbage collection's reads and deletions; a dry one deletes nothing. */
     Sweep sweep(boolean dryRun);
+
+    /** The outbox the writes above record their changes in, in the same transaction. */
+    EventLog events();
 
     /**
      * A number that changes whenever garbage collection deletes manifests: a process caching manifests without expiry

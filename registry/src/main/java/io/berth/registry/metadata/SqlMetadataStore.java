@@ -4,6 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
+import io.berth.registry.events.Event;
+import io.berth.registry.events.EventLog;
+import io.berth.registry.events.EventType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,6 +43,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final HikariDataSource writer;
     private final HikariDataSource reader;
     private final CollectorLocks collectorLocks;
+    private final SqlEventLog events;
     /** SQLite's group commit; null on PostgreSQL, which syncs its own log at each commit (in groups, too). */
     private volatile WalSync walSync;
 
@@ -48,6 +52,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.writer = writer;
         this.reader = reader;
         this.collectorLocks = new CollectorLocks(url, dialect, writer);
+        this.events = new SqlEventLog(this, dialect);
     }
 
     /** Connects, migrates the schema, and returns the store. */
@@ -168,7 +173,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public boolean mountBlob(String repository, Digest digest, String from) {
-        return write(c -> {
+        return record((c, changes) -> {
             // The shared row lock keeps a collector from deleting the blob until the link is committed.
             if (optionalLong(c, "SELECT size FROM blobs WHERE digest = ?" + forShare(), digest.toString()).isEmpty()) {
                 return false;
@@ -177,15 +182,15 @@ public final class SqlMetadataStore implements MetadataStore {
                     + "ON r.id = rb.repository_id WHERE r.name = ? AND rb.digest = ?", from, digest.toString()).isEmpty()) {
                 return false;
             }
-            link(c, ensureRepository(c, repository), digest);
+            link(c, ensureRepository(c, changes, repository), digest);
             return true;
         });
     }
 
     @Override
     public void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes) {
-        write(c -> {
-            long repositoryId = ensureRepository(c, repository);
+        record((c, changes) -> {
+            long repositoryId = ensureRepository(c, changes, repository);
             holdBlob(c, digest, size);
             storeBytes.run();
             link(c, repositoryId, digest);
@@ -218,65 +223,106 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
-        return write(c -> update(c, "DELETE FROM repository_blobs WHERE digest = ? AND repository_id = "
-                + "(SELECT id FROM repositories WHERE name = ?)", digest.toString(), repository) > 0);
+        return record((c, changes) -> {
+            OptionalLong size = optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN repositories r "
+                    + "ON r.id = rb.repository_id JOIN blobs b ON b.digest = rb.digest WHERE r.name = ? "
+                    + "AND rb.digest = ?", repository, digest.toString());
+            if (size.isEmpty() || update(c, "DELETE FROM repository_blobs WHERE digest = ? AND repository_id = "
+                    + "(SELECT id FROM repositories WHERE name = ?)", digest.toString(), repository) == 0) {
+                return false;
+            }
+            changes.add(Event.blob(EventType.BLOB_DELETED, repository, digest, size.getAsLong()));
+            return true;
+        });
     }
 
     // ---- manifests and tags
 
     @Override
     public List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                       List<String> tags, Set<String> immutableTags) {
-        return write(c -> {
-            long repositoryId = ensureRepository(c, repository);
-            List<Reference> missing = new ArrayList<>();
+                                       List<String> tags, Set<String> immutableTags, List<String> platforms) {
+        try {
+            return record((c, changes) -> {
+                storeManifest(c, changes, repository, manifest, references, tags, immutableTags, platforms);
+                return List.of();
+            });
+        } catch (MissingReferences e) {
+            return e.missing;
+        }
+    }
+
+    /** Ends a push that lacks required references: nothing of it is stored. */
+    private static final class MissingReferences extends RuntimeException {
+        private final List<Reference> missing;
+
+        MissingReferences(List<Reference> missing) {
+            super(null, null, false, false);
+            this.missing = missing;
+        }
+    }
+
+    private void storeManifest(Connection c, List<Event> changes, String repository, StoredManifest manifest,
+                               List<Reference> references, List<String> tags, Set<String> immutableTags,
+                               List<String> platforms) throws SQLException {
+        long repositoryId = ensureRepository(c, changes, repository);
+        List<Reference> missing = new ArrayList<>();
+        for (Reference reference : references) {
+            if (reference.required() && !referenceExists(c, repositoryId, reference)) {
+                missing.add(reference);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new MissingReferences(missing);
+        }
+        long now = System.currentTimeMillis();
+        String digest = manifest.digest().toString();
+        int inserted = update(c, "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, "
+                        + "subject_digest, size, annotations, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (repository_id, digest) DO NOTHING",
+                repositoryId, digest, manifest.mediaType(), manifest.artifactType(),
+                manifest.subject() == null ? null : manifest.subject().toString(), manifest.size(),
+                manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()),
+                manifest.payload(), now);
+        // Held like the references: a collector deleting this manifest as untagged either sees the new tags
+        // or has deleted it before this reads it, and then the transaction starts over and stores it again.
+        OptionalLong id = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?"
+                + forShare(), repositoryId, digest);
+        if (id.isEmpty()) {
+            throw new SQLException("manifest " + digest + " was deleted concurrently", RETRY_STATE);
+        }
+        long manifestId = id.getAsLong();
+        if (inserted > 0) {
             for (Reference reference : references) {
-                if (reference.required() && !referenceExists(c, repositoryId, reference)) {
-                    missing.add(reference);
-                }
+                update(c, "INSERT INTO manifest_references (manifest_id, digest, kind) VALUES (?, ?, ?) "
+                                + "ON CONFLICT (manifest_id, digest, kind) DO NOTHING",
+                        manifestId, reference.digest().toString(), reference.kind().name().toLowerCase());
             }
-            if (!missing.isEmpty()) {
-                c.rollback();
-                return missing;
+        }
+        changes.add(Event.manifest(
+                manifest.subject() == null ? EventType.IMAGE_PUSHED : EventType.REFERRER_PUSHED, repository,
+                manifest.digest(), manifest.mediaType(), manifest.artifactType(), manifest.subject(), manifest.size(),
+                tags, platforms));
+        for (String tag : tags) {
+            Digest previous = taggedDigest(c, repositoryId, tag);
+            if (!immutableTags.contains(tag)) {
+                update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
+                                + "ON CONFLICT (repository_id, name) DO UPDATE SET "
+                                + "manifest_id = excluded.manifest_id, updated_at = excluded.updated_at",
+                        repositoryId, tag, manifestId, now);
+            } else if (!keepImmutableTag(c, repositoryId, tag, manifestId, now)) {
+                throw new TagImmutableException(tag, previous != null ? previous : taggedDigest(c, repositoryId, tag));
             }
-            long now = System.currentTimeMillis();
-            String digest = manifest.digest().toString();
-            int inserted = update(c, "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, "
-                            + "subject_digest, size, annotations, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                            + "ON CONFLICT (repository_id, digest) DO NOTHING",
-                    repositoryId, digest, manifest.mediaType(), manifest.artifactType(),
-                    manifest.subject() == null ? null : manifest.subject().toString(), manifest.size(),
-                    manifest.annotations().isEmpty() ? null : JSON.writeValueAsString(manifest.annotations()),
-                    manifest.payload(), now);
-            // Held like the references: a collector deleting this manifest as untagged either sees the new tags
-            // or has deleted it before this reads it, and then the transaction starts over and stores it again.
-            OptionalLong id = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?"
-                    + forShare(), repositoryId, digest);
-            if (id.isEmpty()) {
-                throw new SQLException("manifest " + digest + " was deleted concurrently", RETRY_STATE);
+            if (!manifest.digest().equals(previous)) {
+                changes.add(Event.tag(EventType.TAG_UPDATED, repository, tag, manifest.digest(), previous));
             }
-            long manifestId = id.getAsLong();
-            if (inserted > 0) {
-                for (Reference reference : references) {
-                    update(c, "INSERT INTO manifest_references (manifest_id, digest, kind) VALUES (?, ?, ?) "
-                                    + "ON CONFLICT (manifest_id, digest, kind) DO NOTHING",
-                            manifestId, reference.digest().toString(), reference.kind().name().toLowerCase());
-                }
-            }
-            for (String tag : tags) {
-                if (!immutableTags.contains(tag)) {
-                    update(c, "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?) "
-                                    + "ON CONFLICT (repository_id, name) DO UPDATE SET "
-                                    + "manifest_id = excluded.manifest_id, updated_at = excluded.updated_at",
-                            repositoryId, tag, manifestId, now);
-                } else if (!keepImmutableTag(c, repositoryId, tag, manifestId, now)) {
-                    throw new TagImmutableException(tag, Digest.parse(strings(c, "SELECT m.digest FROM tags t "
-                            + "JOIN manifests m ON m.id = t.manifest_id WHERE t.repository_id = ? AND t.name = ?",
-                            repositoryId, tag).getFirst()));
-                }
-            }
-            return List.of();
-        });
+        }
+    }
+
+    /** The manifest the tag points to; null when there is no such tag. */
+    private static Digest taggedDigest(Connection c, long repositoryId, String tag) throws SQLException {
+        List<String> found = strings(c, "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id "
+                + "WHERE t.repository_id = ? AND t.name = ?", repositoryId, tag);
+        return found.isEmpty() ? null : Digest.parse(found.getFirst());
     }
 
     /**
@@ -329,14 +375,14 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteManifest(String repository, Digest digest) {
-        return write(c -> {
+        return record((c, changes) -> {
             Long repositoryId = repositoryId(c, repository);
             OptionalLong id = repositoryId == null ? OptionalLong.empty() : optionalLong(c,
                     "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?", repositoryId, digest.toString());
             if (id.isEmpty()) {
                 return false;
             }
-            deleteManifestRow(c, repositoryId, id.getAsLong(), digest.toString());
+            deleteManifestRow(c, changes, repository, repositoryId, id.getAsLong(), digest);
             return true;
         });
     }
@@ -345,12 +391,29 @@ public final class SqlMetadataStore implements MetadataStore {
      * Deletes one manifest with its tags and references, and records when it left the repository (its referrers
      * are collected a delay after that).
      */
-    private static void deleteManifestRow(Connection c, long repositoryId, long id, String digest)
-            throws SQLException {
+    private static void deleteManifestRow(Connection c, List<Event> changes, String repository, long repositoryId,
+                                          long id, Digest digest) throws SQLException {
+        List<String> tags = strings(c, "SELECT name FROM tags WHERE manifest_id = ? ORDER BY name", id);
+        changes.add(deletedManifest(c, repository, id, digest, tags));
         update(c, "DELETE FROM tags WHERE manifest_id = ?", id);
         update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id);
         update(c, "DELETE FROM manifests WHERE id = ?", id);
-        recordDeletion(c, repositoryId, digest, System.currentTimeMillis());
+        recordDeletion(c, repositoryId, digest.toString(), System.currentTimeMillis());
+    }
+
+    /** The event of a manifest's deletion, read before its row goes: an image's or a referrer's. */
+    static Event deletedManifest(Connection c, String repository, long id, Digest digest, List<String> tags)
+            throws SQLException {
+        try (PreparedStatement ps = prepare(c, "SELECT media_type, artifact_type, subject_digest, size "
+                + "FROM manifests WHERE id = ?", id); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("manifest " + digest + " was deleted concurrently", RETRY_STATE);
+            }
+            String subject = rs.getString(3);
+            return Event.manifest(subject == null ? EventType.IMAGE_DELETED : EventType.REFERRER_DELETED, repository,
+                    digest, rs.getString(1), rs.getString(2), subject == null ? null : Digest.parse(subject),
+                    rs.getLong(4), tags, List.of());
+        }
     }
 
     /** Tells servers whose caches never expire (SQLite) that another process deleted manifests. */
@@ -371,8 +434,16 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public boolean deleteTag(String repository, String tag) {
-        return write(c -> update(c, "DELETE FROM tags WHERE name = ? AND repository_id = "
-                + "(SELECT id FROM repositories WHERE name = ?)", tag, repository) > 0);
+        return record((c, changes) -> {
+            Long repositoryId = repositoryId(c, repository);
+            Digest digest = repositoryId == null ? null : taggedDigest(c, repositoryId, tag);
+            if (digest == null
+                    || update(c, "DELETE FROM tags WHERE name = ? AND repository_id = ?", tag, repositoryId) == 0) {
+                return false;
+            }
+            changes.add(Event.tag(EventType.TAG_DELETED, repository, tag, digest, null));
+            return true;
+        });
     }
 
     @Override
@@ -444,7 +515,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public List<Digest> deleteImage(String repository, Digest digest, Set<String> tags) {
-        return write(c -> {
+        return record((c, changes) -> {
             Long repositoryId = repositoryId(c, repository);
             if (repositoryId == null) {
                 return List.of();
@@ -461,7 +532,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 return List.of();
             }
             List<Digest> deleted = new ArrayList<>();
-            deleteWithChildren(c, repositoryId, id.getAsLong(), digest, deleted);
+            deleteWithChildren(c, changes, repository, repositoryId, id.getAsLong(), digest, deleted);
             bumpManifestEpoch(c); // `berth lifecycle apply` may run beside a server
             return deleted;
         });
@@ -473,11 +544,11 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     /** Deletes a manifest, then those of its children that are untagged and no other manifest's child. */
-    private void deleteWithChildren(Connection c, long repositoryId, long id, Digest digest, List<Digest> deleted)
-            throws SQLException {
+    private void deleteWithChildren(Connection c, List<Event> changes, String repository, long repositoryId, long id,
+                                    Digest digest, List<Digest> deleted) throws SQLException {
         List<String> children = strings(c, "SELECT digest FROM manifest_references WHERE manifest_id = ? "
                 + "AND kind = 'child' ORDER BY digest", id);
-        deleteManifestRow(c, repositoryId, id, digest.toString());
+        deleteManifestRow(c, changes, repository, repositoryId, id, digest);
         deleted.add(digest);
         for (String child : children) {
             OptionalLong childId = lockManifest(c, repositoryId, child);
@@ -486,7 +557,8 @@ public final class SqlMetadataStore implements MetadataStore {
                     || optionalLong(c, IS_CHILD, child, repositoryId).isPresent()) {
                 continue;
             }
-            deleteWithChildren(c, repositoryId, childId.getAsLong(), Digest.parse(child), deleted);
+            deleteWithChildren(c, changes, repository, repositoryId, childId.getAsLong(), Digest.parse(child),
+                    deleted);
         }
     }
 
@@ -627,6 +699,11 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
+    public EventLog events() {
+        return events;
+    }
+
+    @Override
     public long manifestEpoch() {
         return read(c -> optionalLong(c, "SELECT manifest_epoch FROM gc_state WHERE id = 1").orElse(0));
     }
@@ -646,6 +723,12 @@ public final class SqlMetadataStore implements MetadataStore {
         T run(Connection connection) throws SQLException;
     }
 
+    /** Work that changes what the registry holds: it adds an event to {@code changes} for each change it makes. */
+    @FunctionalInterface
+    interface ChangeWork<T> {
+        T run(Connection connection, List<Event> changes) throws SQLException;
+    }
+
     <T> T read(SqlWork<T> work) {
         try (Connection c = reader.getConnection()) {
             return work.run(c);
@@ -654,12 +737,24 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
-    /**
-     * Runs in one transaction, retried when PostgreSQL reports a serialization failure or deadlock; returns once the
-     * transaction is durable.
-     */
+    /** A write that changes nothing the events tell of (upload sessions, cursors, robots, policies). */
     <T> T write(SqlWork<T> work) {
-        T result = transaction(work);
+        return record((c, changes) -> work.run(c));
+    }
+
+    /**
+     * The one write path: runs in one transaction, retried when PostgreSQL reports a serialization failure or
+     * deadlock, with the events of its changes written to the outbox in the same transaction; returns once the
+     * transaction is durable and the listeners know of its events.
+     */
+    <T> T record(ChangeWork<T> work) {
+        List<Event> changes = new ArrayList<>();
+        T result = transaction(c -> {
+            changes.clear(); // from an attempt that was rolled back
+            T done = work.run(c, changes);
+            events.append(c, changes);
+            return done;
+        });
         WalSync sync = walSync;
         if (sync != null) {
             try {
@@ -668,6 +763,7 @@ public final class SqlMetadataStore implements MetadataStore {
                 throw new MetadataException("metadata write failed", e);
             }
         }
+        events.committed(changes);
         return result;
     }
 
@@ -711,13 +807,15 @@ public final class SqlMetadataStore implements MetadataStore {
         return id.isPresent() ? id.getAsLong() : null;
     }
 
-    private static long ensureRepository(Connection c, String name) throws SQLException {
+    private static long ensureRepository(Connection c, List<Event> changes, String name) throws SQLException {
         Long id = repositoryId(c, name);
         if (id != null) {
             return id;
         }
-        update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                name, System.currentTimeMillis());
+        if (update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                name, System.currentTimeMillis()) > 0) {
+            changes.add(Event.repository(EventType.REPOSITORY_CREATED, name));
+        }
         return repositoryId(c, name);
     }
 
@@ -741,7 +839,7 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
-    private static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
+    static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
         List<String> result = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {

@@ -4,6 +4,8 @@ import static io.berth.registry.metadata.SqlMetadataStore.prepare;
 import static io.berth.registry.metadata.SqlMetadataStore.update;
 
 import io.berth.oci.Digest;
+import io.berth.registry.events.Event;
+import io.berth.registry.events.EventType;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -94,7 +96,7 @@ final class SqlSweep implements Sweep {
         if (dry) {
             return remember(candidates, manifest -> now);
         }
-        return store.write(c -> {
+        return store.record((c, changes) -> {
             Map<Long, Collectable.Manifest> byId = new HashMap<>();
             candidates.forEach(manifest -> byId.put(manifest.id(), manifest));
             String ids = "m.id IN (" + placeholders(candidates.size()) + ")";
@@ -108,7 +110,7 @@ final class SqlSweep implements Sweep {
                     confirmed.add(byId.get(rs.getLong(1)));
                 }
             }
-            deleteManifests(c, confirmed, manifest -> now);
+            deleteManifests(c, changes, confirmed, manifest -> now);
             return confirmed;
         });
     }
@@ -141,13 +143,13 @@ final class SqlSweep implements Sweep {
         if (dry) {
             return remember(candidates, Collectable.Manifest::since);
         }
-        return store.write(c -> {
+        return store.record((c, changes) -> {
             Object[] keys = candidates.stream().map(Collectable.Manifest::id).sorted().toArray();
             String ids = "m.id IN (" + placeholders(keys.length) + ")";
             lockForUpdate(c, "SELECT m.id FROM manifests m WHERE " + ids + " ORDER BY m.id", keys);
             List<Collectable.Manifest> confirmed = orphans(c, ids, keys, orphanedBefore, keys.length);
             // A referrer goes as of when it became garbage, not now: its own referrers follow in this collection.
-            deleteManifests(c, confirmed, Collectable.Manifest::since);
+            deleteManifests(c, changes, confirmed, Collectable.Manifest::since);
             return confirmed;
         });
     }
@@ -204,10 +206,15 @@ final class SqlSweep implements Sweep {
         long of(Collectable.Manifest manifest);
     }
 
-    private static void deleteManifests(Connection c, List<Collectable.Manifest> manifests, DeletedAt deletedAt)
-            throws SQLException {
+    private static void deleteManifests(Connection c, List<Event> changes, List<Collectable.Manifest> manifests,
+                                        DeletedAt deletedAt) throws SQLException {
         if (manifests.isEmpty()) {
             return;
+        }
+        for (Collectable.Manifest manifest : manifests) {
+            // untagged, or its tags would have kept it
+            changes.add(SqlMetadataStore.deletedManifest(c, manifest.repository(), manifest.id(), manifest.digest(),
+                    List.of()));
         }
         Object[] ids = manifests.stream().map(Collectable.Manifest::id).toArray();
         String in = "(" + placeholders(ids.length) + ")";
@@ -268,7 +275,7 @@ final class SqlSweep implements Sweep {
                 return candidates;
             });
         }
-        return store.write(c -> {
+        return store.record((c, changes) -> {
             List<Collectable.Link> sorted = new ArrayList<>(candidates);
             sorted.sort((a, b) -> a.repositoryId() != b.repositoryId()
                     ? Long.compare(a.repositoryId(), b.repositoryId())
@@ -303,6 +310,8 @@ final class SqlSweep implements Sweep {
                 }
                 delete.executeBatch();
             }
+            confirmed.forEach(link -> changes.add(Event.blob(EventType.BLOB_DELETED, link.repository(), link.digest(),
+                    link.size())));
             return confirmed;
         });
     }
@@ -339,7 +348,7 @@ final class SqlSweep implements Sweep {
         if (candidates.isEmpty() || dry) {
             return candidates;
         }
-        return store.write(c -> {
+        return store.record((c, changes) -> {
             Map<String, Collectable.Blob> byDigest = new HashMap<>();
             candidates.forEach(blob -> byDigest.put(blob.digest().toString(), blob));
             Object[] keys = byDigest.keySet().stream().sorted().toArray();
@@ -370,6 +379,8 @@ final class SqlSweep implements Sweep {
                 hidden.forEach(bytes::restore);
                 throw e;
             }
+            confirmed.forEach(blob -> changes.add(Event.blob(EventType.BLOB_COLLECTED, null, blob.digest(),
+                    blob.size())));
             return confirmed;
         });
     }

@@ -1,16 +1,22 @@
 package io.berth.server.auth;
 
+import io.berth.registry.events.Actor;
+import io.berth.registry.events.Event;
+import io.berth.registry.events.EventListener;
 import java.time.Instant;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One JSON line per authentication decision, push, delete and garbage collection deletion, on the {@code berth.audit} logger (standard output
- * by default): when, what, who, from where, the result and why. Never a password or token.
+ * One JSON line per authentication decision, push, delete and garbage collection deletion, on the {@code berth.audit}
+ * logger (standard output by default): when, what, who, from where, the result and why. Never a password or token.
+ * Pushes and deletions are written from the events the metadata store records with them, once committed and before
+ * the request is answered; the collector's deletions from its report, which also covers expired upload sessions.
  */
-public final class AuditLog {
+public final class AuditLog implements EventListener {
     private static final Logger LOG = LoggerFactory.getLogger("berth.audit");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -30,6 +36,32 @@ public final class AuditLog {
         line.put("request", method + " " + path);
         line.put("missing", missing);
         write(line);
+    }
+
+    /** The push and delete lines of committed changes; the collector's own deletions are left to {@link #collected}. */
+    @Override
+    public void committed(List<Event> events) {
+        for (Event event : events) {
+            if (event.actor().kind() == Actor.Kind.SYSTEM && event.actor().name().equals("gc")) {
+                continue;
+            }
+            String subject = switch (event.actor().kind()) {
+                case ROBOT -> RobotTokens.USER_PREFIX + event.actor().name();
+                default -> event.actor().name();
+            };
+            String digest = event.digest() == null ? null : event.digest().toString();
+            switch (event.type()) {
+                case IMAGE_PUSHED, REFERRER_PUSHED -> change("push", subject, event.actor().source(),
+                        event.repository(), event.tags().isEmpty() ? digest : event.tags().getFirst(), digest);
+                case IMAGE_DELETED, REFERRER_DELETED, BLOB_DELETED -> change("delete", subject,
+                        event.actor().source(), event.repository(), digest, digest);
+                case TAG_DELETED -> change("delete", subject, event.actor().source(), event.repository(),
+                        event.tag(), digest);
+                default -> {
+                    // tag moves are part of their push's line; repositories and collected blobs have no line
+                }
+            }
+        }
     }
 
     /** A successful change: push of a manifest, delete of a manifest, tag or blob. */

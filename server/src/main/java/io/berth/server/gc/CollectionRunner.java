@@ -1,5 +1,6 @@
 package io.berth.server.gc;
 
+import io.berth.registry.events.Actor;
 import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.gc.GcReport;
 import io.berth.server.auth.AuditLog;
@@ -29,12 +30,14 @@ public final class CollectionRunner {
      * @return empty when another collection is running on this registry's database
      */
     public Optional<GcReport> run(boolean dryRun, String subject, String source) {
-        Optional<GcReport> report = collector.collect(dryRun, item -> {
-            if (!dryRun) {
-                audit.collected(subject, source, item.kind().name().toLowerCase(Locale.ROOT), item.repository(),
-                        item.reference(), item.size());
-            }
-        });
+        // The events of its deletions name the collector, and where the run came from, as their actor.
+        Optional<GcReport> report = ScopedValue.where(Actor.CURRENT, Actor.system("gc", source))
+                .call(() -> collector.collect(dryRun, item -> {
+                    if (!dryRun) {
+                        audit.collected(subject, source, item.kind().name().toLowerCase(Locale.ROOT),
+                                item.repository(), item.reference(), item.size());
+                    }
+                }));
         if (report.isEmpty()) {
             LOG.info("garbage collection for {} skipped: another one is running", subject);
         } else {

@@ -3,6 +3,7 @@ package io.berth.server.http;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.gc.GcReport;
 import io.berth.server.auth.Scope;
+import io.berth.server.events.Notifier;
 import io.berth.server.gc.CollectionRunner;
 import io.berth.server.gc.GcSummary;
 import io.berth.server.lifecycle.Lifecycle;
@@ -15,18 +16,20 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The admin API under {@code /admin/}: operations on the registry as a whole (garbage collection, lifecycle
- * policies), each needing the {@code admin} action on every repository ({@link Gate#administersRegistry}).
+ * policies, the event outbox and its deliveries), each needing the {@code admin} action on every repository ({@link Gate#administersRegistry}).
  * Answers are JSON; errors use the spec's error body.
  */
 final class AdminApi {
     private final Gate gate;
     private final LifecycleAdmin lifecycle;
     private final CollectionRunner collections;
+    private final EventsAdmin events;
 
-    AdminApi(Gate gate, Lifecycle lifecycle, CollectionRunner collections) {
+    AdminApi(Gate gate, Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
         this.gate = gate;
         this.lifecycle = new LifecycleAdmin(lifecycle, gate.audit());
         this.collections = collections;
+        this.events = notifier == null ? null : new EventsAdmin(notifier);
     }
 
     /** Answers one admin request (blocking). {@code path} starts with {@code /admin/}. */
@@ -37,6 +40,10 @@ final class AdminApi {
         }
         if (LifecycleAdmin.handles(path)) {
             lifecycle.handle(caller, path, request, response, callback);
+            return;
+        }
+        if (events != null && EventsAdmin.handles(path)) {
+            events.handle(path, request, response, callback);
             return;
         }
         if (path.equals("/admin/gc")) {

@@ -13,12 +13,14 @@ import io.berth.registry.RenderedPage;
 import io.berth.registry.StorageFull;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
+import io.berth.registry.events.Actor;
 import io.berth.registry.metadata.StoredManifest;
 import io.berth.server.AuthConfig;
 import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
 import io.berth.server.lifecycle.Lifecycle;
+import io.berth.server.events.Notifier;
 import io.berth.server.gc.CollectionRunner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +31,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -60,6 +63,8 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpField API_VERSION = new HttpField("Docker-Distribution-API-Version", "registry/2.0");
+    private static final String REQUEST_ID = "X-Request-Id";
+    private static final Pattern REQUEST_ID_FORM = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes )?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final int MAX_TAGS_PAGE = 100_000;
@@ -84,20 +89,21 @@ public final class ApiHandler extends Handler.Abstract {
     private final StorageFullLog storageFull = new StorageFullLog();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
-                       Lifecycle lifecycle, CollectionRunner collections) {
+                       Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
         this.registry = registry;
         this.uploads = uploads;
         this.maxManifestBytes = maxManifestBytes;
         this.manifestBudget = new ManifestBudget(maxManifestBytes);
         this.gate = gate;
         this.tokens = tokens;
-        this.admin = new AdminApi(gate, lifecycle, collections);
+        this.admin = new AdminApi(gate, lifecycle, collections, notifier);
     }
 
     /** The API for everyone, anonymously. */
     public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit,
-                                  Lifecycle lifecycle, CollectionRunner collections) {
-        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle, collections);
+                                  Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
+        return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle, collections,
+                notifier);
     }
 
     /**
@@ -109,13 +115,13 @@ public final class ApiHandler extends Handler.Abstract {
                                      Authenticator authenticator, AccessPolicy policy, AuditLog audit,
                                      AuthConfig auth, Clock clock,
                                      Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle,
-                                     CollectionRunner collections) {
+                                     CollectionRunner collections, Notifier notifier) {
         ClientOrigin origin = ClientOrigin.trusting(auth.trustedProxies());
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate,
                 origin);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
                 new TokenEndpoint(authenticator, policy, clock, clientCertificate, origin), lifecycle,
-                collections);
+                collections, notifier);
     }
 
     /**
@@ -137,8 +143,10 @@ public final class ApiHandler extends Handler.Abstract {
             return true;
         }
         if (path.startsWith("/admin/")) {
-            blocking.execute(() -> handleBlocking(request, response, callback,
-                    () -> admin.handle(gate.caller(request), path, request, response, callback)));
+            blocking.execute(() -> handleBlocking(request, response, callback, () -> {
+                Gate.Caller caller = gate.caller(request);
+                actingAs(caller, request, () -> admin.handle(caller, path, request, response, callback));
+            }));
             return true;
         }
         Route route = Route.of(path);
@@ -164,9 +172,23 @@ public final class ApiHandler extends Handler.Abstract {
             if (!gate.permits(caller, need)) {
                 throw gate.refusal(caller, need, request);
             }
-            dispatch(route, caller, request, response, callback);
+            actingAs(caller, request, () -> dispatch(route, caller, request, response, callback));
         }));
         return true;
+    }
+
+    /**
+     * Runs a request's work with its caller as the {@link Actor} of the changes it makes, under the request id the
+     * client sent in {@code X-Request-Id} (when it is a short token) or a new one.
+     */
+    private static void actingAs(Gate.Caller caller, Request request, Work work) throws Exception {
+        String sent = request.getHeaders().get(REQUEST_ID);
+        String requestId = sent != null && REQUEST_ID_FORM.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
+        Actor actor = new Actor(caller.actorKind(), caller.actorName(), caller.source(), requestId);
+        ScopedValue.where(Actor.CURRENT, actor).call(() -> {
+            work.run();
+            return null;
+        });
     }
 
     /** A request's work on a virtual thread, with every failure turned into the spec's error answer. */
@@ -239,8 +261,6 @@ public final class ApiHandler extends Handler.Abstract {
                     }
                     case "DELETE" -> {
                         registry.deleteManifest(route.name(), route.reference());
-                        gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
-                                route.reference(), null);
                         sendEmpty(response, callback, 202);
                     }
                     default -> throw notAllowed("GET, HEAD, PUT, DELETE");
@@ -251,8 +271,6 @@ public final class ApiHandler extends Handler.Abstract {
                     case "GET", "HEAD" -> getBlob(route, request, response, callback);
                     case "DELETE" -> {
                         registry.deleteBlob(route.name(), Registry.parseDigest(route.reference()));
-                        gate.audit().change("delete", caller.subject(), caller.source(), route.name(),
-                                route.reference(), null);
                         sendEmpty(response, callback, 202);
                     }
                     default -> throw notAllowed("GET, HEAD, DELETE");
@@ -297,7 +315,10 @@ public final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    /** Stores a pushed manifest, audits the push, then answers: a client that has its 201 finds the push audited. */
+    /**
+     * Stores a pushed manifest, then answers: the store has told the audit log and the notifier of its events by
+     * then, so a client that has its 201 finds the push audited.
+     */
     private void putManifest(Route route, Gate.Caller caller, Request request, Response response, Callback callback)
             throws IOException, InterruptedException {
         long declared = request.getLength();
@@ -335,8 +356,6 @@ public final class ApiHandler extends Handler.Abstract {
         for (String tag : pushed.tags()) {
             headers.add("OCI-Tag", tag);
         }
-        gate.audit().change("push", caller.subject(), caller.source(), route.name(), route.reference(),
-                pushed.digest().toString());
         sendEmpty(response, callback, 201);
     }
 

@@ -1,6 +1,7 @@
 package io.berth.server.http;
 
 import io.berth.registry.ErrorCode;
+import io.berth.registry.events.Actor;
 import io.berth.server.auth.AccessPolicy;
 import io.berth.server.auth.AuditLog;
 import io.berth.server.auth.Authenticator;
@@ -41,6 +42,21 @@ final class Gate {
     record Caller(Identity identity, VerifiedToken token, String source) {
         String subject() {
             return token != null ? token.subject() : identity.subject();
+        }
+
+        /** What kind of caller this is in events: a bearer token's subject names a robot by its prefix. */
+        Actor.Kind actorKind() {
+            String subject = subject();
+            if (subject == null || subject.isEmpty()) {
+                return Actor.Kind.ANONYMOUS;
+            }
+            return subject.startsWith(RobotTokens.USER_PREFIX) ? Actor.Kind.ROBOT : Actor.Kind.USER;
+        }
+
+        /** The caller's name in events: a robot's without its prefix. */
+        String actorName() {
+            String subject = subject() == null ? "" : subject();
+            return actorKind() == Actor.Kind.ROBOT ? subject.substring(RobotTokens.USER_PREFIX.length()) : subject;
         }
     }
 

@@ -1,10 +1,10 @@
 package io.berth.server.lifecycle;
 
 import io.berth.oci.Digest;
+import io.berth.registry.events.Actor;
 import io.berth.registry.Page;
 import io.berth.registry.Registry;
 import io.berth.registry.lifecycle.Expiry;
-import io.berth.server.auth.AuditLog;
 import io.berth.server.lifecycle.LifecyclePolicies.Assigned;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,13 +35,11 @@ public final class Lifecycle {
 
     private final Registry registry;
     private final LifecyclePolicies policies;
-    private final AuditLog audit;
     private final Clock clock;
 
-    public Lifecycle(Registry registry, LifecyclePolicies policies, AuditLog audit, Clock clock) {
+    public Lifecycle(Registry registry, LifecyclePolicies policies, Clock clock) {
         this.registry = registry;
         this.policies = policies;
-        this.audit = audit;
         this.clock = clock;
     }
 
@@ -81,17 +79,14 @@ public final class Lifecycle {
             List<Expiry> skipped = new ArrayList<>();
             List<Digest> children = new ArrayList<>();
             for (Expiry expiry : plan.expiries()) {
-                List<Digest> deleted = registry.expireImage(plan.repository(), expiry.image());
+                List<Digest> deleted = ScopedValue.where(Actor.CURRENT, Actor.system("lifecycle", trigger))
+                        .call(() -> registry.expireImage(plan.repository(), expiry.image()));
                 if (deleted.isEmpty()) {
                     skipped.add(expiry);
                     continue;
                 }
                 expired.add(expiry);
                 children.addAll(deleted.subList(1, deleted.size()));
-                for (Digest digest : deleted) {
-                    audit.change("delete", "lifecycle", trigger, plan.repository(), digest.toString(),
-                            digest.toString());
-                }
             }
             outcomes.add(new Outcome(plan, expired, skipped, children));
         }
