@@ -127,7 +127,8 @@ final class SqlEventLog implements EventLog {
     @Override
     public void register(String endpoint) {
         store.write(c -> update(c, "INSERT INTO event_cursors (" + CURSOR_COLUMNS + ") SELECT ?, "
-                + "COALESCE(MAX(id), 0), NULL, 0, NULL, NULL, NULL, 0 FROM events "
+                // WHERE: SQLite would read ON CONFLICT as a join's ON without it
+                + "COALESCE(MAX(id), 0), NULL, 0, NULL, NULL, NULL, 0 FROM events WHERE 1 = 1 "
                 + "ON CONFLICT (endpoint) DO NOTHING", endpoint));
     }
 

@@ -83,6 +83,11 @@ public final class Notifier implements AutoCloseable {
         return config;
     }
 
+    /** This server's name in the cursors' leases. */
+    public String owner() {
+        return owner;
+    }
+
     /** The outbox it delivers from. */
     public EventLog log() {
         return log;

@@ -92,10 +92,14 @@ final class EventsAdmin {
                     putTime(entry, "lastErrorAt", cursor.lastErrorAt());
                 }
                 entry.put("failures", cursor.failures());
+                if (cursor.owner() != null && cursor.leaseUntil().isAfter(Instant.now())) {
+                    entry.put("deliveredBy", cursor.owner());
+                }
             }
             entry.put("behind", status.behind());
         }
         body.put("latest", log.latest());
+        body.put("server", notifier.owner());
         ApiHandler.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 

@@ -178,6 +178,23 @@ public final class RegistryClient {
         return pushImage(repository, reference, 1);
     }
 
+    /** The artifact type of the signatures {@link #pushSignature} pushes. */
+    public static final String SIGNATURE_TYPE = "application/vnd.berth.test.signature";
+
+    /** Pushes a signature of {@code subject} by digest, as notation or cosign would: a referrer with the empty config. */
+    public String pushSignature(String repository, PushedImage subject) {
+        byte[] signature = TestContent.randomBytes(64);
+        pushBlob(repository, signature);
+        pushBlob(repository, TestContent.EMPTY_JSON);
+        Map<String, Object> manifest = TestContent.ociManifest(
+                TestContent.descriptor(TestContent.OCI_EMPTY, TestContent.EMPTY_JSON),
+                List.of(TestContent.descriptor(SIGNATURE_TYPE, signature)));
+        manifest.put("artifactType", SIGNATURE_TYPE);
+        manifest.put("subject", subject.descriptor());
+        byte[] bytes = TestContent.toJson(manifest);
+        return pushManifest(repository, TestContent.sha256(bytes), TestContent.OCI_MANIFEST, bytes);
+    }
+
     /**
      * Asserts that the blob or manifest at {@code target} is absent: GET answers 404 with the error {@code code}, and
      * HEAD (which has no body to carry a code) answers 404.
