@@ -436,6 +436,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     /** Parses {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d} or an ISO-8601 duration. */
     public static Duration parseDuration(String text) {
         String value = text.strip().toLowerCase(Locale.ROOT);
+        if (value.equals("0")) {
+            return Duration.ZERO; // `interval: 0` switches a schedule off, and needs no unit
+        }
         try {
             if (value.startsWith("p")) {
                 return Duration.parse(value.toUpperCase(Locale.ROOT));

@@ -75,6 +75,7 @@ class ConfigTest {
         assertThat(Config.parseDuration("90s")).isEqualTo(Duration.ofSeconds(90));
         assertThat(Config.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
         assertThat(Config.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThat(Config.parseDuration("0")).as("a schedule switched off").isEqualTo(Duration.ZERO);
         assertThatThrownBy(() -> Config.parseDuration("soon")).hasMessageContaining("soon");
         assertThat(Config.DEFAULTS.withListen("[::1]:5001").host()).isEqualTo("::1");
         assertThatThrownBy(() -> Config.DEFAULTS.withListen("nowhere")).hasMessageContaining("HOST:PORT");

@@ -46,14 +46,23 @@ public interface EventLog {
      */
     boolean advance(String endpoint, String owner, long from, long to, Instant leaseUntil, Instant delivered);
 
-    /** Records a failed attempt and renews the lease; false when the lease went to another server. */
-    boolean failed(String endpoint, String owner, String error, Instant at, Instant leaseUntil);
+    /**
+     * Records a failed attempt and renews the lease, unless the cursor moved from {@code position} meanwhile (a replay)
+     * or the lease went to another server; then false.
+     */
+    boolean failed(String endpoint, String owner, long position, String error, Instant at, Instant leaseUntil);
 
     /** Sets the cursor, so that delivery goes on after {@code position}: a replay. False for an unknown endpoint. */
     boolean rewind(String endpoint, long position);
 
     /** When the first event after {@code position} was recorded; empty when there is none. */
     Optional<Instant> firstAfter(long position);
+
+    /**
+     * The position every endpoint delivered to since {@code leasedSince} has reached (some server held its lease
+     * since then): what pruning may go up to. An endpoint no server delivers to any more holds nothing back.
+     */
+    long oldestPosition(Instant leasedSince);
 
     /** Deletes events recorded before {@code before} up to position {@code upTo}; returns how many. */
     int prune(Instant before, long upTo);

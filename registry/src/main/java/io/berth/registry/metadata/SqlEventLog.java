@@ -16,10 +16,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,8 @@ import org.slf4j.LoggerFactory;
 final class SqlEventLog implements EventLog {
     private static final Logger LOG = LoggerFactory.getLogger(SqlEventLog.class);
     private static final long ORDER_LOCK = 0x62657276L; // "berv"
+    private static final String KNOWN_TYPES = Arrays.stream(EventType.values())
+            .map(type -> "'" + type.wireName() + "'").collect(Collectors.joining(", ", "(", ")"));
     private static final String CURSOR_COLUMNS = "endpoint, position, owner, lease_until, last_success_at, "
             + "last_error, last_error_at, failures";
 
@@ -94,14 +98,13 @@ final class SqlEventLog implements EventLog {
     public List<Event> after(long after, int limit) {
         return store.read(c -> {
             List<Event> result = new ArrayList<>();
+            // Types a newer Berth may record on the same database are not for this one: left out before the limit.
             try (PreparedStatement ps = prepare(c, "SELECT id, type, created_at, data FROM events WHERE id > ? "
-                    + "ORDER BY id LIMIT ?", after, limit); ResultSet rs = ps.executeQuery()) {
+                    + "AND type IN " + KNOWN_TYPES + " ORDER BY id LIMIT ?", after, limit);
+                 ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Optional<EventType> type = EventType.of(rs.getString(2));
-                    if (type.isPresent()) { // a type a newer Berth recorded on the same database: not for this one
-                        result.add(EventJson.parse(rs.getLong(1), type.get(), Instant.ofEpochMilli(rs.getLong(3)),
-                                rs.getString(4)));
-                    }
+                    result.add(EventJson.parse(rs.getLong(1), EventType.of(rs.getString(2)).orElseThrow(),
+                            Instant.ofEpochMilli(rs.getLong(3)), rs.getString(4)));
                 }
             }
             return result;
@@ -164,11 +167,13 @@ final class SqlEventLog implements EventLog {
     }
 
     @Override
-    public boolean failed(String endpoint, String owner, String error, Instant at, Instant leaseUntil) {
+    public boolean failed(String endpoint, String owner, long position, String error, Instant at,
+                          Instant leaseUntil) {
         String bounded = error.length() > 1000 ? error.substring(0, 1000) : error;
         return store.write(c -> update(c, "UPDATE event_cursors SET last_error = ?, last_error_at = ?, "
-                        + "failures = failures + 1, lease_until = ? WHERE endpoint = ? AND owner = ?", bounded,
-                at.toEpochMilli(), leaseUntil.toEpochMilli(), endpoint, owner) > 0);
+                        + "failures = failures + 1, lease_until = ? WHERE endpoint = ? AND owner = ? "
+                        + "AND position = ?", bounded, at.toEpochMilli(), leaseUntil.toEpochMilli(), endpoint, owner,
+                position) > 0);
     }
 
     @Override
@@ -183,6 +188,19 @@ final class SqlEventLog implements EventLog {
             OptionalLong at = optionalLong(c, "SELECT created_at FROM events WHERE id > ? ORDER BY id LIMIT 1",
                     position);
             return at.isPresent() ? Optional.of(Instant.ofEpochMilli(at.getAsLong())) : Optional.empty();
+        });
+    }
+
+    @Override
+    public long oldestPosition(Instant leasedSince) {
+        return store.read(c -> {
+            OptionalLong oldest = optionalLong(c, "SELECT MIN(position) FROM event_cursors WHERE lease_until >= ?",
+                    leasedSince.toEpochMilli());
+            long latest = optionalLong(c, "SELECT MAX(id) FROM events").orElse(0);
+            // MIN of no rows is NULL, which reads as 0: check that there is a row
+            boolean any = optionalLong(c, "SELECT 1 FROM event_cursors WHERE lease_until >= ?",
+                    leasedSince.toEpochMilli()).isPresent();
+            return any ? Math.min(latest, oldest.orElse(0)) : latest;
         });
     }
 

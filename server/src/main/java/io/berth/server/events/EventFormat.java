@@ -111,7 +111,9 @@ public enum EventFormat {
             target.put("digest", event.digest().toString());
         }
         target.put("repository", event.repository());
-        String tag = event.tag() != null ? event.tag() : event.tags().isEmpty() ? null : event.tags().getFirst();
+        // Distribution names a tag in a push by tag and in the deletion of a tag, never in a manifest's deletion.
+        boolean push = action.equals("push");
+        String tag = event.tag() != null ? event.tag() : push && !event.tags().isEmpty() ? event.tags().getFirst() : null;
         if (tag != null) {
             target.put("tag", tag);
         }

@@ -5,6 +5,7 @@ import io.berth.server.Config;
 import io.berth.server.auth.RepositoryGlob;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ public final class NotificationsSection {
             "mediaTypes", "artifactTypes", "headers", "secret", "timeout");
     /** What a repository glob may hold: the characters of repository names, and {@code *}. */
     private static final Pattern GLOB = Pattern.compile("[a-z0-9._/*-]+");
-    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    /** An endpoint's name: it is a path segment of the admin API and the key of the endpoint's cursor. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private NotificationsSection() {
     }
@@ -62,7 +65,11 @@ public final class NotificationsSection {
             throw new IllegalArgumentException(file + ": " + where + ".url must be an http:// or https:// URL with "
                     + "a host, got " + urlText);
         }
-        String name = Config.text(node, "name") != null ? Config.text(node, "name") : urlText;
+        String name = Config.text(node, "name");
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(file + ": " + where + ".name is required: letters, digits, '.', '_' "
+                    + "and '-', at most 100 (it names the endpoint's place in the event log)");
+        }
         String formatName = Config.text(node, "format") != null ? Config.text(node, "format") : "cloudevents";
         EventFormat format = EventFormat.of(formatName).orElseThrow(() -> new IllegalArgumentException(file + ": "
                 + where + ".format must be cloudevents or distribution, got " + formatName));
@@ -87,14 +94,25 @@ public final class NotificationsSection {
                 throw new IllegalArgumentException(file + ": " + where + ".headers must be a mapping");
             }
             for (String header : headerNode.propertyNames()) {
-                headers.put(header, headerNode.get(header).asString());
+                String value = headerNode.get(header).asString();
+                try {
+                    HttpRequest.newBuilder(url).header(header, value); // refuses what the client sets itself
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + ": " + where + ".headers: '" + header
+                            + "' cannot be set: " + e.getMessage());
+                }
+                headers.put(header, value);
             }
         }
         Duration timeout = duration(node, where + ".timeout", DEFAULT_TIMEOUT, file);
+        String secret = Config.text(node, "secret");
+        if (secret != null && secret.isEmpty()) {
+            throw new IllegalArgumentException(file + ": " + where + ".secret must not be empty (leave it out to "
+                    + "send unsigned requests)");
+        }
         return new Endpoint(name, url, format, events, repositories,
                 Set.copyOf(Config.strings(node, "mediaTypes", file)),
-                Set.copyOf(Config.strings(node, "artifactTypes", file)), headers, Config.text(node, "secret"),
-                timeout);
+                Set.copyOf(Config.strings(node, "artifactTypes", file)), headers, secret, timeout);
     }
 
     private static Duration duration(JsonNode node, String where, Duration absent, Path file) {

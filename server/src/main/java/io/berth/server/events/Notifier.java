@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * takes it (a 2xx), before it moves on. At least once, in commit order; a slow or dead endpoint holds up only itself.
  *
  * <p>Servers sharing a database take turns by lease: the one holding an endpoint's lease delivers to it, renewing the
- * lease as it goes; when it dies, another takes over once the lease runs out. A commit on this server wakes the
+ * lease as it goes; when it dies, another takes over once the lease runs out (the endpoint's timeout and ten seconds
+ * later at most). A commit on this server wakes the
  * deliveries at once; events other servers commit are found by polling.
  */
 public final class Notifier implements AutoCloseable {
@@ -41,7 +42,9 @@ public final class Notifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
     private static final int BATCH = 100;
     private static final Duration POLL = Duration.ofMillis(250);
-    private static final Duration LEASE = Duration.ofSeconds(10);
+    /** How long a lease outlasts the longest request it may cover; a server that dies is replaced this long after. */
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration LAST_RETRY = Duration.ofSeconds(60);
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
@@ -61,7 +64,7 @@ public final class Notifier implements AutoCloseable {
         this.clock = clock;
         // HTTP/1.1: receivers are plain web servers, and the JDK client's h2c upgrade is not reliable.
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+                .connectTimeout(CONNECT_TIMEOUT).build();
         for (Endpoint endpoint : config.endpoints()) {
             deliveries.add(new Delivery(endpoint));
         }
@@ -121,20 +124,21 @@ public final class Notifier implements AutoCloseable {
         if (delivery.isEmpty() || !log.rewind(endpoint, position)) {
             return false;
         }
-        delivery.get().wake();
+        delivery.get().rewound();
         return true;
     }
 
     /** Deletes events older than the retention that every endpoint has had; reports endpoints left behind. */
     int prune() {
-        long upTo = log.latest();
+        Instant before = clock.instant().minus(config.retention());
+        // Also what endpoints of other servers sharing the database still need.
+        long upTo = log.oldestPosition(before);
         for (Endpoint endpoint : config.endpoints()) {
             Optional<EndpointCursor> cursor = log.cursor(endpoint.name());
             if (cursor.isPresent()) {
                 upTo = Math.min(upTo, cursor.get().position());
             }
         }
-        Instant before = clock.instant().minus(config.retention());
         int pruned = log.prune(before, upTo);
         for (Status status : status()) {
             if (status.behind()) {
@@ -187,6 +191,20 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
+    /** What went wrong, with the cause's words when the failure has none of its own (a refused connection). */
+    private static String describe(Throwable failure) {
+        StringBuilder text = new StringBuilder(failure.getClass().getSimpleName());
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null) {
+                return text.append(": ").append(cause.getMessage()).toString();
+            }
+            if (cause.getCause() != null) {
+                text.append(" (").append(cause.getCause().getClass().getSimpleName()).append(")");
+            }
+        }
+        return text.toString();
+    }
+
     /** The HMAC-SHA256 of {@code body} under {@code secret}, as the signature header carries it. */
     public static String signature(String secret, byte[] body) {
         try {
@@ -201,10 +219,16 @@ public final class Notifier implements AutoCloseable {
     /** One endpoint's delivery loop. */
     private final class Delivery {
         private final Endpoint endpoint;
+        private final Duration lease;
         private final Semaphore signal = new Semaphore(0);
+        /** Set by a replay: the cursor moved back, so there is work although nothing new was recorded. */
+        private volatile boolean rewound = true;
+        /** The last event this loop saw the cursor reach. */
+        private long seen = -1;
 
         Delivery(Endpoint endpoint) {
             this.endpoint = endpoint;
+            this.lease = LEASE_MARGIN.plus(CONNECT_TIMEOUT).plus(endpoint.timeout());
         }
 
         void wake() {
@@ -213,10 +237,18 @@ public final class Notifier implements AutoCloseable {
             }
         }
 
+        void rewound() {
+            rewound = true;
+            wake();
+        }
+
         void run() {
             while (running) {
                 try {
-                    if (!deliverBatch()) {
+                    // Idle, this costs a read: the lease is taken (a write) only when there is something to deliver.
+                    boolean work = rewound || log.latest() > seen;
+                    rewound = false;
+                    if (!work || !deliverBatch()) {
                         signal.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
                         signal.drainPermits();
                     }
@@ -233,12 +265,14 @@ public final class Notifier implements AutoCloseable {
 
         /** Delivers what follows the cursor, when this server holds the lease; false when there was nothing. */
         private boolean deliverBatch() throws InterruptedException {
-            OptionalLong leased = log.lease(endpoint.name(), owner, clock.instant().plus(LEASE), clock.instant());
+            OptionalLong leased = log.lease(endpoint.name(), owner, clock.instant().plus(lease), clock.instant());
             if (leased.isEmpty()) {
+                rewound = true; // another server delivers: ask again after the pause, in case it dies
                 return false;
             }
             List<Event> batch = log.after(leased.getAsLong(), BATCH);
             if (batch.isEmpty()) {
+                seen = leased.getAsLong();
                 return false;
             }
             Progress progress = new Progress(leased.getAsLong());
@@ -280,7 +314,7 @@ public final class Notifier implements AutoCloseable {
             }
 
             boolean due() {
-                return clock.instant().isAfter(savedAt.plus(LEASE.dividedBy(3)));
+                return clock.instant().isAfter(savedAt.plus(LEASE_MARGIN.dividedBy(3)));
             }
 
             /** Moves the cursor to what was reached; false when the cursor or the lease moved meanwhile. */
@@ -289,10 +323,11 @@ public final class Notifier implements AutoCloseable {
                 if (reached == saved) {
                     return true;
                 }
-                if (!log.advance(endpoint.name(), owner, saved, reached, savedAt.plus(LEASE), delivered)) {
+                if (!log.advance(endpoint.name(), owner, saved, reached, savedAt.plus(lease), delivered)) {
                     return false;
                 }
                 saved = reached;
+                seen = reached;
                 delivered = null;
                 return true;
             }
@@ -321,15 +356,16 @@ public final class Notifier implements AutoCloseable {
                         return true;
                     }
                     error = "HTTP " + response.statusCode();
-                } catch (java.io.IOException e) {
-                    error = e.toString();
+                } catch (java.io.IOException | RuntimeException e) {
+                    error = describe(e);
                 }
                 if (wait.equals(FIRST_RETRY) && !progress.save()) {
                     return false;
                 }
                 Instant now = clock.instant();
                 long jittered = wait.toMillis() / 2 + ThreadLocalRandom.current().nextLong(wait.toMillis() / 2 + 1);
-                if (!log.failed(endpoint.name(), owner, error, now, now.plus(LEASE).plusMillis(jittered))) {
+                if (!log.failed(endpoint.name(), owner, progress.saved, error, now,
+                        now.plus(lease).plusMillis(jittered))) {
                     return false;
                 }
                 LOG.debug("event {} to {} failed ({}); next attempt in {} ms", event.id(), endpoint.name(), error,
