@@ -98,6 +98,7 @@ class DeliveryAfterCrashTest {
                 WebhookDeliveryTest.await(Duration.ofSeconds(30), () -> receiver.accepted().size() >= 10);
                 JsonNode status = RegistryClient.json(client.get("/admin/notifications"));
                 String delivering = status.path("endpoints").get(0).path("deliveredBy").asString();
+                assertThat(delivering).as("a server holds the lease while it delivers").isNotEmpty();
                 boolean firstDelivers = delivering.equals(status.path("server").asString());
                 ChildServer killed = firstDelivers ? first : second;
                 ChildServer left = firstDelivers ? second : first;
