@@ -19,18 +19,28 @@ final class PullTimes {
     private record Key(String repository, Digest digest) {
     }
 
-    private final Map<Key, Long> latest = new ConcurrentHashMap<>();
+    /** The latest pull of a manifest, and the number of pulls, since its pulls were last written. */
+    private record Tally(long latest, long count) {
+        Tally add(Tally other) {
+            return new Tally(Math.max(latest, other.latest), count + other.count);
+        }
+    }
+
+    private final Map<Key, Tally> gathered = new ConcurrentHashMap<>();
     private final MetadataStore metadata;
     private final Clock clock;
+    private final boolean announce;
 
-    PullTimes(MetadataStore metadata, Clock clock) {
+    /** @param announce whether each flush records an event of the pulls it writes */
+    PullTimes(MetadataStore metadata, Clock clock, boolean announce) {
         this.metadata = metadata;
         this.clock = clock;
+        this.announce = announce;
     }
 
     /** Cheap and non-blocking. */
     void record(String repository, Digest digest) {
-        latest.merge(new Key(repository, digest), clock.millis(), Math::max);
+        gathered.merge(new Key(repository, digest), new Tally(clock.millis(), 1), Tally::add);
     }
 
     /**
@@ -41,13 +51,16 @@ final class PullTimes {
      */
     int flush() {
         List<Pull> batch = new ArrayList<>();
-        Map<Key, Long> written = Map.copyOf(latest);
-        written.forEach((key, at) -> batch.add(new Pull(key.repository(), key.digest(), Instant.ofEpochMilli(at))));
+        Map<Key, Tally> written = Map.copyOf(gathered);
+        written.forEach((key, tally) -> batch.add(new Pull(key.repository(), key.digest(),
+                Instant.ofEpochMilli(tally.latest()), tally.count())));
         if (batch.isEmpty()) {
             return 0;
         }
-        metadata.recordPulls(batch);
-        written.forEach(latest::remove);
+        metadata.recordPulls(batch, announce);
+        // What was written leaves memory; pulls counted meanwhile stay for the next flush.
+        written.forEach((key, tally) -> gathered.computeIfPresent(key, (k, now) -> now.equals(tally) ? null
+                : new Tally(now.latest(), now.count() - tally.count())));
         return batch.size();
     }
 }

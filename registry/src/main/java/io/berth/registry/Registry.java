@@ -50,7 +50,7 @@ public final class Registry {
         this.metadata = metadata;
         this.options = options;
         this.cache = new ManifestCache(options.cacheTtl(), MANIFEST_CACHE_BYTES);
-        this.pulls = new PullTimes(metadata, Clock.systemUTC());
+        this.pulls = new PullTimes(metadata, Clock.systemUTC(), options.announcePulls());
     }
 
     public RegistryOptions options() {

@@ -11,9 +11,11 @@ import java.time.Duration;
  * @param cacheTtl           how long cached tags and manifests live; null when this process is the only writer,
  *                           so entries live until a change invalidates them
  * @param immutableTags      which tags may not move to another manifest once set
+ * @param announcePulls      record {@code io.berth.image.pulled} events, one per manifest with the pulls of each
+ *                           batch of pull times written
  */
 public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize,
-                              Duration cacheTtl, TagImmutability immutableTags) {
+                              Duration cacheTtl, TagImmutability immutableTags, boolean announcePulls) {
     public static final RegistryOptions DEFAULTS =
-            new RegistryOptions(false, Duration.ofHours(24), 1000, null, TagImmutability.NONE);
+            new RegistryOptions(false, Duration.ofHours(24), 1000, null, TagImmutability.NONE, false);
 }

@@ -100,8 +100,9 @@ class RegistryLifecycleTest {
         assertThat(pulled).isNotNull().isAfter(image(digest).pushedAt().minusSeconds(1));
         assertThat(registry.flushPulls()).isZero();
 
-        metadata.recordPulls(List.of(new Pull(REPO, digest, pulled.minusSeconds(3600)),
-                new Pull(REPO, Digest.sha256(new byte[] {1}), pulled), new Pull("nowhere", digest, pulled)));
+        metadata.recordPulls(List.of(new Pull(REPO, digest, pulled.minusSeconds(3600), 1),
+                new Pull(REPO, Digest.sha256(new byte[] {1}), pulled, 1), new Pull("nowhere", digest, pulled, 1)),
+                false);
         assertThat(image(digest).lastPulledAt()).isEqualTo(pulled);
     }
 

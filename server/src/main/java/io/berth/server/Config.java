@@ -47,7 +47,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     /** The registry's switches; {@code cacheTtl} as {@link RegistryOptions#cacheTtl}. */
     public RegistryOptions registryOptions(Duration cacheTtl) {
         return new RegistryOptions(allowSparseIndex, uploadExpiry, referrersPageSize, cacheTtl,
-                new ImmutableTags(immutableTags));
+                new ImmutableTags(immutableTags), notifications.pulls());
     }
 
     public Config withListen(String listen) {
@@ -251,7 +251,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (!immutable.isEmpty()) {
             config = config.withImmutableTags(immutable);
         }
-        JsonNode notifications = section(root, "notifications", Set.of("endpoints", "retention", "source"), file);
+        JsonNode notifications = section(root, "notifications", Set.of("endpoints", "retention", "source", "pulls"), file);
         if (!notifications.isMissingNode() && !notifications.isNull()) {
             config = config.withNotifications(NotificationsSection.parse(notifications, config.notifications(),
                     file));

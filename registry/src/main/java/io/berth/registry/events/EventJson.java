@@ -37,6 +37,9 @@ public final class EventJson {
         if (!event.platforms().isEmpty()) {
             event.platforms().forEach(data.putArray("platforms")::add);
         }
+        if (event.pulls() != null) {
+            data.put("pulls", event.pulls());
+        }
         ObjectNode actor = data.putObject("actor");
         actor.put("kind", event.actor().kind().wireName());
         actor.put("name", event.actor().name());
@@ -54,6 +57,7 @@ public final class EventJson {
                 strings(data.path("tags")), digest(data, "previousDigest"), text(data, "mediaType"),
                 text(data, "artifactType"), digest(data, "subjectDigest"),
                 data.has("size") ? data.get("size").asLong() : null, strings(data.path("platforms")),
+                data.has("pulls") ? data.get("pulls").asLong() : null,
                 new Actor(Actor.Kind.of(actor.path("kind").asString("system")), actor.path("name").asString("berth"),
                         text(actor, "source"), text(data, "requestId")),
                 data.path("node").asString(""));

@@ -20,7 +20,7 @@ public enum EventType {
     BLOB_DELETED("io.berth.blob.deleted"),
     /** Garbage collection removed a blob no repository served any more: its bytes are gone from storage. */
     BLOB_COLLECTED("io.berth.blob.collected"),
-    /** Manifests were pulled: defined for receivers and filters, not recorded yet. */
+    /** A manifest was pulled; recorded only when switched on, one event per manifest per batch of pulls written. */
     IMAGE_PULLED("io.berth.image.pulled");
 
     private final String wireName;

@@ -89,8 +89,12 @@ public interface MetadataStore extends AutoCloseable {
      */
     List<Digest> deleteImage(String repository, Digest digest, Set<String> tags);
 
-    /** Records pull times in one transaction; a manifest's time only moves forward. Unknown manifests are skipped. */
-    void recordPulls(List<Pull> pulls);
+    /**
+     * Records pull times in one transaction; a manifest's time only moves forward. Unknown manifests are skipped.
+     *
+     * @param announce also record an {@code io.berth.image.pulled} event for each manifest pulled
+     */
+    void recordPulls(List<Pull> pulls, boolean announce);
 
     /** Stores the policy for its repository glob, replacing the one stored for that glob before. */
     void putLifecyclePolicy(StoredLifecyclePolicy policy);

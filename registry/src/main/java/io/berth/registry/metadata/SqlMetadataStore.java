@@ -563,14 +563,26 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
-    public void recordPulls(List<Pull> pulls) {
+    public void recordPulls(List<Pull> pulls, boolean announce) {
         if (pulls.isEmpty()) {
             return;
         }
         // One order for every writer, so two servers flushing at once on PostgreSQL cannot deadlock.
         List<Pull> ordered = pulls.stream().sorted(Comparator.comparing(Pull::repository)
                 .thenComparing(pull -> pull.digest().toString())).toList();
-        write(c -> {
+        record((c, changes) -> {
+            if (announce) {
+                for (Pull pull : ordered) {
+                    try (PreparedStatement ps = prepare(c, "SELECT m.media_type, m.size FROM manifests m JOIN "
+                            + "repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?",
+                            pull.repository(), pull.digest().toString()); ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            changes.add(Event.pulled(pull.repository(), pull.digest(), rs.getString(1), rs.getLong(2),
+                                    pull.count()));
+                        }
+                    }
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("UPDATE manifests SET last_pulled_at = ? "
                     + "WHERE digest = ? AND repository_id = (SELECT id FROM repositories WHERE name = ?) "
                     + "AND (last_pulled_at IS NULL OR last_pulled_at < ?)")) {

@@ -46,7 +46,8 @@ public final class NotificationsSection {
             }
             endpoints.add(endpoint);
         }
-        return new NotificationsConfig(endpoints, retention, source);
+        boolean pulls = section.hasNonNull("pulls") ? section.get("pulls").asBoolean() : defaults.pulls();
+        return new NotificationsConfig(endpoints, retention, source, pulls);
     }
 
     private static Endpoint endpoint(JsonNode node, String where, Path file) {

@@ -3,6 +3,7 @@ package io.berth.server.events;
 import io.berth.registry.events.EndpointCursor;
 import io.berth.registry.events.Event;
 import io.berth.registry.events.EventLog;
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -279,11 +280,10 @@ public final class Notifier implements AutoCloseable {
             for (Event event : batch) {
                 Optional<byte[]> body = endpoint.accepts(event) ? endpoint.format().body(event, config.source())
                         : Optional.empty();
-                if (body.isPresent() && !deliver(event, body.get(), progress)) {
-                    return true; // the lease was lost, a replay moved the cursor, or the server stops
-                }
-                progress.passed(event.id(), body.isPresent() ? clock.instant() : null);
-                if (progress.due() && !progress.save()) {
+                if ((body.isPresent() && !deliver(event, body.get(), progress))
+                        || (progress.passed(event.id(), body.isPresent()) && !progress.save())) {
+                    // the lease was lost, a replay moved the cursor, or the server stops: start again from the cursor
+                    rewound = true;
                     return true;
                 }
             }
@@ -306,14 +306,12 @@ public final class Notifier implements AutoCloseable {
                 this.reached = position;
             }
 
-            void passed(long id, Instant deliveredAt) {
+            /** Notes that the batch got past an event (delivered, or passed over); true when a save is due. */
+            boolean passed(long id, boolean delivering) {
                 reached = id;
-                if (deliveredAt != null) {
-                    delivered = deliveredAt;
+                if (delivering) {
+                    delivered = clock.instant();
                 }
-            }
-
-            boolean due() {
                 return clock.instant().isAfter(savedAt.plus(LEASE_MARGIN.dividedBy(3)));
             }
 
@@ -356,7 +354,7 @@ public final class Notifier implements AutoCloseable {
                         return true;
                     }
                     error = "HTTP " + response.statusCode();
-                } catch (java.io.IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException e) {
                     error = describe(e);
                 }
                 if (wait.equals(FIRST_RETRY) && !progress.save()) {

@@ -27,6 +27,7 @@ class NotificationsConfigTest {
                 notifications:
                   retention: 3d
                   source: https://registry.example
+                  pulls: true
                   endpoints:
                     - name: security
                       url: https://hooks.example/berth
@@ -44,6 +45,9 @@ class NotificationsConfigTest {
         NotificationsConfig notifications = config.notifications();
         assertThat(notifications.retention()).isEqualTo(Duration.ofDays(3));
         assertThat(notifications.source()).isEqualTo("https://registry.example");
+        assertThat(notifications.pulls()).isTrue();
+        assertThat(config.registryOptions(null).announcePulls()).isTrue();
+        assertThat(Config.DEFAULTS.registryOptions(null).announcePulls()).isFalse();
         Endpoint security = notifications.endpoints().getFirst();
         assertThat(security.url()).isEqualTo(URI.create("https://hooks.example/berth"));
         assertThat(security.format()).isEqualTo(EventFormat.CLOUDEVENTS);

@@ -37,7 +37,7 @@ class OutboxRetentionTest {
             }
             Clock later = Clock.fixed(Instant.now().plus(Duration.ofDays(8)), ZoneOffset.UTC);
             Notifier notifier = new Notifier(log, new NotificationsConfig(List.of(endpoint("ahead"),
-                    endpoint("behind")), Duration.ofDays(7), "/berth"), later);
+                    endpoint("behind")), Duration.ofDays(7), "/berth", false), later);
             log.register("ahead");
             log.register("behind");
             // Registered now, both start at the latest event: rewound, as if they had taken none of these.

@@ -149,7 +149,7 @@ class WebhookDeliveryTest {
 
     static Config withEndpoints(Config config, Endpoint... endpoints) {
         return config.withNotifications(new NotificationsConfig(List.of(endpoints), Duration.ofDays(7),
-                "/berth-test"));
+                "/berth-test", false));
     }
 
     static Endpoint endpoint(String name, String url, EventFormat format, Set<EventType> events,

@@ -4,6 +4,7 @@ import static io.berth.server.protocol.RegistryClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.GcConfig;
+import io.berth.server.events.NotificationsConfig;
 import io.berth.server.testing.TestRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -174,6 +175,36 @@ class EventRecordingTest extends PerBackendRegistryTest {
             assertThat(ofType(events(admin, null), "io.berth.blob.collected"))
                     .anySatisfy(event -> assertThat(event.path("subject").asString()).isEqualTo(oldLayer));
         }
+    }
+
+    @Test
+    void pullsAreCountedInOneEventPerManifestWhenSwitchedOn() throws Exception {
+        try (TestRegistry own = TestRegistry.start(backend, config -> config.withNotifications(
+                new NotificationsConfig(List.of(), Duration.ofDays(7), "/berth", true)))) {
+            RegistryClient pulling = new RegistryClient(own.url());
+            String repository = TestContent.uniqueRepository("events");
+            RegistryClient.PushedImage image = pulling.pushImage(repository, "v1");
+            assertThat(pulling.get("/v2/" + repository + "/manifests/v1").statusCode()).isEqualTo(200);
+            assertThat(pulling.get("/v2/" + repository + "/manifests/" + image.digest()).statusCode()).isEqualTo(200);
+            assertThat(pulling.get("/v2/" + repository + "/manifests/v1").statusCode()).isEqualTo(200);
+            assertThat(pulling.head("/v2/" + repository + "/manifests/v1").statusCode()).as("not a pull")
+                    .isEqualTo(200);
+
+            own.restart(); // writes the pull times gathered, as every half minute
+
+            List<JsonNode> pulled = ofType(events(new RegistryClient(own.url()), repository), "io.berth.image.pulled");
+            assertThat(pulled).singleElement().satisfies(event -> {
+                assertThat(event.path("data").path("digest").asString()).isEqualTo(image.digest());
+                assertThat(event.path("data").path("pulls").asLong()).isEqualTo(3);
+                assertThat(event.path("data").path("mediaType").asString()).isEqualTo(TestContent.OCI_MANIFEST);
+                assertThat(event.path("data").path("actor").path("kind").asString()).isEqualTo("system");
+            });
+        }
+        String quiet = TestContent.uniqueRepository("events");
+        client.pushImage(quiet, "v1");
+        assertThat(client.get("/v2/" + quiet + "/manifests/v1").statusCode()).isEqualTo(200);
+        registry.restart(); // same port: the client goes on
+        assertThat(ofType(events(client, quiet), "io.berth.image.pulled")).as("switched off by default").isEmpty();
     }
 
     @Test
