@@ -194,13 +194,12 @@ final class SqlEventLog implements EventLog {
     @Override
     public long oldestPosition(Instant leasedSince) {
         return store.read(c -> {
-            OptionalLong oldest = optionalLong(c, "SELECT MIN(position) FROM event_cursors WHERE lease_until >= ?",
-                    leasedSince.toEpochMilli());
             long latest = optionalLong(c, "SELECT MAX(id) FROM events").orElse(0);
-            // MIN of no rows is NULL, which reads as 0: check that there is a row
-            boolean any = optionalLong(c, "SELECT 1 FROM event_cursors WHERE lease_until >= ?",
-                    leasedSince.toEpochMilli()).isPresent();
-            return any ? Math.min(latest, oldest.orElse(0)) : latest;
+            try (PreparedStatement ps = prepare(c, "SELECT COUNT(*), MIN(position) FROM event_cursors "
+                    + "WHERE lease_until >= ?", leasedSince.toEpochMilli()); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) == 0 ? latest : Math.min(latest, rs.getLong(2));
+            }
         });
     }
 

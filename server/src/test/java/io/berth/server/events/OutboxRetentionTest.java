@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Events older than the retention go once every endpoint has had them; those an endpoint has not yet taken stay
- * for it, and the endpoint is reported as behind.
+ * Events older than the retention go once every endpoint has had them, also the endpoints other servers on the
+ * database deliver to; those an endpoint has not yet taken stay for it, and the endpoint is reported as behind.
  */
 class OutboxRetentionTest {
     @TempDir
@@ -47,7 +47,14 @@ class OutboxRetentionTest {
             assertThat(log.lease("ahead", "test", now.plusSeconds(10), now)).hasValue(0);
             assertThat(log.advance("ahead", "test", 0, 5, now.plusSeconds(10), now)).isTrue();
 
-            assertThat(notifier.prune()).as("only what the endpoint behind has had").isEqualTo(2);
+            // An endpoint of another server on the same database, delivered to within the retention, counts too.
+            log.register("elsewhere");
+            log.rewind("elsewhere", 1);
+            assertThat(log.lease("elsewhere", "other", now.plus(Duration.ofDays(2)), now)).hasValue(1);
+            assertThat(notifier.prune()).as("only what the other server's endpoint has had").isEqualTo(1);
+            log.rewind("elsewhere", 5);
+
+            assertThat(notifier.prune()).as("only what the endpoint behind has had").isEqualTo(1);
             assertThat(log.after(0, 10)).extracting(event -> event.id()).containsExactly(3L, 4L, 5L);
             assertThat(notifier.status()).filteredOn(status -> status.endpoint().name().equals("behind"))
                     .singleElement().satisfies(status -> {
