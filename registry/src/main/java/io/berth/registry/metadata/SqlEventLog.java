@@ -126,8 +126,10 @@ final class SqlEventLog implements EventLog {
 
     @Override
     public void register(String endpoint) {
+        // SQLite reads the ON of an upsert after "INSERT ... SELECT ... FROM t" as the start of a join constraint, and
+        // refuses the statement, unless the SELECT has a WHERE clause: hence "WHERE true" (PostgreSQL takes it too).
         store.write(c -> update(c, "INSERT INTO event_cursors (" + CURSOR_COLUMNS + ") SELECT ?, "
-                + "COALESCE(MAX(id), 0), NULL, 0, NULL, NULL, NULL, 0 FROM events "
+                + "COALESCE(MAX(id), 0), NULL, 0, NULL, NULL, NULL, 0 FROM events WHERE true "
                 + "ON CONFLICT (endpoint) DO NOTHING", endpoint));
     }
 
