@@ -425,8 +425,8 @@ public final class Bench implements Callable<Integer> {
             // The push's last tag events follow its last image push; they are not counted, but their lag is.
             receiver.awaitQuiet(Duration.ofMillis(500), Duration.ofSeconds(10));
             EventReceiver.Summary summary = receiver.summary(imagePushes);
-            log("%s: %d of %d image pushes delivered (%d events) %.1f s after the push ended; lag p50 %.1f ms, "
-                    + "p99 %.1f ms".formatted(NOTIFYING, summary.selected(), expected, summary.events(),
+            log(("%s: %d of %d image pushes delivered (%d events) %.1f s after the push ended; lag p50 %.1f ms, "
+                    + "p99 %.1f ms").formatted(NOTIFYING, summary.selected(), expected, summary.events(),
                     (System.nanoTime() - waitBegan) / 1e9, summary.lagMillis(50), summary.lagMillis(99)));
             if (!all) {
                 notificationNotes.add("only %d of the %d image pushes had arrived %d s after the push ended"
