@@ -1,6 +1,7 @@
 package io.berth.bench;
 
 import io.berth.bench.client.SyntheticImage;
+import io.berth.bench.events.EventReceiver;
 import io.berth.bench.measure.DiskSpeed;
 import io.berth.bench.measure.Curl;
 import io.berth.bench.measure.Wrk;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -28,10 +30,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -122,6 +127,12 @@ public final class Bench implements Callable<Integer> {
             + "small sizes, against each server before measuring; 0 to start cold (default: ${DEFAULT-VALUE}).")
     int warmupImages = 300;
 
+    @Option(names = "--notifications", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run the first push against a second Berth that sends every event to a CloudEvents "
+                    + "webhook endpoint in this process, and report its push next to Berth's and the events' "
+                    + "delivery lag (default: on; --no-notifications leaves it out).")
+    boolean notifications;
+
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
     int ddMebibytes = 1024;
 
@@ -159,6 +170,20 @@ public final class Bench implements Callable<Integer> {
     private static final int LARGE_LAYER_IMAGES = 6;
     private static final int LARGE_LAYER_SIZE = 64 << 20;
     private static final int LARGE_LAYER_CONCURRENCY = 4;
+    private static final String NOTIFYING = "Berth + endpoint";
+    /** How long the receiver must hear nothing before the warm-up's events count as delivered. */
+    private static final Duration EVENTS_QUIET = Duration.ofSeconds(2);
+    /** How long the push's events may take to arrive after the push ended before the rest count as not received. */
+    private static final Duration EVENTS_LIMIT = Duration.ofSeconds(60);
+    /** The targets: push with an endpoint at least this share of the push without; the lag's p99. */
+    private static final double PUSH_SHARE_TARGET = 0.95;
+    private static final double LAG_P99_TARGET_MILLIS = 1000;
+
+    /** Berth's first push without and with an endpoint, and the delivery of that push's events; null when not run. */
+    private PhaseResult plainPush;
+    private PhaseResult notifyingPush;
+    private PhaseResult delivery;
+    private final List<String> notificationNotes = new ArrayList<>();
 
     private final List<String> notes = new ArrayList<>();
 
@@ -224,7 +249,7 @@ public final class Bench implements Callable<Integer> {
             if (warmupImages > 0) {
                 warmUp(contenders, seed);
             }
-            runAlternating(phases, contenders);
+            runAlternating(phases, contenders, work, seed);
             sampler.shutdownNow();
 
             table.add("start: time to the first 200 on `GET /v2/` (median of %d starts)".formatted(starts),
@@ -347,12 +372,91 @@ public final class Bench implements Callable<Integer> {
      * Runs each phase against both, alternating who goes first so that neither always meets a disk still busy
      * with the other's writes; {@code sync} before each run flushes what the previous one left dirty.
      */
-    private void runAlternating(List<Phase> phases, List<Contender> contenders) throws Exception {
+    private void runAlternating(List<Phase> phases, List<Contender> contenders, Path work, long seed)
+            throws Exception {
         for (int p = 0; p < phases.size(); p++) {
             List<Contender> order = p % 2 == 0 ? contenders : contenders.reversed();
             for (Contender contender : order) {
                 DiskSpeed.sync();
                 contender.results.addAll(runPhase(phases.get(p), contender));
+                if (p == 0 && contender == contenders.getFirst() && notifications
+                        && phases.getFirst() instanceof PushPhase push) {
+                    plainPush = contender.results.getLast();
+                    measureNotifying(push, work, seed);
+                }
+            }
+        }
+    }
+
+    /**
+     * Berth once more, on a fresh data directory, with a webhook endpoint that takes every event as a CloudEvent:
+     * started right after Berth's push, warmed up as Berth was, then the same push, timed the same way. Then waits
+     * until every image push of it has arrived at the endpoint (at most {@link #EVENTS_LIMIT}) and stops the
+     * server, so that it takes no CPU from the other phases.
+     */
+    private void measureNotifying(PushPhase push, Path work, long seed) throws Exception {
+        Set<String> repositories = push.workload().images().stream().map(SyntheticImage::repository)
+                .collect(Collectors.toSet());
+        Predicate<EventReceiver.Received> imagePushes = event -> EventReceiver.IMAGE_PUSHED.equals(event.type())
+                && repositories.contains(event.repository());
+        String deliveryTitle = "delivery of that push's events to the endpoint (lag: arrival minus the CloudEvent's "
+                + "`time`)";
+        try (EventReceiver receiver = EventReceiver.start(Clock.systemUTC());
+             ServerProcess server = ServerProcess.berthNotifying(NOTIFYING, berthLauncher.toAbsolutePath(),
+                     berthJavaOptions, work.resolve("berth-events-data"), work.resolve("berth-events.log"),
+                     receiver.url())) {
+            log("%s: events to %s".formatted(NOTIFYING, receiver.url()));
+            timeStart(server);
+            Contender contender = new Contender(server);
+            contender.client.probeSinglePostUploads("bench/probe");
+            if (warmupImages > 0) {
+                warmUp(List.of(contender), seed);
+            }
+            if (!receiver.awaitQuiet(EVENTS_QUIET, EVENTS_LIMIT.multipliedBy(2))) {
+                notificationNotes.add("the warm-up's events were still arriving when the push began");
+            }
+            receiver.reset();
+            DiskSpeed.sync();
+            notifyingPush = runPhase(push, contender).getFirst();
+            long expected = notifyingPush.notApplicable() != null ? 0
+                    : push.workload().images().size() - notifyingPush.errors();
+            long waitBegan = System.nanoTime();
+            boolean all = receiver.awaitCount(imagePushes, expected, EVENTS_LIMIT);
+            // The push's last tag events follow its last image push; they are not counted, but their lag is.
+            receiver.awaitQuiet(Duration.ofMillis(500), Duration.ofSeconds(10));
+            EventReceiver.Summary summary = receiver.summary(imagePushes);
+            log(("%s: %d of %d image pushes delivered (%d events) %.1f s after the push ended; lag p50 %.1f ms, "
+                    + "p99 %.1f ms").formatted(NOTIFYING, summary.selected(), expected, summary.events(),
+                    (System.nanoTime() - waitBegan) / 1e9, summary.lagMillis(50), summary.lagMillis(99)));
+            if (!all) {
+                notificationNotes.add("only %d of the %d image pushes had arrived %d s after the push ended"
+                        .formatted(summary.selected(), expected, EVENTS_LIMIT.toSeconds()));
+            }
+            delivery = new PhaseResult(deliveryTitle, List.of(
+                    Figure.lowerIsBetter("lag p50 ms", summary.lagMillis(50)),
+                    Figure.lowerIsBetter("lag p99 ms", summary.lagMillis(99)),
+                    Figure.lowerIsBetter("lag max ms", summary.lagMillis(100)),
+                    Figure.count("`io.berth.image.pushed` received", summary.selected()),
+                    Figure.count("`io.berth.image.pushed` expected (images pushed)", expected),
+                    Figure.count("events received (every type)", summary.events()),
+                    Figure.count("duplicates", summary.duplicates()),
+                    Figure.count("ids missing between the first and the last", summary.missing())),
+                    null, List.of());
+            if (summary.outOfOrder() > 0) {
+                notificationNotes.add("%d events arrived after one with a higher id".formatted(summary.outOfOrder()));
+            }
+            if (summary.unreadable() > 0) {
+                notificationNotes.add("%d bodies were no CloudEvent with an id and a time"
+                        .formatted(summary.unreadable()));
+            }
+        } catch (Exception e) {
+            log("%s: failed: %s".formatted(NOTIFYING, e));
+            notificationNotes.add("failed: " + e);
+            if (notifyingPush == null) {
+                notifyingPush = PhaseResult.notApplicable(push.titles().getFirst(), "failed: " + e);
+            }
+            if (delivery == null) {
+                delivery = PhaseResult.notApplicable(deliveryTitle, "failed: " + e);
             }
         }
     }
@@ -399,7 +503,49 @@ public final class Bench implements Callable<Integer> {
             out.append("\nNotes:\n");
             notes.forEach(note -> out.append("- ").append(note).append('\n'));
         }
+        if (notifyingPush != null) {
+            out.append('\n').append(notificationsReport());
+        }
         return out.toString();
+    }
+
+    /** The push with and without an endpoint side by side, the delivery's figures, and the targets. */
+    private String notificationsReport() {
+        StringBuilder out = new StringBuilder();
+        out.append("Notifications: Berth again on a fresh data directory, with one `cloudevents` endpoint (a receiver ")
+                .append("in the bench's JVM that answers 200 to every event), started after Berth's push, warmed up ")
+                .append("the same way, then the same push. The lag of an event is its arrival at the receiver minus ")
+                .append("its `time` (taken inside the push's transaction, stored in ms), over every event of the ")
+                .append("push, until all its image pushes had arrived.\n\n");
+        ResultsTable events = new ResultsTable(NOTIFYING, "Berth");
+        events.add(notifyingPush, plainPush);
+        events.add(delivery, PhaseResult.notApplicable(delivery.title(), "no endpoint"));
+        out.append(events.toMarkdown());
+        double share = figure(notifyingPush, "images/s") / figure(plainPush, "images/s");
+        double lagP99 = figure(delivery, "lag p99 ms");
+        double received = figure(delivery, "`io.berth.image.pushed` received");
+        double expected = figure(delivery, "`io.berth.image.pushed` expected (images pushed)");
+        out.append("\nTargets: push with the endpoint ≥ %.0f %% of the push without: %s. Delivery lag p99 ≤ %.0f s: %s. "
+                .formatted(PUSH_SHARE_TARGET * 100, Double.isNaN(share) ? "not measured"
+                        : "%.1f %%, %s".formatted(share * 100, share >= PUSH_SHARE_TARGET ? "met" : "**not met**"),
+                        LAG_P99_TARGET_MILLIS / 1000, Double.isNaN(lagP99) ? "not measured"
+                        : "%s ms, %s".formatted(ResultsTable.number(lagP99),
+                        lagP99 <= LAG_P99_TARGET_MILLIS ? "met" : "**not met**")));
+        out.append(Double.isNaN(received) ? "\n"
+                : "Image pushes delivered: %.0f of %.0f%s.\n".formatted(received, expected,
+                received < expected ? " (**events missing**)" : ""));
+        if (!notificationNotes.isEmpty()) {
+            out.append("\nNotes:\n");
+            notificationNotes.forEach(note -> out.append("- ").append(NOTIFYING).append(": ").append(note)
+                    .append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** The value of {@code metric} in {@code result}; NaN when it has none. */
+    private static double figure(PhaseResult result, String metric) {
+        return result == null ? Double.NaN : result.figures().stream().filter(f -> f.metric().equals(metric))
+                .mapToDouble(Figure::value).findFirst().orElse(Double.NaN);
     }
 
     /** The options that set the sizes, as they were in this run. */
@@ -413,6 +559,7 @@ public final class Bench implements Callable<Integer> {
                 "--tag-pages", Integer.toString(tagPages), "--large-blob", ByteSize.format(largeBlob),
                 "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
                 "--warmup-images", Integer.toString(warmupImages),
+                notifications ? "--notifications" : "--no-notifications",
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),
                 "--large-client", largeClientKind.name().toLowerCase(Locale.ROOT));
     }

@@ -24,6 +24,11 @@ public final class PushPhase implements Phase {
                 workload.concurrency());
     }
 
+    /** The images it pushes. */
+    public Workload workload() {
+        return workload;
+    }
+
     @Override
     public List<String> titles() {
         return List.of(title);

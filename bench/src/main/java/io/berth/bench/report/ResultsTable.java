@@ -7,28 +7,41 @@ import java.util.Locale;
 
 /**
  * The one markdown table of a run: every figure of every phase for Berth and for Distribution, their ratio, and
- * which one did better.
+ * which one did better. The same table compares two runs of Berth too, under other column names.
  */
 public final class ResultsTable {
     /** Differences smaller than this are noise on a shared 2-core machine: the row is called a tie. */
     private static final double TIE = 0.05;
 
+    private final String first;
+    private final String second;
     private final List<String[]> rows = new ArrayList<>();
 
-    /** Adds one phase; both results carry the same title. */
+    /** Berth against Distribution. */
+    public ResultsTable() {
+        this("Berth", "Distribution");
+    }
+
+    /** {@code first} against {@code second}: the names of the columns, and of the one that did better. */
+    public ResultsTable(String first, String second) {
+        this.first = first;
+        this.second = second;
+    }
+
+    /** Adds one phase; both results carry the same title ({@code berth}'s is shown). */
     public void add(PhaseResult berth, PhaseResult distribution) {
         List<Figure> metrics = !berth.figures().isEmpty() ? berth.figures() : distribution.figures();
         if (metrics.isEmpty()) {
             rows.add(new String[] {berth.title(), "", cell(berth, null), cell(distribution, null), "", ""});
             return;
         }
-        boolean first = true;
+        boolean firstRow = true;
         for (Figure metric : metrics) {
             Figure b = find(berth, metric.metric());
             Figure d = find(distribution, metric.metric());
-            rows.add(new String[] {first ? berth.title() : "", metric.metric(), cell(berth, b),
+            rows.add(new String[] {firstRow ? berth.title() : "", metric.metric(), cell(berth, b),
                     cell(distribution, d), ratio(b, d), winner(b, d)});
-            first = false;
+            firstRow = false;
         }
     }
 
@@ -40,7 +53,7 @@ public final class ResultsTable {
 
     public String toMarkdown() {
         StringBuilder out = new StringBuilder();
-        out.append("| Phase | Metric | Berth | Distribution | Berth / Distribution | Better |\n");
+        out.append("| Phase | Metric | %s | %s | %s / %s | Better |\n".formatted(first, second, first, second));
         out.append("|---|---|---:|---:|---:|---|\n");
         for (String[] row : rows) {
             out.append("| ").append(String.join(" | ", Arrays.stream(row).map(ResultsTable::escape).toList()))
@@ -73,7 +86,7 @@ public final class ResultsTable {
         return String.format(Locale.ROOT, "%.2f", berth.value() / distribution.value());
     }
 
-    private static String winner(Figure berth, Figure distribution) {
+    private String winner(Figure berth, Figure distribution) {
         if (!comparable(berth, distribution) || berth.better() == Figure.Better.NEITHER) {
             return "";
         }
@@ -83,7 +96,7 @@ public final class ResultsTable {
             return "tie";
         }
         boolean berthHigher = b > d;
-        return berthHigher == (berth.better() == Figure.Better.HIGHER) ? "Berth" : "Distribution";
+        return berthHigher == (berth.better() == Figure.Better.HIGHER) ? first : second;
     }
 
     private static boolean comparable(Figure berth, Figure distribution) {
@@ -92,7 +105,7 @@ public final class ResultsTable {
     }
 
     /** Three significant digits or so: 0.412, 4.12, 41.2, 412, 4120. */
-    static String number(double value) {
+    public static String number(double value) {
         double magnitude = Math.abs(value);
         String pattern = magnitude == Math.rint(magnitude) && magnitude < 1e15 ? "%.0f"
                 : magnitude >= 100 ? "%.0f" : magnitude >= 10 ? "%.1f" : magnitude >= 1 ? "%.2f" : "%.3f";

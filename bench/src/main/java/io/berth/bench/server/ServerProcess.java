@@ -10,6 +10,7 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,12 +47,38 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess berth(Path launcher, String javaOptions, Path dataDir, Path logFile)
             throws IOException {
+        return berth("Berth", launcher, javaOptions, dataDir, logFile, null);
+    }
+
+    /**
+     * Berth as above, with its notifications sending every event, as a CloudEvent, to {@code eventsUrl}: a config
+     * file ({@code --config}) with one endpoint and nothing else.
+     */
+    public static ServerProcess berthNotifying(String name, Path launcher, String javaOptions, Path dataDir,
+                                               Path logFile, URI eventsUrl) throws IOException {
+        Files.createDirectories(dataDir);
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
+        Files.writeString(config, """
+                notifications:
+                  endpoints:
+                    - name: bench
+                      url: %s
+                      format: cloudevents
+                """.formatted(eventsUrl));
+        return berth(name, launcher, javaOptions, dataDir, logFile, config);
+    }
+
+    private static ServerProcess berth(String name, Path launcher, String javaOptions, Path dataDir, Path logFile,
+                                       Path config) throws IOException {
         Files.createDirectories(dataDir);
         int port = freePort();
-        List<String> command = List.of(launcher.toString(), "serve", "--listen", "127.0.0.1:" + port,
-                "--data", dataDir.toString());
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "serve", "--listen",
+                "127.0.0.1:" + port, "--data", dataDir.toString()));
+        if (config != null) {
+            command.addAll(List.of("--config", config.toString()));
+        }
         Map<String, String> environment = javaOptions.isBlank() ? Map.of() : Map.of("BERTH_JAVA_OPTS", javaOptions);
-        return new ServerProcess("Berth", command, environment, logFile, port);
+        return new ServerProcess(name, List.copyOf(command), environment, logFile, port);
     }
 
     /**

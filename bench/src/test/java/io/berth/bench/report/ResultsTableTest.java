@@ -40,6 +40,18 @@ class ResultsTableTest {
     }
 
     @Test
+    void twoRunsOfBerthAreComparedUnderTheirOwnNames() {
+        ResultsTable table = new ResultsTable("Berth + endpoint", "Berth");
+        table.add("push", Figure.higherIsBetter("images/s", 40), Figure.higherIsBetter("images/s", 50));
+        table.add("lag", Figure.lowerIsBetter("lag p99 ms", 12), Figure.lowerIsBetter("lag p99 ms", Double.NaN));
+
+        assertThat(table.toMarkdown())
+                .startsWith("| Phase | Metric | Berth + endpoint | Berth | Berth + endpoint / Berth | Better |")
+                .contains("| push | images/s | 40 | 50 | 0.80 | Berth |")
+                .contains("| lag | lag p99 ms | 12 | n/a |  |  |");
+    }
+
+    @Test
     void numbersKeepAboutThreeSignificantDigits() {
         assertThat(ResultsTable.number(0.41234)).isEqualTo("0.412");
         assertThat(ResultsTable.number(4.1234)).isEqualTo("4.12");
