@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Servers sharing a database take turns by lease: the one holding an endpoint's lease delivers to it, renewing the
  * lease as it goes; when it dies, another takes over once the lease runs out (the endpoint's timeout and ten seconds
- * later at most). A commit on this server wakes the
- * deliveries at once; events other servers commit are found by polling.
+ * later at most). A commit on this server wakes the deliveries at once; events other servers commit are found by
+ * polling.
  */
 public final class Notifier implements AutoCloseable {
     public static final String SIGNATURE_HEADER = "Berth-Signature";
@@ -217,15 +217,26 @@ public final class Notifier implements AutoCloseable {
         }
     }
 
-    /** One endpoint's delivery loop. */
+    /**
+     * One endpoint's delivery loop. It holds the endpoint's lease while it delivers, and records how far it got (which
+     * renews the lease) every third of the lease margin, before it waits to retry, after a moment without events and
+     * when it stops: not after every event, so that delivering does not compete with pushes for the database. A
+     * server that dies sends again what it delivered since it last recorded its progress.
+     */
     private final class Delivery {
         private final Endpoint endpoint;
         private final Duration lease;
         private final Semaphore signal = new Semaphore(0);
-        /** Set by a replay: the cursor moved back, so there is work although nothing new was recorded. */
+        /** Set when the cursor must be read again: at start, after a replay moved it, or while another server leases. */
         private volatile boolean rewound = true;
-        /** The last event this loop saw the cursor reach. */
-        private long seen = -1;
+        /** The cursor's position as this server last read or wrote it. */
+        private long saved = -1;
+        /** How far delivery got: every event up to here was delivered or passed over. */
+        private long reached = -1;
+        /** When the last event delivered since {@code saved} was taken; null when none was. */
+        private Instant delivered;
+        /** When this server last took or renewed the lease; null when it does not hold it. */
+        private Instant renewedAt;
 
         Delivery(Endpoint endpoint) {
             this.endpoint = endpoint;
@@ -247,95 +258,105 @@ public final class Notifier implements AutoCloseable {
             while (running) {
                 try {
                     // Idle, this costs a read: the lease is taken (a write) only when there is something to deliver.
-                    boolean work = rewound || log.latest() > seen;
-                    rewound = false;
+                    boolean work = rewound || log.latest() > reached;
                     if (!work || !deliverBatch()) {
-                        signal.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
+                        boolean woken = signal.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
                         signal.drainPermits();
+                        if (!woken && renewedAt != null && reached != saved) {
+                            save(); // a moment without events: record how far delivery got
+                        }
                     }
                 } catch (InterruptedException e) {
-                    return;
+                    break;
                 } catch (RuntimeException e) {
                     LOG.warn("delivering events to {} failed; trying again", endpoint.name(), e);
+                    renewedAt = null;
+                    rewound = true;
                     if (!pause(FIRST_RETRY)) {
-                        return;
+                        break;
                     }
+                }
+            }
+            Thread.interrupted(); // stopping: what was delivered is recorded, so it is not sent again
+            if (renewedAt != null && reached != saved) {
+                try {
+                    save();
+                } catch (RuntimeException e) {
+                    LOG.warn("recording how far {} got failed; its last events will be sent again", endpoint.name(),
+                            e);
                 }
             }
         }
 
         /** Delivers what follows the cursor, when this server holds the lease; false when there was nothing. */
         private boolean deliverBatch() throws InterruptedException {
-            OptionalLong leased = log.lease(endpoint.name(), owner, clock.instant().plus(lease), clock.instant());
-            if (leased.isEmpty()) {
-                rewound = true; // another server delivers: ask again after the pause, in case it dies
+            if (!holdLease()) {
                 return false;
             }
-            List<Event> batch = log.after(leased.getAsLong(), BATCH);
-            if (batch.isEmpty()) {
-                seen = leased.getAsLong();
-                return false;
-            }
-            Progress progress = new Progress(leased.getAsLong());
+            List<Event> batch = log.after(reached, BATCH);
             for (Event event : batch) {
                 Optional<byte[]> body = endpoint.accepts(event) ? endpoint.format().body(event, config.source())
                         : Optional.empty();
-                if ((body.isPresent() && !deliver(event, body.get(), progress))
-                        || (progress.passed(event.id(), body.isPresent()) && !progress.save())) {
-                    // the lease was lost, a replay moved the cursor, or the server stops: start again from the cursor
-                    rewound = true;
+                if (body.isPresent() && !deliver(event, body.get())) {
+                    return true; // the lease was lost, a replay moved the cursor, or the server stops
+                }
+                reached = event.id();
+                if (body.isPresent()) {
+                    delivered = clock.instant();
+                }
+                if (rewound || !holdLease()) {
                     return true;
                 }
             }
-            progress.save();
+            return !batch.isEmpty();
+        }
+
+        /**
+         * Makes sure this server holds the lease for the longest request and more: reads the cursor when it must, and
+         * renews the lease (recording the progress) every third of the margin; false when another server holds it.
+         */
+        private boolean holdLease() {
+            Instant now = clock.instant();
+            if (!rewound && renewedAt != null) {
+                return now.isBefore(renewedAt.plus(LEASE_MARGIN.dividedBy(3))) || save();
+            }
+            rewound = false;
+            // Another server's running lease is seen in a read, without trying the write that would fail.
+            Optional<EndpointCursor> cursor = log.cursor(endpoint.name());
+            boolean leasedElsewhere = cursor.isPresent() && cursor.get().owner() != null
+                    && !cursor.get().owner().equals(owner) && cursor.get().leaseUntil().isAfter(now);
+            OptionalLong position = leasedElsewhere ? OptionalLong.empty()
+                    : log.lease(endpoint.name(), owner, now.plus(lease), now);
+            if (position.isEmpty()) {
+                renewedAt = null;
+                rewound = true; // another server delivers: ask again after the pause, in case it dies
+                return false;
+            }
+            renewedAt = now;
+            saved = reached = position.getAsLong();
+            delivered = null;
+            return true;
+        }
+
+        /** Moves the cursor to what was reached, renewing the lease; false when the cursor or the lease moved. */
+        private boolean save() {
+            Instant now = clock.instant();
+            if (!log.advance(endpoint.name(), owner, saved, reached, now.plus(lease), delivered)) {
+                renewedAt = null;
+                rewound = true;
+                return false;
+            }
+            saved = reached;
+            delivered = null;
+            renewedAt = now;
             return true;
         }
 
         /**
-         * How far a batch got: the cursor is moved at the end of the batch, before waiting to retry, and at least
-         * every third of the lease (which moving it renews).
+         * Posts one event until the endpoint takes it, recording the progress before the first wait; false if the
+         * lease was lost, a replay moved the cursor, or the server stops.
          */
-        private final class Progress {
-            private long saved;
-            private long reached;
-            private Instant delivered;
-            private Instant savedAt = clock.instant();
-
-            Progress(long position) {
-                this.saved = position;
-                this.reached = position;
-            }
-
-            /** Notes that the batch got past an event (delivered, or passed over); true when a save is due. */
-            boolean passed(long id, boolean delivering) {
-                reached = id;
-                if (delivering) {
-                    delivered = clock.instant();
-                }
-                return clock.instant().isAfter(savedAt.plus(LEASE_MARGIN.dividedBy(3)));
-            }
-
-            /** Moves the cursor to what was reached; false when the cursor or the lease moved meanwhile. */
-            boolean save() {
-                savedAt = clock.instant();
-                if (reached == saved) {
-                    return true;
-                }
-                if (!log.advance(endpoint.name(), owner, saved, reached, savedAt.plus(lease), delivered)) {
-                    return false;
-                }
-                saved = reached;
-                seen = reached;
-                delivered = null;
-                return true;
-            }
-        }
-
-        /**
-         * Posts one event until the endpoint takes it, saving the batch's progress before the first wait; false if
-         * the lease was lost, a replay moved the cursor, or the server stops.
-         */
-        private boolean deliver(Event event, byte[] body, Progress progress) throws InterruptedException {
+        private boolean deliver(Event event, byte[] body) throws InterruptedException {
             HttpRequest.Builder request = HttpRequest.newBuilder(endpoint.url()).timeout(endpoint.timeout())
                     .header("Content-Type", endpoint.format().contentType())
                     .header(EVENT_ID_HEADER, Long.toString(event.id()))
@@ -346,7 +367,7 @@ public final class Notifier implements AutoCloseable {
             }
             HttpRequest built = request.build();
             Duration wait = FIRST_RETRY;
-            while (running) {
+            while (running && !rewound) {
                 String error;
                 try {
                     HttpResponse<Void> response = http.send(built, HttpResponse.BodyHandlers.discarding());
@@ -357,15 +378,17 @@ public final class Notifier implements AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     error = describe(e);
                 }
-                if (wait.equals(FIRST_RETRY) && !progress.save()) {
+                if (wait.equals(FIRST_RETRY) && !save()) {
                     return false;
                 }
                 Instant now = clock.instant();
                 long jittered = wait.toMillis() / 2 + ThreadLocalRandom.current().nextLong(wait.toMillis() / 2 + 1);
-                if (!log.failed(endpoint.name(), owner, progress.saved, error, now,
-                        now.plus(lease).plusMillis(jittered))) {
+                if (!log.failed(endpoint.name(), owner, saved, error, now, now.plus(lease).plusMillis(jittered))) {
+                    renewedAt = null;
+                    rewound = true;
                     return false;
                 }
+                renewedAt = now.plusMillis(jittered);
                 LOG.debug("event {} to {} failed ({}); next attempt in {} ms", event.id(), endpoint.name(), error,
                         jittered);
                 Thread.sleep(jittered);

@@ -92,10 +92,14 @@ class DeliveryAfterCrashTest {
             ChildServer second = ChildServer.start(dir.resolve("b"), environment, dir.resolve("b.log"));
             try {
                 RegistryClient client = new RegistryClient(first.url());
+                RegistryClient other = new RegistryClient(second.url());
                 for (int i = 0; i < 30; i++) {
-                    client.pushImage(REPOSITORY, "v" + i);
+                    (i % 2 == 0 ? client : other).pushImage(REPOSITORY, "v" + i);
                 }
                 WebhookDeliveryTest.await(Duration.ofSeconds(30), () -> receiver.accepted().size() >= 10);
+                assertThat(WebhookDeliveryTest.acceptedIds(receiver))
+                        .as("both servers commit events, one delivers them: no duplicates without a failure")
+                        .doesNotHaveDuplicates();
                 JsonNode status = RegistryClient.json(client.get("/admin/notifications"));
                 String delivering = status.path("endpoints").get(0).path("deliveredBy").asString();
                 assertThat(delivering).as("a server holds the lease while it delivers").isNotEmpty();
