@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -128,10 +129,14 @@ public final class Bench implements Callable<Integer> {
     int warmupImages = 300;
 
     @Option(names = "--notifications", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Also run the first push against a second Berth that sends every event to a CloudEvents "
-                    + "webhook endpoint in this process, and report its push next to Berth's and the events' "
-                    + "delivery lag (default: on; --no-notifications leaves it out).")
+            description = "After the comparison with Distribution, compare two more Berths, one sending every event "
+                    + "to a CloudEvents webhook endpoint in this process and one without, in rounds of the push "
+                    + "phase, and report the events' delivery lag (default: on; --no-notifications leaves it out).")
     boolean notifications;
+
+    @Option(names = "--notification-rounds", description = "Rounds of that comparison: each pushes --images new "
+            + "images into both, alternating which goes first (default: ${DEFAULT-VALUE}).")
+    int notificationRounds = 3;
 
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
     int ddMebibytes = 1024;
@@ -179,9 +184,9 @@ public final class Bench implements Callable<Integer> {
     private static final double PUSH_SHARE_TARGET = 0.95;
     private static final double LAG_P99_TARGET_MILLIS = 1000;
 
-    /** Berth's first push without and with an endpoint, and the delivery of that push's events; null when not run. */
-    private PhaseResult plainPush;
-    private PhaseResult notifyingPush;
+    /** The rounds' pushes with and without an endpoint, and the delivery of their events; empty when not run. */
+    private final List<PhaseResult> notifyingPushes = new ArrayList<>();
+    private final List<PhaseResult> plainPushes = new ArrayList<>();
     private PhaseResult delivery;
     private final List<String> notificationNotes = new ArrayList<>();
 
@@ -249,7 +254,7 @@ public final class Bench implements Callable<Integer> {
             if (warmupImages > 0) {
                 warmUp(contenders, seed);
             }
-            runAlternating(phases, contenders, work, seed);
+            runAlternating(phases, contenders);
             sampler.shutdownNow();
 
             table.add("start: time to the first 200 on `GET /v2/` (median of %d starts)".formatted(starts),
@@ -267,6 +272,9 @@ public final class Bench implements Callable<Integer> {
             table.add("disk: `dd` %d MiB `conv=fsync` (same disk for both)".formatted(ddMebibytes),
                     Figure.count("MB/s", Math.round(ddSpeed)), Figure.count("MB/s", Math.round(ddSpeed)));
             contenders.forEach(this::collectNotes);
+        }
+        if (notifications) {
+            measureNotifications(work, seed);
         }
         String report = report(machine, seed, table);
         System.out.println(report);
@@ -372,66 +380,77 @@ public final class Bench implements Callable<Integer> {
      * Runs each phase against both, alternating who goes first so that neither always meets a disk still busy
      * with the other's writes; {@code sync} before each run flushes what the previous one left dirty.
      */
-    private void runAlternating(List<Phase> phases, List<Contender> contenders, Path work, long seed)
-            throws Exception {
+    private void runAlternating(List<Phase> phases, List<Contender> contenders) throws IOException, InterruptedException {
         for (int p = 0; p < phases.size(); p++) {
             List<Contender> order = p % 2 == 0 ? contenders : contenders.reversed();
             for (Contender contender : order) {
                 DiskSpeed.sync();
                 contender.results.addAll(runPhase(phases.get(p), contender));
-                if (p == 0 && contender == contenders.getFirst() && notifications
-                        && phases.getFirst() instanceof PushPhase push) {
-                    plainPush = contender.results.getLast();
-                    measureNotifying(push, work, seed);
-                }
             }
         }
     }
 
     /**
-     * Berth once more, on a fresh data directory, with a webhook endpoint that takes every event as a CloudEvent:
-     * started right after Berth's push, warmed up as Berth was, then the same push, timed the same way. Then waits
-     * until every image push of it has arrived at the endpoint (at most {@link #EVENTS_LIMIT}) and stops the
-     * server, so that it takes no CPU from the other phases.
+     * Two more Berths on fresh data directories, started together and warmed up the same way: one with a webhook
+     * endpoint that takes every event as a CloudEvent, one without. Then rounds of the push phase, each on new images
+     * pushed into both, alternating which goes first; after its push, the notifying one's image pushes must all have
+     * arrived (at most {@link #EVENTS_LIMIT}) before the round goes on. One push of each against the other would
+     * measure the machine's drift between the two more than the endpoint.
      */
-    private void measureNotifying(PushPhase push, Path work, long seed) throws Exception {
-        Set<String> repositories = push.workload().images().stream().map(SyntheticImage::repository)
-                .collect(Collectors.toSet());
+    private void measureNotifications(Path work, long seed) {
+        String deliveryTitle = "delivery of the rounds' events to the endpoint (lag: arrival minus the CloudEvent's "
+                + "`time`)";
+        Set<String> repositories = ConcurrentHashMap.newKeySet();
         Predicate<EventReceiver.Received> imagePushes = event -> EventReceiver.IMAGE_PUSHED.equals(event.type())
                 && repositories.contains(event.repository());
-        String deliveryTitle = "delivery of that push's events to the endpoint (lag: arrival minus the CloudEvent's "
-                + "`time`)";
         try (EventReceiver receiver = EventReceiver.start(Clock.systemUTC());
-             ServerProcess server = ServerProcess.berthNotifying(NOTIFYING, berthLauncher.toAbsolutePath(),
+             ServerProcess plainServer = berth(work, "berth-plain");
+             ServerProcess notifyingServer = ServerProcess.berthNotifying(NOTIFYING, berthLauncher.toAbsolutePath(),
                      berthJavaOptions, work.resolve("berth-events-data"), work.resolve("berth-events.log"),
                      receiver.url())) {
             log("%s: events to %s".formatted(NOTIFYING, receiver.url()));
-            timeStart(server);
-            Contender contender = new Contender(server);
-            contender.client.probeSinglePostUploads("bench/probe");
+            Contender plain = new Contender(plainServer);
+            Contender notifying = new Contender(notifyingServer);
+            List<Contender> both = List.of(notifying, plain);
+            for (Contender contender : both) {
+                timeStart(contender.server);
+                contender.client.probeSinglePostUploads("bench/probe");
+            }
             if (warmupImages > 0) {
-                warmUp(List.of(contender), seed);
+                warmUp(both, seed);
             }
             if (!receiver.awaitQuiet(EVENTS_QUIET, EVENTS_LIMIT.multipliedBy(2))) {
-                notificationNotes.add("the warm-up's events were still arriving when the push began");
+                notificationNotes.add("the warm-up's events were still arriving when the pushes began");
             }
             receiver.reset();
-            DiskSpeed.sync();
-            notifyingPush = runPhase(push, contender).getFirst();
-            long expected = notifyingPush.notApplicable() != null ? 0
-                    : push.workload().images().size() - notifyingPush.errors();
-            long waitBegan = System.nanoTime();
-            boolean all = receiver.awaitCount(imagePushes, expected, EVENTS_LIMIT);
-            // The push's last tag events follow its last image push; they are not counted, but their lag is.
+            long expected = 0;
+            for (int round = 0; round < notificationRounds; round++) {
+                log("notifications: round %d of %d, generating %d images".formatted(round + 1, notificationRounds,
+                        images));
+                PushPhase push = new PushPhase(workload("bench/events-" + round + "-", images, layers,
+                        Math.toIntExact(layerSize), seed + 10 + round), chunks);
+                push.workload().images().forEach(image -> repositories.add(image.repository()));
+                for (Contender contender : round % 2 == 0 ? both : both.reversed()) {
+                    DiskSpeed.sync();
+                    PhaseResult result = runPhase(push, contender).getFirst();
+                    if (contender == plain) {
+                        plainPushes.add(result);
+                        continue;
+                    }
+                    notifyingPushes.add(result);
+                    expected += result.notApplicable() != null ? 0 : images - result.errors();
+                    if (!receiver.awaitCount(imagePushes, expected, EVENTS_LIMIT)) {
+                        notificationNotes.add("round %d: only %d of the %d image pushes so far had arrived %d s "
+                                .formatted(round + 1, receiver.count(imagePushes), expected, EVENTS_LIMIT.toSeconds())
+                                + "after its push ended");
+                    }
+                }
+            }
+            // The last push's tag events follow its last image push; they are not counted, but their lag is.
             receiver.awaitQuiet(Duration.ofMillis(500), Duration.ofSeconds(10));
             EventReceiver.Summary summary = receiver.summary(imagePushes);
-            log(("%s: %d of %d image pushes delivered (%d events) %.1f s after the push ended; lag p50 %.1f ms, "
-                    + "p99 %.1f ms").formatted(NOTIFYING, summary.selected(), expected, summary.events(),
-                    (System.nanoTime() - waitBegan) / 1e9, summary.lagMillis(50), summary.lagMillis(99)));
-            if (!all) {
-                notificationNotes.add("only %d of the %d image pushes had arrived %d s after the push ended"
-                        .formatted(summary.selected(), expected, EVENTS_LIMIT.toSeconds()));
-            }
+            log(("%s: %d of %d image pushes delivered (%d events); lag p50 %.1f ms, p99 %.1f ms").formatted(NOTIFYING,
+                    summary.selected(), expected, summary.events(), summary.lagMillis(50), summary.lagMillis(99)));
             delivery = new PhaseResult(deliveryTitle, List.of(
                     Figure.lowerIsBetter("lag p50 ms", summary.lagMillis(50)),
                     Figure.lowerIsBetter("lag p99 ms", summary.lagMillis(99)),
@@ -452,9 +471,6 @@ public final class Bench implements Callable<Integer> {
         } catch (Exception e) {
             log("%s: failed: %s".formatted(NOTIFYING, e));
             notificationNotes.add("failed: " + e);
-            if (notifyingPush == null) {
-                notifyingPush = PhaseResult.notApplicable(push.titles().getFirst(), "failed: " + e);
-            }
             if (delivery == null) {
                 delivery = PhaseResult.notApplicable(deliveryTitle, "failed: " + e);
             }
@@ -503,32 +519,42 @@ public final class Bench implements Callable<Integer> {
             out.append("\nNotes:\n");
             notes.forEach(note -> out.append("- ").append(note).append('\n'));
         }
-        if (notifyingPush != null) {
+        if (delivery != null) {
             out.append('\n').append(notificationsReport());
         }
         return out.toString();
     }
 
-    /** The push with and without an endpoint side by side, the delivery's figures, and the targets. */
+    /** The rounds' pushes with and without an endpoint side by side, the delivery's figures, and the targets. */
     private String notificationsReport() {
         StringBuilder out = new StringBuilder();
-        out.append("Notifications: Berth again on a fresh data directory, with one `cloudevents` endpoint (a receiver ")
-                .append("in the bench's JVM that answers 200 to every event), started after Berth's push, warmed up ")
-                .append("the same way, then the same push. The lag of an event is its arrival at the receiver minus ")
-                .append("its `time` (taken inside the push's transaction, stored in ms), over every event of the ")
-                .append("push, until all its image pushes had arrived.\n\n");
+        out.append("Notifications: two more Berths on fresh data directories, started together and warmed up the ")
+                .append("same way, one with a `cloudevents` endpoint (a receiver in the bench's JVM that answers 200 ")
+                .append("to every event) and one without; then %d rounds of the push phase on new images into both, "
+                        .formatted(notifyingPushes.size()))
+                .append("alternating which goes first. The lag of an event is its arrival at the receiver minus its ")
+                .append("`time` (taken inside the push's transaction, stored in ms), over every event of the ")
+                .append("rounds.\n\n");
         ResultsTable events = new ResultsTable(NOTIFYING, "Berth");
-        events.add(notifyingPush, plainPush);
+        List<Double> shares = new ArrayList<>();
+        for (int round = 0; round < notifyingPushes.size() && round < plainPushes.size(); round++) {
+            PhaseResult notifying = notifyingPushes.get(round);
+            events.add(new PhaseResult("round %d: %s".formatted(round + 1, notifying.title()), notifying.figures(),
+                    notifying.notApplicable(), notifying.notes()), plainPushes.get(round));
+            shares.add(figure(notifying, "images/s") / figure(plainPushes.get(round), "images/s"));
+        }
         events.add(delivery, PhaseResult.notApplicable(delivery.title(), "no endpoint"));
         out.append(events.toMarkdown());
-        double share = figure(notifyingPush, "images/s") / figure(plainPush, "images/s");
+        double share = median(shares);
         double lagP99 = figure(delivery, "lag p99 ms");
         double received = figure(delivery, "`io.berth.image.pushed` received");
         double expected = figure(delivery, "`io.berth.image.pushed` expected (images pushed)");
-        out.append("\nTargets: push with the endpoint ≥ %.0f %% of the push without: %s. Delivery lag p99 ≤ %.0f s: %s. "
-                .formatted(PUSH_SHARE_TARGET * 100, Double.isNaN(share) ? "not measured"
+        out.append(("\nTargets: push with the endpoint ≥ %.0f %% of the push without (median of the rounds' "
+                + "images/s ratios, %s): %s. Delivery lag p99 ≤ %.0f s: %s. ").formatted(PUSH_SHARE_TARGET * 100,
+                shares.stream().map(r -> "%.2f".formatted(r)).collect(Collectors.joining(", ")),
+                Double.isNaN(share) ? "not measured"
                         : "%.1f %%, %s".formatted(share * 100, share >= PUSH_SHARE_TARGET ? "met" : "**not met**"),
-                        LAG_P99_TARGET_MILLIS / 1000, Double.isNaN(lagP99) ? "not measured"
+                LAG_P99_TARGET_MILLIS / 1000, Double.isNaN(lagP99) ? "not measured"
                         : "%s ms, %s".formatted(ResultsTable.number(lagP99),
                         lagP99 <= LAG_P99_TARGET_MILLIS ? "met" : "**not met**")));
         out.append(Double.isNaN(received) ? "\n"
@@ -540,6 +566,16 @@ public final class Bench implements Callable<Integer> {
                     .append('\n'));
         }
         return out.toString();
+    }
+
+    /** The middle value (the mean of the two middle ones for an even count), NaN for none or any NaN. */
+    static double median(List<Double> values) {
+        if (values.isEmpty() || values.stream().anyMatch(v -> Double.isNaN(v))) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int middle = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(middle) : (sorted.get(middle - 1) + sorted.get(middle)) / 2;
     }
 
     /** The value of {@code metric} in {@code result}; NaN when it has none. */
