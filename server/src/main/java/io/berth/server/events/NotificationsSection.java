@@ -5,7 +5,6 @@ import io.berth.server.Config;
 import io.berth.server.auth.RepositoryGlob;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +12,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -27,6 +27,13 @@ public final class NotificationsSection {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
     /** An endpoint's name: it is a path segment of the admin API and the key of the endpoint's cursor. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** A header's name: an HTTP token. */
+    private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    /** Headers Berth sets itself, or that the HTTP client decides (and would drop silently), in lowercase. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("host", "connection", "content-length",
+            "transfer-encoding", "keep-alive", "upgrade", "expect", "te", "trailer", "via", "origin",
+            "content-transfer-encoding", "content-type", Notifier.SIGNATURE_HEADER.toLowerCase(Locale.ROOT),
+            Notifier.EVENT_ID_HEADER.toLowerCase(Locale.ROOT));
 
     private NotificationsSection() {
     }
@@ -96,11 +103,18 @@ public final class NotificationsSection {
             }
             for (String header : headerNode.propertyNames()) {
                 String value = headerNode.get(header).asString();
-                try {
-                    HttpRequest.newBuilder(url).header(header, value); // refuses what the client sets itself
-                } catch (IllegalArgumentException e) {
+                String lower = header.toLowerCase(Locale.ROOT);
+                if (!HEADER.matcher(header).matches()) {
                     throw new IllegalArgumentException(file + ": " + where + ".headers: '" + header
-                            + "' cannot be set: " + e.getMessage());
+                            + "' is not a header name");
+                }
+                if (RESERVED_HEADERS.contains(lower) || lower.startsWith("access-control-")) {
+                    throw new IllegalArgumentException(file + ": " + where + ".headers: '" + header
+                            + "' cannot be set: Berth or the HTTP client sets it");
+                }
+                if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                    throw new IllegalArgumentException(file + ": " + where + ".headers: the value of '" + header
+                            + "' must be one line");
                 }
                 headers.put(header, value);
             }

@@ -75,6 +75,10 @@ class NotificationsConfigTest {
             "retries: 3 | unknown key 'notifications.endpoints[].retries'",
             "secret: '' | notifications.endpoints[0].secret must not be empty",
             "headers: {Host: elsewhere} | notifications.endpoints[0].headers: 'Host' cannot be set",
+            "headers: {berth-signature: x} | notifications.endpoints[0].headers: 'berth-signature' cannot be set",
+            "headers: {Access-Control-Allow-Origin: x} | headers: 'Access-Control-Allow-Origin' cannot be set",
+            "headers: {'a b': x} | notifications.endpoints[0].headers: 'a b' is not a header name",
+            "headers: {X-Token: \"a\\nb\"} | notifications.endpoints[0].headers: the value of 'X-Token' must be one line",
             "name: a/b | notifications.endpoints[0].name is required: letters, digits",
     })
     void aMistakeInAnEndpointIsRefusedNamingItsField(String line, String message) throws Exception {
