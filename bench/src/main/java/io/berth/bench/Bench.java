@@ -608,6 +608,7 @@ public final class Bench implements Callable<Integer> {
                 "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
                 "--warmup-images", Integer.toString(warmupImages),
                 notifications ? "--notifications" : "--no-notifications",
+                "--notification-rounds", Integer.toString(notificationRounds),
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),
                 "--large-client", largeClientKind.name().toLowerCase(Locale.ROOT));
     }
