@@ -135,7 +135,7 @@ public final class Bench implements Callable<Integer> {
     boolean notifications;
 
     @Option(names = "--notification-rounds", description = "Rounds of that comparison: each pushes --images new "
-            + "images into both, alternating which goes first, after one round that is not counted (default: "
+            + "images into both, alternating which goes first, after two rounds that are not counted (default: "
             + "${DEFAULT-VALUE}).")
     int notificationRounds = 3;
 
@@ -184,6 +184,9 @@ public final class Bench implements Callable<Integer> {
     /** The targets: push with an endpoint at least this share of the push without; the lag's p99. */
     private static final double PUSH_SHARE_TARGET = 0.95;
     private static final double LAG_P99_TARGET_MILLIS = 1000;
+    /** Push rounds of the notifications comparison run before the counted ones, to let both servers' JIT settle. */
+    private static final int UNCOUNTED_ROUNDS = 2;
+    private static final String CPU_METRIC = "server CPU s per 100 images";
 
     /** The rounds' pushes with and without an endpoint, and the delivery of their events; empty when not run. */
     private final List<PhaseResult> notifyingPushes = new ArrayList<>();
@@ -425,17 +428,19 @@ public final class Bench implements Callable<Integer> {
             }
             receiver.reset();
             long expected = 0;
-            // Round 0 is not counted: the JIT compiles the delivery's code (the HTTP client above all) during the
-            // first pushes with events, which the small warm-up does not call often enough.
-            for (int round = 0; round <= notificationRounds; round++) {
+            // The first rounds are not counted: both servers' pushes still get faster as the JIT compiles (the
+            // delivery's code too), which the small warm-up does not call often enough.
+            for (int round = 1 - UNCOUNTED_ROUNDS; round <= notificationRounds; round++) {
                 log("notifications: round %d of %d%s, generating %d images".formatted(round, notificationRounds,
-                        round == 0 ? " (not counted)" : "", images));
-                PushPhase push = new PushPhase(workload("bench/events-" + round + "-", images, layers,
+                        round <= 0 ? " (not counted)" : "", images));
+                PushPhase push = new PushPhase(workload("bench/events-" + (round + UNCOUNTED_ROUNDS) + "-", images, layers,
                         Math.toIntExact(layerSize), seed + 10 + round), chunks);
                 push.workload().images().forEach(image -> repositories.add(image.repository()));
-                for (Contender contender : round % 2 == 0 ? both : both.reversed()) {
+                for (Contender contender : Math.floorMod(round, 2) == 0 ? both : both.reversed()) {
                     DiskSpeed.sync();
-                    PhaseResult result = runPhase(push, contender).getFirst();
+                    Duration cpuBefore = contender.server.cpuTime();
+                    PhaseResult result = withCpu(runPhase(push, contender).getFirst(),
+                            contender.server.cpuTime().minus(cpuBefore), images);
                     if (contender == plain) {
                         if (round > 0) {
                             plainPushes.add(result);
@@ -451,7 +456,7 @@ public final class Bench implements Callable<Integer> {
                                 .formatted(round, receiver.count(imagePushes), expected, EVENTS_LIMIT.toSeconds())
                                 + "after its push ended");
                     }
-                    if (round == 0) {
+                    if (round <= 0) {
                         receiver.awaitQuiet(Duration.ofMillis(500), Duration.ofSeconds(10));
                         receiver.reset();
                         expected = 0;
@@ -537,23 +542,35 @@ public final class Bench implements Callable<Integer> {
         return out.toString();
     }
 
+    /** {@code result} with the server's CPU time per 100 images pushed added to its figures. */
+    private static PhaseResult withCpu(PhaseResult result, Duration cpu, int images) {
+        if (result.notApplicable() != null) {
+            return result;
+        }
+        List<Figure> figures = new ArrayList<>(result.figures());
+        figures.add(Figure.lowerIsBetter(CPU_METRIC, cpu.toNanos() / 1e9 * 100 / images));
+        return new PhaseResult(result.title(), figures, null, result.notes());
+    }
+
     /** The rounds' pushes with and without an endpoint side by side, the delivery's figures, and the targets. */
     private String notificationsReport() {
         StringBuilder out = new StringBuilder();
         out.append("Notifications: two more Berths on fresh data directories, started together and warmed up the ")
                 .append("same way, one with a `cloudevents` endpoint (a receiver in the bench's JVM that answers 200 ")
-                .append("to every event) and one without; then an uncounted round and %d counted rounds of the push "
-                        .formatted(notifyingPushes.size()))
+                .append("to every event) and one without; then %d uncounted rounds and %d counted rounds of the push "
+                        .formatted(UNCOUNTED_ROUNDS, notifyingPushes.size()))
                 .append("phase on new images into both, alternating which goes first. The lag of an event is its ")
                 .append("arrival at the receiver minus its `time` (taken inside the push's transaction, stored in ms), ")
                 .append("over every event of the counted rounds.\n\n");
         ResultsTable events = new ResultsTable(NOTIFYING, "Berth");
         List<Double> shares = new ArrayList<>();
+        List<Double> cpuShares = new ArrayList<>();
         for (int round = 0; round < notifyingPushes.size() && round < plainPushes.size(); round++) {
             PhaseResult notifying = notifyingPushes.get(round);
             events.add(new PhaseResult("round %d: %s".formatted(round + 1, notifying.title()), notifying.figures(),
                     notifying.notApplicable(), notifying.notes()), plainPushes.get(round));
             shares.add(figure(notifying, "images/s") / figure(plainPushes.get(round), "images/s"));
+            cpuShares.add(figure(notifying, CPU_METRIC) / figure(plainPushes.get(round), CPU_METRIC));
         }
         events.add(delivery, PhaseResult.notApplicable(delivery.title(), "no endpoint"));
         out.append(events.toMarkdown());
@@ -569,6 +586,12 @@ public final class Bench implements Callable<Integer> {
                 LAG_P99_TARGET_MILLIS / 1000, Double.isNaN(lagP99) ? "not measured"
                         : "%s ms, %s".formatted(ResultsTable.number(lagP99),
                         lagP99 <= LAG_P99_TARGET_MILLIS ? "met" : "**not met**")));
+        double cpuShare = median(cpuShares);
+        if (!Double.isNaN(cpuShare)) {
+            out.append("The server's CPU per image pushed with the endpoint: %.1f %% of that without (median of %s). "
+                    .formatted(cpuShare * 100, cpuShares.stream().map(r -> "%.2f".formatted(r))
+                            .collect(Collectors.joining(", "))));
+        }
         out.append(Double.isNaN(received) ? "\n"
                 : "Image pushes delivered: %.0f of %.0f%s.\n".formatted(received, expected,
                 received < expected ? " (**events missing**)" : ""));

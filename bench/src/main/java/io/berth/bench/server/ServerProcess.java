@@ -145,6 +145,11 @@ public final class ServerProcess implements AutoCloseable {
         return ProcessMemory.of(process.pid());
     }
 
+    /** The CPU time the process has used so far (user and system, all its threads); zero where the OS does not say. */
+    public Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     /** Reads the current RSS and remembers it when it is the highest seen. */
     public void sampleMemory() {
         try {
