@@ -28,11 +28,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -384,7 +384,7 @@ public final class Bench implements Callable<Integer> {
      * Runs each phase against both, alternating who goes first so that neither always meets a disk still busy
      * with the other's writes; {@code sync} before each run flushes what the previous one left dirty.
      */
-    private void runAlternating(List<Phase> phases, List<Contender> contenders) throws IOException, InterruptedException {
+    private void runAlternating(List<Phase> phases, List<Contender> contenders) throws Exception {
         for (int p = 0; p < phases.size(); p++) {
             List<Contender> order = p % 2 == 0 ? contenders : contenders.reversed();
             for (Contender contender : order) {
@@ -404,7 +404,7 @@ public final class Bench implements Callable<Integer> {
     private void measureNotifications(Path work, long seed) {
         String deliveryTitle = "delivery of the rounds' events to the endpoint (lag: arrival minus the CloudEvent's "
                 + "`time`)";
-        Set<String> repositories = ConcurrentHashMap.newKeySet();
+        Set<String> repositories = new HashSet<>(); // the predicate runs on this thread only
         Predicate<EventReceiver.Received> imagePushes = event -> EventReceiver.IMAGE_PUSHED.equals(event.type())
                 && repositories.contains(event.repository());
         try (EventReceiver receiver = EventReceiver.start(Clock.systemUTC());
@@ -433,8 +433,8 @@ public final class Bench implements Callable<Integer> {
             for (int round = 1 - UNCOUNTED_ROUNDS; round <= notificationRounds; round++) {
                 log("notifications: round %d of %d%s, generating %d images".formatted(round, notificationRounds,
                         round <= 0 ? " (not counted)" : "", images));
-                PushPhase push = new PushPhase(workload("bench/events-" + (round + UNCOUNTED_ROUNDS) + "-", images, layers,
-                        Math.toIntExact(layerSize), seed + 10 + round), chunks);
+                PushPhase push = new PushPhase(workload("bench/events-" + (round + UNCOUNTED_ROUNDS) + "-", images,
+                        layers, Math.toIntExact(layerSize), seed + 10 + round), chunks);
                 push.workload().images().forEach(image -> repositories.add(image.repository()));
                 for (Contender contender : Math.floorMod(round, 2) == 0 ? both : both.reversed()) {
                     DiskSpeed.sync();
@@ -557,11 +557,11 @@ public final class Bench implements Callable<Integer> {
         StringBuilder out = new StringBuilder();
         out.append("Notifications: two more Berths on fresh data directories, started together and warmed up the ")
                 .append("same way, one with a `cloudevents` endpoint (a receiver in the bench's JVM that answers 200 ")
-                .append("to every event) and one without; then %d uncounted rounds and %d counted rounds of the push "
+                .append("to every event) and one without; then %d uncounted and %d counted rounds of the push "
                         .formatted(UNCOUNTED_ROUNDS, notifyingPushes.size()))
                 .append("phase on new images into both, alternating which goes first. The lag of an event is its ")
-                .append("arrival at the receiver minus its `time` (taken inside the push's transaction, stored in ms), ")
-                .append("over every event of the counted rounds.\n\n");
+                .append("arrival at the receiver minus its `time` (taken inside the push's transaction, stored in ")
+                .append("ms), over every event of the counted rounds.\n\n");
         ResultsTable events = new ResultsTable(NOTIFYING, "Berth");
         List<Double> shares = new ArrayList<>();
         List<Double> cpuShares = new ArrayList<>();
@@ -580,7 +580,7 @@ public final class Bench implements Callable<Integer> {
         double expected = figure(delivery, "`io.berth.image.pushed` expected (images pushed)");
         out.append(("\nTargets: push with the endpoint ≥ %.0f %% of the push without (median of the rounds' "
                 + "images/s ratios, %s): %s. Delivery lag p99 ≤ %.0f s: %s. ").formatted(PUSH_SHARE_TARGET * 100,
-                shares.stream().map(r -> "%.2f".formatted(r)).collect(Collectors.joining(", ")),
+                listed(shares),
                 Double.isNaN(share) ? "not measured"
                         : "%.1f %%, %s".formatted(share * 100, share >= PUSH_SHARE_TARGET ? "met" : "**not met**"),
                 LAG_P99_TARGET_MILLIS / 1000, Double.isNaN(lagP99) ? "not measured"
@@ -589,8 +589,7 @@ public final class Bench implements Callable<Integer> {
         double cpuShare = median(cpuShares);
         if (!Double.isNaN(cpuShare)) {
             out.append("The server's CPU per image pushed with the endpoint: %.1f %% of that without (median of %s). "
-                    .formatted(cpuShare * 100, cpuShares.stream().map(r -> "%.2f".formatted(r))
-                            .collect(Collectors.joining(", "))));
+                    .formatted(cpuShare * 100, listed(cpuShares)));
         }
         out.append(Double.isNaN(received) ? "\n"
                 : "Image pushes delivered: %.0f of %.0f%s.\n".formatted(received, expected,
@@ -601,6 +600,11 @@ public final class Bench implements Callable<Integer> {
                     .append('\n'));
         }
         return out.toString();
+    }
+
+    /** Ratios as the report lists them: "0.89, 1.13, 0.99". */
+    private static String listed(List<Double> ratios) {
+        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).collect(Collectors.joining(", "));
     }
 
     /** The middle value (the mean of the two middle ones for an even count), NaN for none or any NaN. */

@@ -222,7 +222,10 @@ public final class Notifier implements AutoCloseable {
         private final Endpoint endpoint;
         private final Duration lease;
         private final Semaphore signal = new Semaphore(0);
-        /** Set when the cursor must be read again: at start, after a replay moved it, or while another server leases. */
+        /**
+         * Set when the cursor must be read again: at start, after a replay moved it, when the lease was lost, or while
+         * another server holds it.
+         */
         private volatile boolean rewound = true;
         /** The cursor's position as this server last read or wrote it. */
         private long saved = -1;
@@ -257,7 +260,7 @@ public final class Notifier implements AutoCloseable {
                     if (!work || !deliverBatch()) {
                         boolean woken = signal.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
                         signal.drainPermits();
-                        if (!woken && renewedAt != null && reached != saved) {
+                        if (!woken && unsaved()) {
                             save(); // a moment without events: record how far delivery got
                         }
                     }
@@ -265,15 +268,14 @@ public final class Notifier implements AutoCloseable {
                     break;
                 } catch (RuntimeException e) {
                     LOG.warn("delivering events to {} failed; trying again", endpoint.name(), e);
-                    renewedAt = null;
-                    rewound = true;
+                    letGo();
                     if (!pause(FIRST_RETRY)) {
                         break;
                     }
                 }
             }
             Thread.interrupted(); // stopping: what was delivered is recorded, so it is not sent again
-            if (renewedAt != null && reached != saved) {
+            if (unsaved()) {
                 try {
                     save();
                 } catch (RuntimeException e) {
@@ -323,8 +325,7 @@ public final class Notifier implements AutoCloseable {
             OptionalLong position = leasedElsewhere ? OptionalLong.empty()
                     : log.lease(endpoint.name(), owner, now.plus(lease), now);
             if (position.isEmpty()) {
-                renewedAt = null;
-                rewound = true; // another server delivers: ask again after the pause, in case it dies
+                letGo(); // another server delivers: ask again after the pause, in case it dies
                 return false;
             }
             renewedAt = now;
@@ -333,12 +334,22 @@ public final class Notifier implements AutoCloseable {
             return true;
         }
 
+        /** Whether this server holds the lease and has delivered past the cursor it last recorded. */
+        private boolean unsaved() {
+            return renewedAt != null && reached != saved;
+        }
+
+        /** Forgets the lease and what was not recorded: the next batch starts by reading the cursor again. */
+        private void letGo() {
+            renewedAt = null;
+            rewound = true;
+        }
+
         /** Moves the cursor to what was reached, renewing the lease; false when the cursor or the lease moved. */
         private boolean save() {
             Instant now = clock.instant();
             if (!log.advance(endpoint.name(), owner, saved, reached, now.plus(lease), delivered)) {
-                renewedAt = null;
-                rewound = true;
+                letGo();
                 return false;
             }
             saved = reached;
@@ -370,8 +381,7 @@ public final class Notifier implements AutoCloseable {
                 Instant now = clock.instant();
                 long jittered = wait.toMillis() / 2 + ThreadLocalRandom.current().nextLong(wait.toMillis() / 2 + 1);
                 if (!log.failed(endpoint.name(), owner, saved, error, now, now.plus(lease).plusMillis(jittered))) {
-                    renewedAt = null;
-                    rewound = true;
+                    letGo();
                     return false;
                 }
                 renewedAt = now.plusMillis(jittered);
