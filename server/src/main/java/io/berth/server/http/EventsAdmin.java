@@ -3,14 +3,11 @@ package io.berth.server.http;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.events.EndpointCursor;
 import io.berth.registry.events.Event;
-import io.berth.registry.events.EventLog;
 import io.berth.server.events.EventFormat;
 import io.berth.server.events.Notifier;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
@@ -27,35 +24,26 @@ final class EventsAdmin {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
-    private static final String REPLAY_PREFIX = "/admin/notifications/";
-    private static final String REPLAY_SUFFIX = "/replay";
 
     private final Notifier notifier;
-    private final EventLog log;
 
     EventsAdmin(Notifier notifier) {
         this.notifier = notifier;
-        this.log = notifier.log();
     }
 
-    static boolean handles(String path) {
-        return path.equals("/admin/events") || path.equals("/admin/notifications")
-                || (path.startsWith(REPLAY_PREFIX) && path.endsWith(REPLAY_SUFFIX));
+    /** {@code GET /admin/events?after=ID&limit=N}. */
+    void feed(Exchange exchange) {
+        feed(exchange.query(), exchange.response(), exchange.callback());
     }
 
-    void handle(String path, Request request, Response response, Callback callback) {
-        Fields query = QueryParameters.of(request);
-        if (path.equals("/admin/events")) {
-            requireMethod(request, HttpMethod.GET);
-            feed(query, response, callback);
-        } else if (path.equals("/admin/notifications")) {
-            requireMethod(request, HttpMethod.GET);
-            status(response, callback);
-        } else {
-            requireMethod(request, HttpMethod.POST);
-            String name = path.substring(REPLAY_PREFIX.length(), path.length() - REPLAY_SUFFIX.length());
-            replay(name, query, response, callback);
-        }
+    /** {@code GET /admin/notifications}. */
+    void status(Exchange exchange) {
+        status(exchange.response(), exchange.callback());
+    }
+
+    /** {@code POST /admin/notifications/NAME/replay?from=ID|since=TIME}. */
+    void replay(Exchange exchange) {
+        replay(exchange.parameter("endpoint"), exchange.query(), exchange.response(), exchange.callback());
     }
 
     private void feed(Fields query, Response response, Callback callback) {
@@ -64,13 +52,13 @@ final class EventsAdmin {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new HttpError(400, ErrorCode.UNSUPPORTED, "limit must be between 1 and " + MAX_LIMIT);
         }
-        List<Event> events = log.after(after, (int) limit);
+        List<Event> events = notifier.log().after(after, (int) limit);
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("events");
-        events.forEach(event -> list.add(EventFormat.cloudEvent(event, notifier.config().source())));
+        events.forEach(event -> list.add(JSON.readTree(EventFormat.cloudEvent(event, notifier.config().source()))));
         body.put("last", events.isEmpty() ? after : events.getLast().id());
-        body.put("latest", log.latest());
-        ApiHandler.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        body.put("latest", notifier.log().latest());
+        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 
     private void status(Response response, Callback callback) {
@@ -98,9 +86,9 @@ final class EventsAdmin {
             }
             entry.put("behind", status.behind());
         }
-        body.put("latest", log.latest());
+        body.put("latest", notifier.log().latest());
         body.put("server", notifier.owner());
-        ApiHandler.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 
     private void replay(String name, Fields query, Response response, Callback callback) {
@@ -114,7 +102,7 @@ final class EventsAdmin {
             position = Math.max(0, number(from, "from", 0) - 1);
         } else {
             try {
-                position = log.positionBefore(Instant.parse(since));
+                position = notifier.log().positionBefore(Instant.parse(since));
             } catch (DateTimeParseException e) {
                 throw new HttpError(400, ErrorCode.UNSUPPORTED, "since must be a time such as 2026-12-07T10:00:00Z");
             }
@@ -125,13 +113,7 @@ final class EventsAdmin {
         ObjectNode body = JSON.createObjectNode();
         body.put("endpoint", name);
         body.put("cursor", position);
-        ApiHandler.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
-    }
-
-    private static void requireMethod(Request request, HttpMethod method) {
-        if (!method.is(request.getMethod())) {
-            throw new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + method);
-        }
+        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
     }
 
     private static long number(String value, String name, long absent) {

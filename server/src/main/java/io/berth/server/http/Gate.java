@@ -36,6 +36,8 @@ final class Gate {
     /** The action a request needs: on a scope, or just an authenticated caller when {@code scope} is null. */
     record Need(Scope scope, String action) {
         static final Need AUTHENTICATED = new Need(null, null);
+        /** The admin action on every repository ({@link #administersRegistry}). */
+        static final Need ADMIN = new Need(new Scope("registry", "admin", Set.of("*")), "*");
     }
 
     /** The caller of one request. {@code token} is set for bearer callers, whose access is the token's. */
@@ -97,24 +99,6 @@ final class Gate {
 
     AuditLog audit() {
         return audit;
-    }
-
-    static Need need(Route route, String method) {
-        return switch (route.endpoint()) {
-            case BASE, UNKNOWN -> Need.AUTHENTICATED;
-            case CATALOG -> new Need(Scope.catalog(), "*");
-            case TAGS, REFERRERS -> repository(route, "pull");
-            case MANIFEST, BLOB -> switch (method) {
-                case "PUT" -> repository(route, "push");
-                case "DELETE" -> repository(route, "delete");
-                default -> repository(route, "pull");
-            };
-            case UPLOAD_START, UPLOAD -> repository(route, "push");
-        };
-    }
-
-    private static Need repository(Route route, String action) {
-        return new Need(Scope.repository(route.name(), action), action);
     }
 
     // ---- callers
@@ -193,15 +177,18 @@ final class Gate {
     // ---- decisions
 
     /** Whether the request may pass on what is known without blocking; false leaves it to the blocking path. */
-    boolean admitsWithoutBlocking(Request request, Route route) {
+    boolean admitsWithoutBlocking(Request request, Need need) {
         if (!enabled()) {
             return true;
         }
         Caller caller = rememberedCaller(request);
-        return caller != null && permits(caller, need(route, request.getMethod()));
+        return caller != null && permits(caller, need);
     }
 
     boolean permits(Caller caller, Need need) {
+        if (need == Need.ADMIN) {
+            return administersRegistry(caller);
+        }
         if (need.scope() == null) {
             return !enabled() || caller.token() != null || caller.identity().authenticated();
         }

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -24,8 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The lifecycle endpoints of the admin API: list, set and remove policies ({@code /admin/lifecycle}), preview
- * ({@code /admin/lifecycle/preview}) and apply them ({@code /admin/lifecycle/apply}). The caller has been checked
- * for registry-wide admin before any of this runs.
+ * ({@code /admin/lifecycle/preview}) and apply them ({@code /admin/lifecycle/apply}).
  */
 final class LifecycleAdmin {
     /** ECR caps a policy's text at 30 KiB; twice that leaves room for formatting. */
@@ -40,67 +37,60 @@ final class LifecycleAdmin {
         this.audit = audit;
     }
 
-    static boolean handles(String path) {
-        return path.equals("/admin/lifecycle") || path.startsWith("/admin/lifecycle/");
+    /** {@code GET /admin/lifecycle}: every policy, from the config file and set through the API. */
+    void list(Exchange exchange) {
+        send(exchange, policies(lifecycle.policies().all()));
     }
 
-    void handle(Gate.Caller caller, String path, Request request, Response response, Callback callback)
-            throws IOException {
-        Fields query = QueryParameters.of(request);
-        String method = request.getMethod();
-        switch (path) {
-            case "/admin/lifecycle" -> {
-                switch (method) {
-                    case "GET" -> send(response, callback, 200, policies(lifecycle.policies().all()));
-                    case "PUT" -> {
-                        String glob = required(query, "repositories");
-                        Assigned stored = put(glob, body(request));
-                        audit.change("put", caller.subject(), caller.source(), glob, "lifecycle-policy", null);
-                        send(response, callback, 200, policy(stored));
-                    }
-                    case "DELETE" -> {
-                        String glob = required(query, "repositories");
-                        remove(glob);
-                        audit.change("delete", caller.subject(), caller.source(), glob, "lifecycle-policy",
-                                null);
-                        ApiHandler.sendEmpty(response, callback, 204);
-                    }
-                    default -> throw notAllowed("GET, PUT, DELETE");
-                }
-            }
-            case "/admin/lifecycle/preview" -> {
-                allow(method, "GET");
-                List<Lifecycle.Plan> plans = lifecycle.preview(query.getValue("repository"));
-                ObjectNode body = JSON.createObjectNode();
-                ArrayNode repositories = body.putArray("repositories");
-                for (Lifecycle.Plan plan : plans) {
-                    ObjectNode entry = planNode(repositories, plan);
-                    ArrayNode expire = entry.putArray("expire");
-                    plan.expiries().forEach(expiry -> expiry(expire, expiry));
-                }
-                send(response, callback, 200, body);
-            }
-            case "/admin/lifecycle/apply" -> {
-                allow(method, "POST");
-                List<Lifecycle.Outcome> outcomes = lifecycle.apply(query.getValue("repository"), caller.source());
-                ObjectNode body = JSON.createObjectNode();
-                ArrayNode repositories = body.putArray("repositories");
-                int expired = 0;
-                for (Lifecycle.Outcome outcome : outcomes) {
-                    ObjectNode entry = planNode(repositories, outcome.plan());
-                    ArrayNode expiredNode = entry.putArray("expired");
-                    outcome.expired().forEach(expiry -> expiry(expiredNode, expiry));
-                    ArrayNode skipped = entry.putArray("skipped");
-                    outcome.skipped().forEach(expiry -> expiry(skipped, expiry));
-                    ArrayNode children = entry.putArray("children");
-                    outcome.children().stream().map(Digest::toString).forEach(children::add);
-                    expired += outcome.expired().size();
-                }
-                body.put("expired", expired);
-                send(response, callback, 200, body);
-            }
-            default -> throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no such admin endpoint");
+    /** {@code PUT /admin/lifecycle?repositories=GLOB}: sets the policy in the body for the glob. */
+    void set(Exchange exchange) throws IOException {
+        String glob = required(exchange.query(), "repositories");
+        Assigned stored = put(glob, body(exchange.request()));
+        audit.change("put", exchange.caller().subject(), exchange.caller().source(), glob, "lifecycle-policy", null);
+        send(exchange, policy(stored));
+    }
+
+    /** {@code DELETE /admin/lifecycle?repositories=GLOB}: removes the policy set for the glob through the API. */
+    void delete(Exchange exchange) {
+        String glob = required(exchange.query(), "repositories");
+        remove(glob);
+        audit.change("delete", exchange.caller().subject(), exchange.caller().source(), glob, "lifecycle-policy",
+                null);
+        Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
+    }
+
+    /** {@code GET /admin/lifecycle/preview[?repository=NAME]}: what the policies would expire now. */
+    void preview(Exchange exchange) {
+        List<Lifecycle.Plan> plans = lifecycle.preview(exchange.query().getValue("repository"));
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode repositories = body.putArray("repositories");
+        for (Lifecycle.Plan plan : plans) {
+            ObjectNode entry = planNode(repositories, plan);
+            ArrayNode expire = entry.putArray("expire");
+            plan.expiries().forEach(expiry -> expiry(expire, expiry));
         }
+        send(exchange, body);
+    }
+
+    /** {@code POST /admin/lifecycle/apply[?repository=NAME]}: expires now what the policies select. */
+    void apply(Exchange exchange) {
+        List<Lifecycle.Outcome> outcomes = lifecycle.apply(exchange.query().getValue("repository"),
+                exchange.caller().source());
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode repositories = body.putArray("repositories");
+        int expired = 0;
+        for (Lifecycle.Outcome outcome : outcomes) {
+            ObjectNode entry = planNode(repositories, outcome.plan());
+            ArrayNode expiredNode = entry.putArray("expired");
+            outcome.expired().forEach(expiry -> expiry(expiredNode, expiry));
+            ArrayNode skipped = entry.putArray("skipped");
+            outcome.skipped().forEach(expiry -> expiry(skipped, expiry));
+            ArrayNode children = entry.putArray("children");
+            outcome.children().stream().map(Digest::toString).forEach(children::add);
+            expired += outcome.expired().size();
+        }
+        body.put("expired", expired);
+        send(exchange, body);
     }
 
     private Assigned put(String glob, String json) {
@@ -191,17 +181,8 @@ final class LifecycleAdmin {
         return value;
     }
 
-    private static void allow(String method, String allowed) {
-        if (!method.equals(allowed)) {
-            throw notAllowed(allowed);
-        }
-    }
-
-    private static HttpError notAllowed(String allowed) {
-        return new HttpError(405, ErrorCode.UNSUPPORTED, "method not allowed; use " + allowed);
-    }
-
-    private static void send(Response response, Callback callback, int status, ObjectNode body) {
-        ApiHandler.sendJson(response, callback, status, "application/json", JSON.writeValueAsBytes(body));
+    private static void send(Exchange exchange, ObjectNode body) {
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+                JSON.writeValueAsBytes(body));
     }
 }

@@ -40,7 +40,7 @@ final class RequestBody extends ContentSourceInputStream implements AwaitableInp
     }
 
     /**
-     * Reads what is left of the body, up to {@link ApiHandler#REFUSED_BODY_DRAINED}, before closing: a request refused
+     * Reads what is left of the body, up to {@link Responses.REFUSED_BODY_DRAINED}, before closing: a request refused
      * before its body was read (an unknown session, say) then answers a client that is still sending it. Closing with
      * the body unread would fail it, and the client would get a reset stream (HTTP/2) or a closed connection instead
      * of the answer. Past the limit the body is failed, as before.
@@ -49,7 +49,7 @@ final class RequestBody extends ContentSourceInputStream implements AwaitableInp
     public void close() throws IOException {
         try {
             byte[] discard = new byte[16 * 1024];
-            long left = ApiHandler.REFUSED_BODY_DRAINED;
+            long left = Responses.REFUSED_BODY_DRAINED;
             int n;
             while (left > 0 && (n = read(discard, 0, (int) Math.min(discard.length, left))) > 0) {
                 left -= n;

@@ -51,7 +51,13 @@ final class TokenEndpoint {
         this.origin = origin;
     }
 
-    /** The JSON body of a 200 answer to one token request (blocking: checks passwords); errors are thrown. */
+    /** {@code GET} and {@code POST /token}: answers one token request (blocking: checks passwords). */
+    void answer(Exchange exchange) throws Exception {
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+                answer(exchange.request()));
+    }
+
+    /** The JSON body of a 200 answer to one token request; errors are thrown. */
     byte[] answer(Request request) throws Exception {
         String source = origin.address(request);
         TokenService tokens = authenticator.tokens();

@@ -1,0 +1,123 @@
+package io.berth.server.http;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A path of the route table, such as {@code /v2/{name}/manifests/{reference}}: literal segments, parameters of one
+ * segment each, and at most one {@code {name}}, a repository name, which spans one or more segments (repository
+ * names contain slashes). The segments after the name are matched from the end of the path, so a name may contain
+ * the words that follow it ({@code /v2/a/manifests/b/manifests/c} names {@code a/manifests/b}). Parameters are never
+ * empty. Matching allocates only the parameters' values.
+ */
+final class PathPattern {
+    static final String NAME = "name";
+
+    private final String text;
+    private final String[] head;
+    /** Segments after the name, null when the pattern has no name. */
+    private final String[] tail;
+    private final List<String> parameters;
+
+    private PathPattern(String text, String[] head, String[] tail, List<String> parameters) {
+        this.text = text;
+        this.head = head;
+        this.tail = tail;
+        this.parameters = parameters;
+    }
+
+    static PathPattern of(String text) {
+        if (!text.startsWith("/")) {
+            throw new IllegalArgumentException("a path pattern starts with /: " + text);
+        }
+        String[] segments = text.substring(1).split("/", -1);
+        int name = Arrays.asList(segments).indexOf("{" + NAME + "}");
+        List<String> parameters = new ArrayList<>();
+        for (String segment : segments) {
+            if (parameter(segment) != null) {
+                parameters.add(parameter(segment));
+            }
+        }
+        if (parameters.stream().distinct().count() != parameters.size()) {
+            throw new IllegalArgumentException("a parameter appears twice in " + text);
+        }
+        return name < 0 ? new PathPattern(text, segments, null, List.copyOf(parameters))
+                : new PathPattern(text, Arrays.copyOfRange(segments, 0, name),
+                        Arrays.copyOfRange(segments, name + 1, segments.length), List.copyOf(parameters));
+    }
+
+    /** The pattern as written. */
+    String text() {
+        return text;
+    }
+
+    /** The parameters' names, in the order they appear. */
+    List<String> parameters() {
+        return parameters;
+    }
+
+    /** The values of the parameters (in {@link #parameters()} order) when {@code path} matches; null when not. */
+    String[] match(String path) {
+        if (!path.startsWith("/")) {
+            return null;
+        }
+        String[] values = new String[parameters.size()];
+        int found = 0;
+        int at = 1;
+        for (int i = 0; i < head.length; i++) {
+            boolean last = tail == null && i == head.length - 1;
+            int end = last ? path.length() : path.indexOf('/', at);
+            if (end < 0 || !matches(head[i], path, at, end)) {
+                return null;
+            }
+            if (parameter(head[i]) != null) {
+                values[found++] = path.substring(at, end);
+            }
+            at = end + 1;
+        }
+        if (tail == null) {
+            return at == path.length() + 1 ? values : null;
+        }
+        int end = path.length();
+        String[] tailValues = new String[tail.length];
+        for (int i = tail.length - 1; i >= 0; i--) {
+            int start = path.lastIndexOf('/', end - 1) + 1;
+            if (start <= at || !matches(tail[i], path, start, end)) {
+                return null;
+            }
+            tailValues[i] = path.substring(start, end);
+            end = start - 1;
+        }
+        if (end <= at) {
+            return null; // an empty name
+        }
+        values[found++] = path.substring(at, end);
+        for (int i = 0; i < tail.length; i++) {
+            if (parameter(tail[i]) != null) {
+                values[found++] = tailValues[i];
+            }
+        }
+        return values;
+    }
+
+    /** Whether the path's segment [start, end) matches the pattern's: a parameter takes any non-empty one. */
+    private static boolean matches(String segment, String path, int start, int end) {
+        if (parameter(segment) != null) {
+            int slash = path.indexOf('/', start);
+            return end > start && (slash < 0 || slash >= end);
+        }
+        return end - start == segment.length() && path.startsWith(segment, start);
+    }
+
+    /** The parameter's name when the segment is one ({@code {reference}}), else null. */
+    private static String parameter(String segment) {
+        return segment.length() > 2 && segment.startsWith("{") && segment.endsWith("}")
+                ? segment.substring(1, segment.length() - 1) : null;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,60 @@
+package io.berth.server.http;
+
+import static io.berth.server.http.Access.ADMIN;
+import static io.berth.server.http.Access.AUTHENTICATED;
+import static io.berth.server.http.Access.CATALOG;
+import static io.berth.server.http.Access.DELETE;
+import static io.berth.server.http.Access.PUBLIC;
+import static io.berth.server.http.Access.PULL;
+import static io.berth.server.http.Access.PUSH;
+
+import io.berth.registry.ErrorCode;
+
+/**
+ * Every HTTP route Berth answers, in one table: the methods, the path, what the caller needs, and the handler (with,
+ * for the hottest reads, an answer from memory tried first on the thread that read the request). Where two paths
+ * could match, the one declared first wins: uploads before blobs.
+ */
+final class Routes {
+    private Routes() {
+    }
+
+    static RouteTable table(ListingRoutes listings, ManifestRoutes manifests, BlobRoutes blobs, UploadRoutes uploads,
+                            TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events) {
+        return RouteTable.builder()
+                // the OCI distribution API
+                .add("GET HEAD", "/v2/", AUTHENTICATED, listings::base)
+                .add("GET HEAD", "/v2", AUTHENTICATED, listings::base)
+                .add("GET", "/v2/_catalog", CATALOG, listings::catalog)
+                .add("GET", "/v2/{name}/tags/list", PULL, listings::tags, listings::tagsFromCache)
+                .add("GET HEAD", "/v2/{name}/manifests/{reference}", PULL, manifests::get, manifests::fromCache)
+                .add("PUT", "/v2/{name}/manifests/{reference}", PUSH, manifests::put)
+                .add("DELETE", "/v2/{name}/manifests/{reference}", DELETE, manifests::delete)
+                .add("POST", "/v2/{name}/blobs/uploads/", PUSH, uploads::start)
+                .add("POST", "/v2/{name}/blobs/uploads", PUSH, uploads::start)
+                .add("GET", "/v2/{name}/blobs/uploads/{id}", PUSH, uploads::status)
+                .add("PATCH", "/v2/{name}/blobs/uploads/{id}", PUSH, uploads::append)
+                .add("PUT", "/v2/{name}/blobs/uploads/{id}", PUSH, uploads::finish)
+                .add("DELETE", "/v2/{name}/blobs/uploads/{id}", PUSH, uploads::cancel)
+                .add("GET HEAD", "/v2/{name}/blobs/{digest}", PULL, blobs::get)
+                .add("DELETE", "/v2/{name}/blobs/{digest}", DELETE, blobs::delete)
+                .add("GET", "/v2/{name}/referrers/{digest}", PULL, listings::referrers, listings::referrersFromCache)
+                // Docker token authentication: the endpoint checks the credentials it is sent
+                .add("GET POST", "/token", PUBLIC, tokens == null ? Routes::noTokens : tokens::answer)
+                // the admin API
+                .add("POST", "/admin/gc", ADMIN, gc::collect)
+                .add("GET", "/admin/lifecycle", ADMIN, lifecycle::list)
+                .add("PUT", "/admin/lifecycle", ADMIN, lifecycle::set)
+                .add("DELETE", "/admin/lifecycle", ADMIN, lifecycle::delete)
+                .add("GET", "/admin/lifecycle/preview", ADMIN, lifecycle::preview)
+                .add("POST", "/admin/lifecycle/apply", ADMIN, lifecycle::apply)
+                .add("GET", "/admin/events", ADMIN, events::feed)
+                .add("GET", "/admin/notifications", ADMIN, events::status)
+                .add("POST", "/admin/notifications/{endpoint}/replay", ADMIN, events::replay)
+                .build();
+    }
+
+    private static void noTokens(Exchange exchange) {
+        throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "no token endpoint: authentication is off", (String) null);
+    }
+}
