@@ -1,7 +1,14 @@
 package io.berth.server;
 
+import com.sun.net.httpserver.HttpServer;
 import io.berth.oci.Digest;
+import io.berth.server.events.Endpoint;
+import io.berth.server.events.EventFormat;
+import io.berth.server.events.NotificationsConfig;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,23 +18,28 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * A short run of the requests a registry serves most (pushes, monolithic and chunked, and pulls, manifest reads,
- * referrers, tags), against a registry of its own on loopback with temporary data. The launcher runs it once per
- * build with the JVM recording an AOT cache: the cache then holds the classes loaded and linked and the method
- * profiles of these requests, so that a server starts sooner and compiles its hot paths from the first requests.
+ * referrers, tags), against a registry of its own on loopback with temporary data, which sends its events to a
+ * webhook endpoint of its own in both formats. The launcher runs it once per build with the JVM recording an AOT
+ * cache: the cache then holds the classes loaded and linked and the method profiles of these requests and of the
+ * events' delivery, so that a server starts sooner and compiles its hot paths from the first requests.
  */
 @Command(name = "train", hidden = true, mixinStandardHelpOptions = true,
         description = "Runs a push and pull workload against a registry of its own (loopback, temporary data).")
@@ -36,6 +48,7 @@ final class TrainCommand implements Callable<Integer> {
     private static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
     private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
     private static final int LARGE_LAYER = 24 * 1024 * 1024;
+    private static final Duration DELIVERY_LIMIT = Duration.ofSeconds(60);
 
     @Option(names = "--images", description = "Images to push and pull (default: ${DEFAULT-VALUE}).")
     int images = 400;
@@ -43,13 +56,37 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path data = Files.createTempDirectory("berth-train");
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        AtomicLong received = new AtomicLong();
+        receiver.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                received.incrementAndGet();
+                exchange.sendResponseHeaders(200, -1);
+            }
+        });
+        receiver.start();
         try {
-            Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data);
+            URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/events");
+            Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data).withNotifications(
+                    new NotificationsConfig(List.of(endpoint("train-cloudevents", hook, EventFormat.CLOUDEVENTS),
+                            endpoint("train-distribution", hook, EventFormat.DISTRIBUTION)),
+                            NotificationsConfig.NONE.retention(), NotificationsConfig.NONE.source(), false));
             Startup.loadDriver(config);
             try (BerthServer server = BerthServer.start(config)) {
                 run(URI.create("http://127.0.0.1:" + server.port()), images);
+                // Both endpoints take each image push; the training is the delivery's as much as the pushes'.
+                long deadline = System.nanoTime() + DELIVERY_LIMIT.toNanos();
+                while (received.get() < 2L * images) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("only " + received.get() + " of at least " + 2L * images
+                                + " events were delivered within " + DELIVERY_LIMIT.toSeconds() + " s");
+                    }
+                    Thread.sleep(20);
+                }
             }
         } finally {
+            receiver.stop(0);
             try (Stream<Path> files = Files.walk(data)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.delete(file);
@@ -57,6 +94,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static Endpoint endpoint(String name, URI url, EventFormat format) {
+        return new Endpoint(name, url, format, Set.of(), List.of(), Set.of(), Set.of(), Map.of(), "train-secret",
+                Duration.ofSeconds(10));
     }
 
     /** Pushes {@code images} images to {@code base} and pulls them back, 8 at a time; fails on any unexpected answer. */

@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A webhook endpoint inside the bench's JVM, on loopback: takes every CloudEvent POSTed to {@link #PATH} with 200
  * and records, for each, its id, type and repository and its delivery lag: when it arrived here minus the event's
  * {@code time} (when Berth recorded it, inside the transaction of the change). A redelivered id counts once, with
- * the lag of its first arrival.
+ * the lag of its first arrival. A body is only kept as it arrives and read when asked about: the receiver shares the
+ * machine with the server it measures, so it parses no JSON while the server pushes.
  */
 public final class EventReceiver implements AutoCloseable {
     public static final String PATH = "/events";
@@ -37,6 +38,8 @@ public final class EventReceiver implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Object lock = new Object();
+    /** Bodies not read yet, in order of arrival; guarded by {@link #lock}. */
+    private final List<Arrival> arrivals = new ArrayList<>();
     /** Since the last {@link #reset}, in order of arrival; guarded by {@link #lock}. */
     private final List<Received> received = new ArrayList<>();
     private final Set<Long> ids = new HashSet<>();
@@ -46,6 +49,9 @@ public final class EventReceiver implements AutoCloseable {
 
     /** One event as it first arrived. */
     public record Received(long id, String type, String repository, Duration lag) {
+    }
+
+    private record Arrival(byte[] body, Instant arrived) {
     }
 
     private EventReceiver(Clock clock) throws IOException {
@@ -83,38 +89,44 @@ public final class EventReceiver implements AutoCloseable {
     /**
      * Records one delivered body (a CloudEvent in structured mode) that arrived at {@code arrived}. A body that is no
      * such event is answered 200 all the same, so that it does not hold up the ones after it, and counted as
-     * unreadable.
+     * unreadable when read.
      */
     void record(byte[] body, Instant arrived) {
-        Received event;
-        try {
-            JsonNode node = JSON.readTree(body);
-            long id = Long.parseLong(node.path("id").asString());
-            Instant time = Instant.parse(node.path("time").asString());
-            JsonNode repository = node.path("data").path("repository");
-            event = new Received(id, node.path("type").asString(), repository.isString() ? repository.asString() : null,
-                    Duration.between(time, arrived));
-        } catch (RuntimeException e) { // Jackson's exceptions are unchecked, as are the parsers' of id and time
-            synchronized (lock) {
-                unreadable++;
-                lastArrivalNanos = System.nanoTime();
-            }
-            return;
-        }
         synchronized (lock) {
             lastArrivalNanos = System.nanoTime();
+            arrivals.add(new Arrival(body, arrived));
+            lock.notifyAll();
+        }
+    }
+
+    /** Reads the bodies that arrived since the last call; the caller holds {@link #lock}. */
+    private void readArrivals() {
+        for (Arrival arrival : arrivals) {
+            Received event;
+            try {
+                JsonNode node = JSON.readTree(arrival.body());
+                long id = Long.parseLong(node.path("id").asString());
+                Instant time = Instant.parse(node.path("time").asString());
+                JsonNode repository = node.path("data").path("repository");
+                event = new Received(id, node.path("type").asString(),
+                        repository.isString() ? repository.asString() : null, Duration.between(time, arrival.arrived()));
+            } catch (RuntimeException e) { // Jackson's exceptions are unchecked, as are the parsers' of id and time
+                unreadable++;
+                continue;
+            }
             if (ids.add(event.id())) {
                 received.add(event);
             } else {
                 duplicates++;
             }
-            lock.notifyAll();
         }
+        arrivals.clear();
     }
 
     /** Forgets what arrived so far: what follows is counted afresh. */
     public void reset() {
         synchronized (lock) {
+            arrivals.clear();
             received.clear();
             ids.clear();
             duplicates = 0;
@@ -125,7 +137,7 @@ public final class EventReceiver implements AutoCloseable {
     /** How many distinct events that {@code which} selects arrived since the last reset. */
     public long count(Predicate<Received> which) {
         synchronized (lock) {
-            return received.stream().filter(which).count();
+            return readCount(which);
         }
     }
 
@@ -136,7 +148,7 @@ public final class EventReceiver implements AutoCloseable {
     public boolean awaitCount(Predicate<Received> which, long expected, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         synchronized (lock) {
-            while (received.stream().filter(which).count() < expected) {
+            while (readCount(which) < expected) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -145,6 +157,11 @@ public final class EventReceiver implements AutoCloseable {
             }
             return true;
         }
+    }
+
+    private long readCount(Predicate<Received> which) {
+        readArrivals();
+        return received.stream().filter(which).count();
     }
 
     /**
@@ -169,6 +186,7 @@ public final class EventReceiver implements AutoCloseable {
     /** What arrived since the last reset. */
     public Summary summary(Predicate<Received> counted) {
         synchronized (lock) {
+            readArrivals();
             Latencies lags = new Latencies();
             long firstId = Long.MAX_VALUE;
             long lastId = Long.MIN_VALUE;

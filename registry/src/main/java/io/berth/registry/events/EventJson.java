@@ -1,12 +1,13 @@
 package io.berth.registry.events;
 
 import io.berth.oci.Digest;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * An event's data as JSON: what the outbox stores, and the {@code data} of the CloudEvents Berth sends. Absent
@@ -18,35 +19,41 @@ public final class EventJson {
     private EventJson() {
     }
 
-    /** The data object of the event: everything but its id, type and time. */
-    public static ObjectNode data(Event event) {
-        ObjectNode data = JSON.createObjectNode();
-        putIfSet(data, "repository", event.repository());
-        putIfSet(data, "digest", event.digest());
-        putIfSet(data, "tag", event.tag());
-        if (!event.tags().isEmpty()) {
-            event.tags().forEach(data.putArray("tags")::add);
+    /** The data object of the event as JSON text: everything but its id, type and time. */
+    public static String text(Event event) {
+        StringWriter text = new StringWriter(256);
+        try (JsonGenerator out = JSON.createGenerator(text)) {
+            write(out, event);
         }
-        putIfSet(data, "previousDigest", event.previous());
-        putIfSet(data, "mediaType", event.mediaType());
-        putIfSet(data, "artifactType", event.artifactType());
-        putIfSet(data, "subjectDigest", event.subject());
+        return text.toString();
+    }
+
+    /** Writes the data object of the event: everything but its id, type and time. */
+    public static void write(JsonGenerator out, Event event) {
+        out.writeStartObject();
+        stringIfSet(out, "repository", event.repository());
+        stringIfSet(out, "digest", event.digest());
+        stringIfSet(out, "tag", event.tag());
+        strings(out, "tags", event.tags());
+        stringIfSet(out, "previousDigest", event.previous());
+        stringIfSet(out, "mediaType", event.mediaType());
+        stringIfSet(out, "artifactType", event.artifactType());
+        stringIfSet(out, "subjectDigest", event.subject());
         if (event.size() != null) {
-            data.put("size", event.size());
+            out.writeNumberProperty("size", event.size());
         }
-        if (!event.platforms().isEmpty()) {
-            event.platforms().forEach(data.putArray("platforms")::add);
-        }
+        strings(out, "platforms", event.platforms());
         if (event.pulls() != null) {
-            data.put("pulls", event.pulls());
+            out.writeNumberProperty("pulls", event.pulls());
         }
-        ObjectNode actor = data.putObject("actor");
-        actor.put("kind", event.actor().kind().wireName());
-        actor.put("name", event.actor().name());
-        putIfSet(actor, "source", event.actor().source());
-        putIfSet(data, "requestId", event.actor().requestId());
-        data.put("node", event.node());
-        return data;
+        out.writeObjectPropertyStart("actor");
+        out.writeStringProperty("kind", event.actor().kind().wireName());
+        out.writeStringProperty("name", event.actor().name());
+        stringIfSet(out, "source", event.actor().source());
+        out.writeEndObject();
+        stringIfSet(out, "requestId", event.actor().requestId());
+        out.writeStringProperty("node", event.node());
+        out.writeEndObject();
     }
 
     /** The event stored at {@code id} with its type, time and {@link #data} text. */
@@ -63,9 +70,19 @@ public final class EventJson {
                 data.path("node").asString(""));
     }
 
-    private static void putIfSet(ObjectNode node, String field, Object value) {
+    private static void stringIfSet(JsonGenerator out, String field, Object value) {
         if (value != null) {
-            node.put(field, value.toString());
+            out.writeStringProperty(field, value.toString());
+        }
+    }
+
+    private static void strings(JsonGenerator out, String field, List<String> values) {
+        if (!values.isEmpty()) {
+            out.writeArrayPropertyStart(field);
+            for (String value : values) {
+                out.writeString(value);
+            }
+            out.writeEndArray();
         }
     }
 

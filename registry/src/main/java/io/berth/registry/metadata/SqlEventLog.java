@@ -65,7 +65,7 @@ final class SqlEventLog implements EventLog {
                 ps.setString(1, event.type().wireName());
                 ps.setString(2, event.repository());
                 ps.setLong(3, event.time().toEpochMilli());
-                ps.setString(4, EventJson.data(event).toString());
+                ps.setString(4, EventJson.text(event));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     events.set(i, event.withId(rs.getLong(1)));

@@ -3,7 +3,9 @@ package io.berth.server.events;
 import io.berth.registry.events.Event;
 import io.berth.registry.events.EventJson;
 import io.berth.registry.events.EventType;
+import java.io.ByteArrayOutputStream;
 import java.util.Optional;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -48,7 +50,7 @@ public enum EventFormat {
     /** The request body for the event; empty when this format has nothing to say about such a change. */
     public Optional<byte[]> body(Event event, String source) {
         return switch (this) {
-            case CLOUDEVENTS -> Optional.of(JSON.writeValueAsBytes(cloudEvent(event, source)));
+            case CLOUDEVENTS -> Optional.of(cloudEvent(event, source));
             case DISTRIBUTION -> distributionAction(event.type()).map(action -> {
                 ObjectNode envelope = JSON.createObjectNode();
                 envelope.putArray("events").add(distributionEvent(event, action, source));
@@ -58,20 +60,25 @@ public enum EventFormat {
     }
 
     /** A CloudEvent in its JSON form, as sent and as the admin feed lists it. */
-    public static ObjectNode cloudEvent(Event event, String source) {
-        ObjectNode cloudEvent = JSON.createObjectNode();
-        cloudEvent.put("specversion", "1.0");
-        cloudEvent.put("id", Long.toString(event.id()));
-        cloudEvent.put("source", source);
-        cloudEvent.put("type", event.type().wireName());
-        String subject = subject(event);
-        if (subject != null) {
-            cloudEvent.put("subject", subject);
+    public static byte[] cloudEvent(Event event, String source) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(640);
+        try (JsonGenerator out = JSON.createGenerator(bytes)) {
+            out.writeStartObject();
+            out.writeStringProperty("specversion", "1.0");
+            out.writeStringProperty("id", Long.toString(event.id()));
+            out.writeStringProperty("source", source);
+            out.writeStringProperty("type", event.type().wireName());
+            String subject = subject(event);
+            if (subject != null) {
+                out.writeStringProperty("subject", subject);
+            }
+            out.writeStringProperty("time", event.time().toString());
+            out.writeStringProperty("datacontenttype", "application/json");
+            out.writeName("data");
+            EventJson.write(out, event);
+            out.writeEndObject();
         }
-        cloudEvent.put("time", event.time().toString());
-        cloudEvent.put("datacontenttype", "application/json");
-        cloudEvent.set("data", EventJson.data(event));
-        return cloudEvent;
+        return bytes.toByteArray();
     }
 
     /** What the event is about: {@code repo@digest}, {@code repo:tag}, the repository, or a collected blob. */

@@ -4,9 +4,6 @@ import io.berth.registry.events.EndpointCursor;
 import io.berth.registry.events.Event;
 import io.berth.registry.events.EventLog;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +21,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,15 +51,22 @@ public final class Notifier implements AutoCloseable {
     private final EventLog log;
     private final NotificationsConfig config;
     private final Clock clock;
+    private final SSLSocketFactory tlsSockets;
     private final String owner = UUID.randomUUID().toString();
     private final List<Delivery> deliveries = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
     public Notifier(EventLog log, NotificationsConfig config, Clock clock) {
+        this(log, config, clock, (SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /** With {@code tlsSockets} for {@code https} endpoints instead of the JVM's default trust. */
+    Notifier(EventLog log, NotificationsConfig config, Clock clock, SSLSocketFactory tlsSockets) {
         this.log = log;
         this.config = config;
         this.clock = clock;
+        this.tlsSockets = tlsSockets;
         for (Endpoint endpoint : config.endpoints()) {
             deliveries.add(new Delivery(endpoint));
         }
@@ -221,6 +226,7 @@ public final class Notifier implements AutoCloseable {
     private final class Delivery {
         private final Endpoint endpoint;
         private final Duration lease;
+        private final WebhookClient client;
         private final Semaphore signal = new Semaphore(0);
         /**
          * Set when the cursor must be read again: at start, after a replay moved it, when the lease was lost, or while
@@ -239,6 +245,8 @@ public final class Notifier implements AutoCloseable {
         Delivery(Endpoint endpoint) {
             this.endpoint = endpoint;
             this.lease = LEASE_MARGIN.plus(CONNECT_TIMEOUT).plus(endpoint.timeout());
+            this.client = new WebhookClient(endpoint.url(), endpoint.format().contentType(), endpoint.headers(),
+                    CONNECT_TIMEOUT, endpoint.timeout(), tlsSockets);
         }
 
         void wake() {
@@ -275,6 +283,7 @@ public final class Notifier implements AutoCloseable {
                 }
             }
             Thread.interrupted(); // stopping: what was delivered is recorded, so it is not sent again
+            client.close();
             if (unsaved()) {
                 try {
                     save();
@@ -393,37 +402,11 @@ public final class Notifier implements AutoCloseable {
             return false;
         }
 
-        /**
-         * Posts the event once and returns the status. With {@code HttpURLConnection} the request runs in this
-         * virtual thread, and costs markedly less CPU than with {@code java.net.http.HttpClient}, whose selector and
-         * worker threads hand every small request around (docs/benchmarks.md); that CPU is the pushes'. The body is
-         * buffered, so that it leaves in one write with the headers.
-         */
+        /** Posts the event once and returns the status. */
         private int post(Event event, byte[] body) throws IOException {
-            HttpURLConnection connection = (HttpURLConnection) endpoint.url().toURL().openConnection();
-            connection.setConnectTimeout(Math.toIntExact(CONNECT_TIMEOUT.toMillis()));
-            connection.setReadTimeout(Math.toIntExact(endpoint.timeout().toMillis()));
-            connection.setInstanceFollowRedirects(false);
-            connection.setUseCaches(false);
-            connection.setRequestMethod("POST");
-            connection.setDoOutput(true);
-            connection.setRequestProperty("Content-Type", endpoint.format().contentType());
-            connection.setRequestProperty(EVENT_ID_HEADER, Long.toString(event.id()));
-            endpoint.headers().forEach(connection::setRequestProperty);
-            if (endpoint.secret() != null) {
-                connection.setRequestProperty(SIGNATURE_HEADER, signature(endpoint.secret(), body));
-            }
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(body);
-            }
-            int status = connection.getResponseCode();
-            // Read to the end, so that the connection is kept for the next request.
-            try (InputStream answer = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
-                if (answer != null) {
-                    answer.transferTo(OutputStream.nullOutputStream());
-                }
-            }
-            return status;
+            String id = Long.toString(event.id());
+            return endpoint.secret() == null ? client.post(body, EVENT_ID_HEADER, id)
+                    : client.post(body, EVENT_ID_HEADER, id, SIGNATURE_HEADER, signature(endpoint.secret(), body));
         }
     }
 }
