@@ -9,14 +9,15 @@ import java.util.List;
  * segment each, and at most one {@code {name}}, a repository name, which spans one or more segments (repository
  * names contain slashes). The segments after the name are matched from the end of the path, so a name may contain
  * the words that follow it ({@code /v2/a/manifests/b/manifests/c} names {@code a/manifests/b}). Parameters are never
- * empty. Matching allocates only the parameters' values.
+ * empty. Matching allocates the parameters' values once the whole path matched.
  */
 final class PathPattern {
     static final String NAME = "name";
 
     private final String text;
+    /** Segments before the name (all of them when there is none): the literal ones, null for a parameter. */
     private final String[] head;
-    /** Segments after the name, null when the pattern has no name. */
+    /** Segments after the name, as {@code head}; null when the pattern has no name. */
     private final String[] tail;
     private final List<String> parameters;
 
@@ -42,9 +43,11 @@ final class PathPattern {
         if (parameters.stream().distinct().count() != parameters.size()) {
             throw new IllegalArgumentException("a parameter appears twice in " + text);
         }
-        return name < 0 ? new PathPattern(text, segments, null, List.copyOf(parameters))
-                : new PathPattern(text, Arrays.copyOfRange(segments, 0, name),
-                        Arrays.copyOfRange(segments, name + 1, segments.length), List.copyOf(parameters));
+        String[] literals = Arrays.stream(segments).map(segment -> parameter(segment) == null ? segment : null)
+                .toArray(String[]::new);
+        return name < 0 ? new PathPattern(text, literals, null, List.copyOf(parameters))
+                : new PathPattern(text, Arrays.copyOfRange(literals, 0, name),
+                        Arrays.copyOfRange(literals, name + 1, segments.length), List.copyOf(parameters));
     }
 
     /** The pattern as written. */
@@ -62,7 +65,8 @@ final class PathPattern {
         if (!path.startsWith("/")) {
             return null;
         }
-        String[] values = new String[parameters.size()];
+        // Where each parameter's value starts and ends in the path: the strings are made once all of it matched.
+        int[] bounds = new int[2 * parameters.size()];
         int found = 0;
         int at = 1;
         for (int i = 0; i < head.length; i++) {
@@ -71,39 +75,48 @@ final class PathPattern {
             if (end < 0 || !matches(head[i], path, at, end)) {
                 return null;
             }
-            if (parameter(head[i]) != null) {
-                values[found++] = path.substring(at, end);
+            if (head[i] == null) {
+                bounds[2 * found] = at;
+                bounds[2 * found++ + 1] = end;
             }
             at = end + 1;
         }
         if (tail == null) {
-            return at == path.length() + 1 ? values : null;
+            return at == path.length() + 1 ? values(path, bounds) : null;
         }
         int end = path.length();
-        String[] tailValues = new String[tail.length];
+        int next = parameters.size();
         for (int i = tail.length - 1; i >= 0; i--) {
             int start = path.lastIndexOf('/', end - 1) + 1;
             if (start <= at || !matches(tail[i], path, start, end)) {
                 return null;
             }
-            tailValues[i] = path.substring(start, end);
+            if (tail[i] == null) {
+                next--;
+                bounds[2 * next] = start;
+                bounds[2 * next + 1] = end;
+            }
             end = start - 1;
         }
         if (end <= at) {
             return null; // an empty name
         }
-        values[found++] = path.substring(at, end);
-        for (int i = 0; i < tail.length; i++) {
-            if (parameter(tail[i]) != null) {
-                values[found++] = tailValues[i];
-            }
+        bounds[2 * found] = at; // the name, between the head and the tail
+        bounds[2 * found + 1] = end;
+        return values(path, bounds);
+    }
+
+    private static String[] values(String path, int[] bounds) {
+        String[] values = new String[bounds.length / 2];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = path.substring(bounds[2 * i], bounds[2 * i + 1]);
         }
         return values;
     }
 
-    /** Whether the path's segment [start, end) matches the pattern's: a parameter takes any non-empty one. */
+    /** Whether the path's segment [start, end) matches the pattern's: a parameter (null) takes any non-empty one. */
     private static boolean matches(String segment, String path, int start, int end) {
-        if (parameter(segment) != null) {
+        if (segment == null) {
             int slash = path.indexOf('/', start);
             return end > start && (slash < 0 || slash >= end);
         }
