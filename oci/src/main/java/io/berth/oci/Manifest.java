@@ -190,15 +190,23 @@ public record Manifest(String mediaType, String artifactType, Descriptor config,
     private static List<String> platforms(JsonNode children) {
         Set<String> platforms = new LinkedHashSet<>();
         for (JsonNode child : children) {
-            JsonNode platform = child.get("platform");
-            if (platform == null || !platform.isObject() || !platform.path("os").isString()
-                    || !platform.path("architecture").isString()) {
-                continue;
+            String platform = platform(child);
+            if (platform != null) {
+                platforms.add(platform);
             }
-            String variant = platform.path("variant").isString() ? "/" + platform.get("variant").asString() : "";
-            platforms.add(platform.get("os").asString() + "/" + platform.get("architecture").asString() + variant);
         }
         return List.copyOf(platforms);
+    }
+
+    /** The {@code os/architecture[/variant]} an index's entry for a child names; null when it names none. */
+    public static String platform(JsonNode child) {
+        JsonNode platform = child.get("platform");
+        if (platform == null || !platform.isObject() || !platform.path("os").isString()
+                || !platform.path("architecture").isString()) {
+            return null;
+        }
+        String variant = platform.path("variant").isString() ? "/" + platform.get("variant").asString() : "";
+        return platform.get("os").asString() + "/" + platform.get("architecture").asString() + variant;
     }
 
     private static Descriptor descriptor(JsonNode node, String where) {

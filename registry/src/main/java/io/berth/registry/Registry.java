@@ -12,6 +12,7 @@ import io.berth.oci.Names;
 import io.berth.oci.TagListWriter;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
+import io.berth.registry.inventory.Inventory;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.Reference;
@@ -265,6 +266,23 @@ public final class Registry {
      */
     public void manifestCollected(String repository, Digest digest) {
         cache.manifestDeleted(repository, digest);
+    }
+
+    /**
+     * Deletes a repository with its tags and manifests; its blobs are left to garbage collection. NAME_UNKNOWN when
+     * there is no such repository.
+     */
+    public void deleteRepository(String repository) {
+        checkName(repository);
+        if (!metadata.deleteRepository(repository)) {
+            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+        }
+        cache.clear(); // rare: simpler than finding each of its entries
+    }
+
+    /** What the registry holds, for browsing. */
+    public Inventory inventory() {
+        return metadata.inventory();
     }
 
     /** Forgets every cached tag, manifest and referrers page: another process deleted manifests. */

@@ -3,6 +3,7 @@ package io.berth.registry.metadata;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.registry.events.EventLog;
+import io.berth.registry.inventory.Inventory;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -143,6 +144,15 @@ public interface MetadataStore extends AutoCloseable {
 
     /** The outbox the writes above record their changes in, in the same transaction. */
     EventLog events();
+
+    /** What the registry holds, for browsing. */
+    Inventory inventory();
+
+    /**
+     * Deletes a repository: its tags, manifests and blob links (the blobs are left to garbage collection), and the
+     * repository itself; false when there was none.
+     */
+    boolean deleteRepository(String repository);
 
     /**
      * A number that changes whenever garbage collection deletes manifests: a process caching manifests without expiry

@@ -6,6 +6,7 @@ import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.registry.events.Event;
 import io.berth.registry.events.EventLog;
+import io.berth.registry.inventory.Inventory;
 import io.berth.registry.events.EventType;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,6 +45,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final HikariDataSource reader;
     private final CollectorLocks collectorLocks;
     private final SqlEventLog events;
+    private final SqlInventory inventory;
     /** SQLite's group commit; null on PostgreSQL, which syncs its own log at each commit (in groups, too). */
     private volatile WalSync walSync;
 
@@ -53,6 +55,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.reader = reader;
         this.collectorLocks = new CollectorLocks(url, dialect, writer);
         this.events = new SqlEventLog(this, dialect);
+        this.inventory = new SqlInventory(this);
     }
 
     /** Connects, migrates the schema, and returns the store. */
@@ -713,6 +716,33 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public EventLog events() {
         return events;
+    }
+
+    @Override
+    public Inventory inventory() {
+        return inventory;
+    }
+
+    @Override
+    public boolean deleteRepository(String repository) {
+        return record((c, changes) -> {
+            Long id = repositoryId(c, repository);
+            if (id == null) {
+                return false;
+            }
+            if (dialect == Dialect.POSTGRESQL) {
+                // A push into the repository that is writing its rows finishes first; one that starts now waits.
+                optionalLong(c, "SELECT id FROM repositories WHERE id = ? FOR UPDATE", id);
+            }
+            update(c, "DELETE FROM tags WHERE repository_id = ?", id);
+            update(c, "DELETE FROM manifests WHERE repository_id = ?", id);
+            update(c, "DELETE FROM repository_blobs WHERE repository_id = ?", id);
+            update(c, "DELETE FROM deleted_manifests WHERE repository_id = ?", id);
+            update(c, "DELETE FROM repositories WHERE id = ?", id);
+            bumpManifestEpoch(c);
+            changes.add(Event.repository(EventType.REPOSITORY_DELETED, repository));
+            return true;
+        });
     }
 
     @Override

@@ -57,14 +57,16 @@ public final class AuditLog implements EventListener {
                         event.actor().source(), event.repository(), digest, digest);
                 case TAG_DELETED -> change("delete", subject, event.actor().source(), event.repository(),
                         event.tag(), digest);
+                case REPOSITORY_DELETED -> change("delete", subject, event.actor().source(), event.repository(),
+                        null, null);
                 default -> {
-                    // tag moves are part of their push's line; repositories and collected blobs have no line
+                    // tag moves are part of their push's line; created repositories and collected blobs have none
                 }
             }
         }
     }
 
-    /** A successful change: push of a manifest, delete of a manifest, tag or blob. */
+    /** A successful change: push of a manifest, delete of a manifest, tag, blob or repository (no reference). */
     public void change(String event, String subject, String source, String repository, String reference,
                        String digest) {
         ObjectNode line = line(event, subject, source, "success");

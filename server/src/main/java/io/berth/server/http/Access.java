@@ -10,6 +10,8 @@ enum Access {
     AUTHENTICATED(null),
     /** The catalog: any authenticated caller, who sees in it only the repositories it may pull. */
     CATALOG(null),
+    /** Anyone, anonymous callers too, who sees in the answer only the repositories it may pull. */
+    BROWSE(null),
     PULL("pull"),
     PUSH("push"),
     DELETE("delete"),
@@ -27,6 +29,7 @@ enum Access {
         return switch (this) {
             case PUBLIC, AUTHENTICATED -> Gate.Need.AUTHENTICATED;
             case CATALOG -> new Gate.Need(Scope.catalog(), "*");
+            case BROWSE -> Gate.Need.ANYONE;
             case PULL, PUSH, DELETE -> new Gate.Need(Scope.repository(name, action), action);
             case ADMIN -> Gate.Need.ADMIN;
         };

@@ -53,7 +53,8 @@ public final class ApiHandler extends Handler.Abstract {
         this.gate = gate;
         this.routes = Routes.table(new ListingRoutes(registry, gate), new ManifestRoutes(registry, maxManifestBytes,
                         gate), new BlobRoutes(registry), new UploadRoutes(uploads, gate), tokens,
-                new GcAdmin(collections), new LifecycleAdmin(lifecycle, gate.audit()), new EventsAdmin(notifier));
+                new GcAdmin(collections), new LifecycleAdmin(lifecycle, gate.audit()), new EventsAdmin(notifier),
+                new ManagementRoutes(registry, gate));
     }
 
     /** The API for everyone, anonymously. */

@@ -36,6 +36,8 @@ final class Gate {
     /** The action a request needs: on a scope, or just an authenticated caller when {@code scope} is null. */
     record Need(Scope scope, String action) {
         static final Need AUTHENTICATED = new Need(null, null);
+        /** Any caller, known or anonymous. */
+        static final Need ANYONE = new Need(null, "*");
         /** The admin action on every repository ({@link #administersRegistry}). */
         static final Need ADMIN = new Need(new Scope("registry", "admin", Set.of("*")), "*");
     }
@@ -186,6 +188,9 @@ final class Gate {
     }
 
     boolean permits(Caller caller, Need need) {
+        if (need == Need.ANYONE) {
+            return true;
+        }
         if (need == Need.ADMIN) {
             return administersRegistry(caller);
         }

@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import static io.berth.server.http.Access.ADMIN;
 import static io.berth.server.http.Access.AUTHENTICATED;
+import static io.berth.server.http.Access.BROWSE;
 import static io.berth.server.http.Access.CATALOG;
 import static io.berth.server.http.Access.DELETE;
 import static io.berth.server.http.Access.PUBLIC;
@@ -20,7 +21,8 @@ final class Routes {
     }
 
     static RouteTable table(ListingRoutes listings, ManifestRoutes manifests, BlobRoutes blobs, UploadRoutes uploads,
-                            TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events) {
+                            TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events,
+                            ManagementRoutes management) {
         return RouteTable.builder()
                 // the OCI distribution API
                 .add("GET HEAD", "/v2/", AUTHENTICATED, listings::base)
@@ -51,6 +53,16 @@ final class Routes {
                 .add("GET", "/admin/events", ADMIN, events::feed)
                 .add("GET", "/admin/notifications", ADMIN, events::status)
                 .add("POST", "/admin/notifications/{endpoint}/replay", ADMIN, events::replay)
+                // the management API: a repository's own routes follow its name after /-/
+                .add("GET", "/api/v1/openapi.json", PUBLIC, management::openApi)
+                .add("GET", "/api/v1/repositories", BROWSE, management::repositories)
+                .add("GET", "/api/v1/repositories/{name}/-/images", PULL, management::images)
+                .add("GET", "/api/v1/repositories/{name}/-/images/{digest}", PULL, management::image)
+                .add("DELETE", "/api/v1/repositories/{name}/-/images/{digest}", DELETE, management::deleteImage)
+                .add("GET", "/api/v1/repositories/{name}/-/tags", PULL, management::tags)
+                .add("DELETE", "/api/v1/repositories/{name}/-/tags/{tag}", DELETE, management::deleteTag)
+                .add("GET", "/api/v1/repositories/{name}", PULL, management::repository)
+                .add("DELETE", "/api/v1/repositories/{name}", DELETE, management::deleteRepository)
                 .build();
     }
 

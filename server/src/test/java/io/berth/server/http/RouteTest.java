@@ -10,9 +10,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class RouteTest {
-    private static final RouteTable TABLE = Routes.table(new ListingRoutes(null, null),
+    static final RouteTable TABLE = Routes.table(new ListingRoutes(null, null),
             new ManifestRoutes(null, 1024, null), new BlobRoutes(null), new UploadRoutes(null, null), null,
-            new GcAdmin(null), new LifecycleAdmin(null, null), new EventsAdmin(null));
+            new GcAdmin(null), new LifecycleAdmin(null, null), new EventsAdmin(null),
+            new ManagementRoutes(null, null));
 
     @ParameterizedTest
     @CsvSource(nullValues = "-", value = {

@@ -1,0 +1,29 @@
+package io.berth.registry.inventory;
+
+import io.berth.oci.Digest;
+import io.berth.registry.Page;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the registry holds, as its users browse it: repositories with their counts, sizes and times, their images and
+ * artifacts, and their tags. Read only; every listing is a page, and its {@link Page#last()} is the cursor of the
+ * next.
+ */
+public interface Inventory {
+    Page<RepositoryInfo> repositories(RepositoryQuery query);
+
+    Optional<RepositoryInfo> repository(String name);
+
+    /** Images and referrers of the repository; index children are not listed (they are their index's platforms). */
+    Page<ImageInfo> images(String repository, ImageQuery query);
+
+    /** Any manifest of the repository: an image, an index's child or a referrer. */
+    Optional<ImageInfo> image(String repository, Digest digest);
+
+    /** The manifests of the repository whose subject is {@code subject}, oldest first. */
+    List<ImageInfo> referrers(String repository, Digest subject);
+
+    /** The repository's tags in name order, after {@code after} (null: from the first). */
+    Page<TagInfo> tags(String repository, String after, int limit);
+}

@@ -1,0 +1,351 @@
+package io.berth.registry.metadata;
+
+import static io.berth.registry.metadata.SqlMetadataStore.prepare;
+
+import io.berth.oci.Digest;
+import io.berth.oci.Manifest;
+import io.berth.oci.MediaTypes;
+import io.berth.registry.Page;
+import io.berth.registry.inventory.ImageInfo;
+import io.berth.registry.inventory.ImageQuery;
+import io.berth.registry.inventory.Inventory;
+import io.berth.registry.inventory.RepositoryInfo;
+import io.berth.registry.inventory.RepositoryQuery;
+import io.berth.registry.inventory.TagInfo;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The inventory on SQL. Counts and times of a repository come from its rows in one query; the size of a page of
+ * images is worked out from their references (and their children's) in a few queries per page, whatever the page
+ * holds.
+ */
+final class SqlInventory implements Inventory {
+    /** A manifest that is a child of an index of its repository. */
+    private static final String IS_CHILD = "EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests p "
+            + "ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = m.digest "
+            + "AND p.repository_id = m.repository_id)";
+    private static final String REPOSITORY_COLUMNS = "r.name AS name, r.created_at AS created_at, "
+            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL AND NOT "
+            + IS_CHILD + ") AS images, "
+            + "(SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count, "
+            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NOT NULL) "
+            + "AS referrers, "
+            + "(SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
+            + "WHERE rb.repository_id = r.id) + (SELECT COALESCE(SUM(m.size), 0) FROM manifests m "
+            + "WHERE m.repository_id = r.id) AS size, "
+            + "(SELECT MAX(u.at) FROM (SELECT created_at AS at FROM manifests WHERE repository_id = r.id "
+            + "UNION ALL SELECT updated_at FROM tags WHERE repository_id = r.id) u) AS pushed, "
+            + "(SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id) AS pulled";
+    private static final String MANIFEST_COLUMNS = "m.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, "
+            + "m.size, m.created_at, m.last_pulled_at";
+
+    private final SqlMetadataStore store;
+
+    SqlInventory(SqlMetadataStore store) {
+        this.store = store;
+    }
+
+    // ---- repositories
+
+    @Override
+    public Page<RepositoryInfo> repositories(RepositoryQuery query) {
+        List<Object> args = new ArrayList<>();
+        // Sorted by name, the columns are counted for the page's rows only: their order is the names'.
+        boolean byName = query.sort() == RepositoryQuery.Sort.NAME;
+        String name = byName ? "r.name" : "name";
+        StringBuilder where = new StringBuilder(" WHERE 1 = 1");
+        if (query.nameContains() != null && !query.nameContains().isEmpty()) {
+            where.append(" AND ").append(name).append(" LIKE ? ESCAPE '!'");
+            args.add("%" + query.nameContains().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
+        String sql;
+        if (byName) {
+            if (query.cursor() != null) {
+                where.append(" AND r.name > ?");
+                args.add(query.cursor());
+            }
+            sql = "SELECT " + REPOSITORY_COLUMNS + " FROM repositories r" + where + " ORDER BY r.name LIMIT ?";
+        } else {
+            String column = query.sort() == RepositoryQuery.Sort.SIZE ? "size" : "COALESCE(pushed, 0)";
+            if (query.cursor() != null) {
+                Cursor cursor = Cursor.parse(query.cursor());
+                where.append(" AND (").append(column).append(" < ? OR (").append(column)
+                        .append(" = ? AND name > ?))");
+                args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
+            }
+            sql = "SELECT * FROM (SELECT " + REPOSITORY_COLUMNS + " FROM repositories r) x" + where + " ORDER BY "
+                    + column + " DESC, name LIMIT ?";
+        }
+        args.add(query.limit() + 1);
+        List<RepositoryInfo> rows = store.read(c -> repositoryRows(c, sql, args.toArray()));
+        if (rows.size() <= query.limit()) {
+            return new Page<>(rows, null);
+        }
+        List<RepositoryInfo> page = rows.subList(0, query.limit());
+        RepositoryInfo last = page.getLast();
+        String cursor = switch (query.sort()) {
+            case NAME -> last.name();
+            case SIZE -> last.sizeBytes() + ":" + last.name();
+            case PUSHED -> (last.lastPushedAt() == null ? 0 : last.lastPushedAt().toEpochMilli()) + ":" + last.name();
+        };
+        return new Page<>(page, cursor);
+    }
+
+    @Override
+    public Optional<RepositoryInfo> repository(String name) {
+        return store.read(c -> repositoryRows(c, "SELECT " + REPOSITORY_COLUMNS + " FROM repositories r "
+                + "WHERE r.name = ?", name)).stream().findFirst();
+    }
+
+    private static List<RepositoryInfo> repositoryRows(Connection c, String sql, Object... args) throws SQLException {
+        List<RepositoryInfo> result = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                result.add(new RepositoryInfo(rs.getString("name"), rs.getLong("images"), rs.getLong("tag_count"),
+                        rs.getLong("referrers"), rs.getLong("size"), instant(rs, "created_at"), instant(rs, "pushed"),
+                        instant(rs, "pulled")));
+            }
+        }
+        return result;
+    }
+
+    // ---- images
+
+    @Override
+    public Page<ImageInfo> images(String repository, ImageQuery query) {
+        List<Object> args = new ArrayList<>(List.of(repository));
+        StringBuilder sql = new StringBuilder("SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN repositories r "
+                + "ON r.id = m.repository_id WHERE r.name = ? AND NOT " + IS_CHILD);
+        switch (query.kind()) {
+            case IMAGES -> sql.append(" AND m.subject_digest IS NULL");
+            case REFERRERS -> sql.append(" AND m.subject_digest IS NOT NULL");
+            case ALL -> { }
+        }
+        switch (query.tagged()) {
+            case TAGGED -> sql.append(" AND EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)");
+            case UNTAGGED -> sql.append(" AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)");
+            case ANY -> { }
+        }
+        if (query.artifactType() != null) {
+            sql.append(" AND m.artifact_type = ?");
+            args.add(query.artifactType());
+        }
+        String before = query.oldestFirst() ? ">" : "<";
+        if (query.cursor() != null) {
+            Cursor cursor = Cursor.parse(query.cursor());
+            sql.append(" AND (m.created_at ").append(before).append(" ? OR (m.created_at = ? AND m.digest > ?))");
+            args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
+        }
+        sql.append(" ORDER BY m.created_at ").append(query.oldestFirst() ? "ASC" : "DESC")
+                .append(", m.digest LIMIT ?");
+        args.add(query.limit() + 1);
+        List<ImageInfo> rows = store.read(c -> described(c, manifestRows(c, sql.toString(), args.toArray())));
+        if (rows.size() <= query.limit()) {
+            return new Page<>(rows, null);
+        }
+        List<ImageInfo> page = rows.subList(0, query.limit());
+        return new Page<>(page, page.getLast().pushedAt().toEpochMilli() + ":" + page.getLast().digest());
+    }
+
+    @Override
+    public Optional<ImageInfo> image(String repository, Digest digest) {
+        return store.read(c -> described(c, manifestRows(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN "
+                + "repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.digest = ?", repository,
+                digest.toString()))).stream().findFirst();
+    }
+
+    @Override
+    public List<ImageInfo> referrers(String repository, Digest subject) {
+        return store.read(c -> described(c, manifestRows(c, "SELECT " + MANIFEST_COLUMNS + " FROM manifests m JOIN "
+                + "repositories r ON r.id = m.repository_id WHERE r.name = ? AND m.subject_digest = ? "
+                + "ORDER BY m.created_at, m.digest", repository, subject.toString())));
+    }
+
+    /** A manifest's row: its id, the repository's, and what the listing shows before tags and sizes. */
+    private record Row(long id, Digest digest, String mediaType, String artifactType, Digest subject, long size,
+                       Instant pushedAt, Instant lastPulledAt) {
+    }
+
+    private static List<Row> manifestRows(Connection c, String sql, Object... args) throws SQLException {
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String subject = rs.getString(5);
+                rows.add(new Row(rs.getLong(1), Digest.parse(rs.getString(2)), rs.getString(3), rs.getString(4),
+                        subject == null ? null : Digest.parse(subject), rs.getLong(6), instant(rs, "created_at"),
+                        instant(rs, "last_pulled_at")));
+            }
+        }
+        return rows;
+    }
+
+    /** The rows with their tags and sizes. */
+    private static List<ImageInfo> described(Connection c, List<Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        List<Long> ids = rows.stream().map(Row::id).toList();
+        Map<Long, List<String>> tags = new HashMap<>();
+        try (PreparedStatement ps = prepare(c, "SELECT manifest_id, name FROM tags WHERE manifest_id IN "
+                + placeholders(ids) + " ORDER BY name", ids.toArray());
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                tags.computeIfAbsent(rs.getLong(1), id -> new ArrayList<>()).add(rs.getString(2));
+            }
+        }
+        Map<Long, Long> sizes = sizes(c, rows);
+        Map<Long, List<String>> platforms = platforms(c, rows);
+        List<ImageInfo> result = new ArrayList<>();
+        for (Row row : rows) {
+            result.add(new ImageInfo(row.digest(), row.mediaType(), row.artifactType(), row.subject(),
+                    tags.getOrDefault(row.id(), List.of()), row.size(), sizes.get(row.id()),
+                    platforms.getOrDefault(row.id(), List.of()), row.pushedAt(), row.lastPulledAt()));
+        }
+        return result;
+    }
+
+    /** The platforms of the indexes among the rows, from their stored bytes. */
+    private static Map<Long, List<String>> platforms(Connection c, List<Row> rows) throws SQLException {
+        List<Long> indexes = rows.stream().filter(row -> MediaTypes.isIndex(row.mediaType())).map(Row::id).toList();
+        Map<Long, List<String>> platforms = new HashMap<>();
+        if (indexes.isEmpty()) {
+            return platforms;
+        }
+        try (PreparedStatement ps = prepare(c, "SELECT id, media_type, payload FROM manifests WHERE id IN "
+                + placeholders(indexes), indexes.toArray());
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                platforms.put(rs.getLong(1), Manifest.parse(rs.getBytes(3), rs.getString(2)).platforms());
+            }
+        }
+        return platforms;
+    }
+
+    /**
+     * Each manifest's bytes with those of the blobs and child manifests it uses, down through indexes of indexes,
+     * each digest counted once per manifest.
+     */
+    private static Map<Long, Long> sizes(Connection c, List<Row> rows) throws SQLException {
+        // What each manifest (the rows and, as they are found, their children) references directly.
+        Map<Long, Set<Content>> direct = new HashMap<>();
+        Map<Long, Long> repositoryOf = new HashMap<>();
+        Set<Long> toRead = new HashSet<>(rows.stream().map(Row::id).toList());
+        while (!toRead.isEmpty()) {
+            Map<Long, List<String>> children = new LinkedHashMap<>();
+            try (PreparedStatement ps = prepare(c, "SELECT r.manifest_id, r.digest, r.kind, b.size, m.repository_id "
+                    + "FROM manifest_references r JOIN manifests m ON m.id = r.manifest_id "
+                    + "LEFT JOIN blobs b ON b.digest = r.digest WHERE r.manifest_id IN " + placeholders(toRead),
+                    toRead.toArray());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    repositoryOf.put(id, rs.getLong(5));
+                    Set<Content> contents = direct.computeIfAbsent(id, key -> new HashSet<>());
+                    if (rs.getString(3).equals("child")) {
+                        children.computeIfAbsent(id, key -> new ArrayList<>()).add(rs.getString(2));
+                    } else {
+                        long size = rs.getLong(4);
+                        contents.add(new Content(rs.getString(2), rs.wasNull() ? 0 : size, -1));
+                    }
+                }
+            }
+            toRead.forEach(id -> direct.computeIfAbsent(id, key -> new HashSet<>()));
+            toRead = new HashSet<>();
+            for (Map.Entry<Long, List<String>> parent : children.entrySet()) {
+                for (String child : parent.getValue()) {
+                    try (PreparedStatement ps = prepare(c, "SELECT id, size FROM manifests WHERE repository_id = ? "
+                            + "AND digest = ?", repositoryOf.get(parent.getKey()), child);
+                         ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            direct.get(parent.getKey()).add(new Content(child, rs.getLong(2), rs.getLong(1)));
+                            if (!direct.containsKey(rs.getLong(1))) {
+                                toRead.add(rs.getLong(1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Map<Long, Long> sizes = new HashMap<>();
+        for (Row row : rows) {
+            Map<String, Long> unique = new HashMap<>();
+            collect(row.id(), direct, unique, new HashSet<>());
+            sizes.put(row.id(), row.size() + unique.values().stream().mapToLong(Long::longValue).sum());
+        }
+        return sizes;
+    }
+
+    /** A blob or child manifest a manifest references: {@code manifestId} is -1 for a blob. */
+    private record Content(String digest, long size, long manifestId) {
+    }
+
+    private static void collect(long id, Map<Long, Set<Content>> direct, Map<String, Long> unique, Set<Long> seen) {
+        if (!seen.add(id)) {
+            return;
+        }
+        for (Content content : direct.getOrDefault(id, Set.of())) {
+            unique.put(content.digest(), content.size());
+            if (content.manifestId() >= 0) {
+                collect(content.manifestId(), direct, unique, seen);
+            }
+        }
+    }
+
+    // ---- tags
+
+    @Override
+    public Page<TagInfo> tags(String repository, String after, int limit) {
+        List<TagInfo> rows = store.read(c -> {
+            List<TagInfo> result = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT t.name, m.digest, t.updated_at FROM tags t "
+                    + "JOIN manifests m ON m.id = t.manifest_id JOIN repositories r ON r.id = t.repository_id "
+                    + "WHERE r.name = ? AND t.name > ? ORDER BY t.name LIMIT ?", repository, after == null ? "" : after,
+                    limit + 1);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new TagInfo(rs.getString(1), Digest.parse(rs.getString(2)), instant(rs, "updated_at")));
+                }
+            }
+            return result;
+        });
+        return rows.size() <= limit ? new Page<>(rows, null)
+                : new Page<>(rows.subList(0, limit), rows.get(limit - 1).name());
+    }
+
+    // ---- plumbing
+
+    /** Where a page sorted by a number starts: after {@code value:key}, where the key breaks ties. */
+    private record Cursor(long value, String key) {
+        static Cursor parse(String text) {
+            int colon = text.indexOf(':');
+            try {
+                return new Cursor(Long.parseLong(text.substring(0, Math.max(colon, 0))), text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a cursor of this listing: " + text);
+            }
+        }
+    }
+
+    private static String placeholders(Collection<?> values) {
+        return values.stream().map(value -> "?").collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+}

@@ -1,0 +1,204 @@
+package io.berth.server.http;
+
+import io.berth.oci.Digest;
+import io.berth.registry.ErrorCode;
+import io.berth.registry.Page;
+import io.berth.registry.Registry;
+import io.berth.registry.RegistryException;
+import io.berth.registry.inventory.ImageDetails;
+import io.berth.registry.inventory.ImageInfo;
+import io.berth.registry.inventory.ImageQuery;
+import io.berth.registry.inventory.RepositoryInfo;
+import io.berth.registry.inventory.RepositoryQuery;
+import io.berth.registry.inventory.TagInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * The management API under {@code /api/v1/}: repositories, images, tags and referrers as users browse them, and
+ * their deletion. A repository's own routes follow its name after {@code /-/}, which no name contains. Shapes of
+ * the answers are in {@link ManagementJson}; the document of it all is {@code /api/v1/openapi.json}.
+ */
+final class ManagementRoutes {
+    static final String OPENAPI_RESOURCE = "/openapi.json";
+    private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 1000;
+
+    private final Registry registry;
+    private final ImageDetails details;
+    private final Gate gate;
+    private final byte[] openApi;
+
+    ManagementRoutes(Registry registry, Gate gate) {
+        this.registry = registry;
+        this.details = registry == null ? null : new ImageDetails(registry);
+        this.gate = gate;
+        this.openApi = openApiDocument();
+    }
+
+    /** {@code GET /api/v1/openapi.json}: the API's OpenAPI 3.1 document. */
+    void openApi(Exchange exchange) {
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", openApi);
+    }
+
+    /** The OpenAPI document, as the server's resource holds it. */
+    static byte[] openApiDocument() {
+        try (InputStream in = ManagementRoutes.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the server's resources");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- repositories
+
+    /**
+     * {@code GET /api/v1/repositories?sort=name|pushed|size&name=TEXT&limit=N&cursor=C}: the repositories the caller
+     * may pull.
+     */
+    void repositories(Exchange exchange) {
+        Fields query = exchange.query();
+        RepositoryQuery.Sort sort = choice(query, "sort", RepositoryQuery.Sort.class, RepositoryQuery.Sort.NAME);
+        int limit = limit(query);
+        Predicate<String> visible = gate.pullable(exchange.caller());
+        List<RepositoryInfo> items = new ArrayList<>();
+        String next = query.getValue("cursor");
+        // Pages of repositories the caller may not see are read past; each read asks for what is still missing.
+        do {
+            RepositoryQuery read = new RepositoryQuery(sort, query.getValue("name"), next, limit - items.size());
+            Page<RepositoryInfo> page = fromCursor(() -> registry.inventory().repositories(read));
+            page.items().stream().filter(repository -> visible.test(repository.name())).forEach(items::add);
+            next = page.last();
+        } while (next != null && items.size() < limit);
+        send(exchange, ManagementJson.repositories(items, next));
+    }
+
+    /** {@code GET /api/v1/repositories/NAME}. */
+    void repository(Exchange exchange) {
+        send(exchange, ManagementJson.repository(existing(exchange.name())));
+    }
+
+    /** {@code DELETE /api/v1/repositories/NAME}: its tags and manifests; its blobs are left to garbage collection. */
+    void deleteRepository(Exchange exchange) {
+        registry.deleteRepository(exchange.name());
+        Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
+    }
+
+    private RepositoryInfo existing(String name) {
+        Registry.checkName(name);
+        return registry.inventory().repository(name).orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN,
+                "repository " + name + " is not known"));
+    }
+
+    // ---- images
+
+    /**
+     * {@code GET /api/v1/repositories/NAME/-/images?type=images|referrers|all&tagged=tagged|untagged|any
+     * &artifactType=T&order=newest|oldest&limit=N&cursor=C}.
+     */
+    void images(Exchange exchange) {
+        existing(exchange.name());
+        Fields query = exchange.query();
+        ImageQuery imageQuery = new ImageQuery(
+                choice(query, "type", ImageQuery.Kind.class, ImageQuery.Kind.ALL),
+                choice(query, "tagged", ImageQuery.Tagged.class, ImageQuery.Tagged.ANY),
+                query.getValue("artifactType"),
+                choice(query, "order", Order.class, Order.NEWEST) == Order.OLDEST,
+                query.getValue("cursor"), limit(query));
+        Page<ImageInfo> page = fromCursor(() -> registry.inventory().images(exchange.name(), imageQuery));
+        send(exchange, ManagementJson.images(page));
+    }
+
+    /** The order of an image listing: by push time. */
+    private enum Order { NEWEST, OLDEST }
+
+    /** {@code GET /api/v1/repositories/NAME/-/images/DIGEST?artifactType=T}: one image, with its referrer tree. */
+    void image(Exchange exchange) {
+        Digest digest = Registry.parseDigest(exchange.parameter("digest"));
+        send(exchange, ManagementJson.image(details.describe(exchange.name(), digest,
+                exchange.query().getValue("artifactType"))));
+    }
+
+    /** {@code DELETE /api/v1/repositories/NAME/-/images/DIGEST}: the manifest and every tag on it. */
+    void deleteImage(Exchange exchange) {
+        registry.deleteManifest(exchange.name(), Registry.parseDigest(exchange.parameter("digest")).toString());
+        Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
+    }
+
+    // ---- tags
+
+    /** {@code GET /api/v1/repositories/NAME/-/tags?limit=N&cursor=C}. */
+    void tags(Exchange exchange) {
+        existing(exchange.name());
+        Fields query = exchange.query();
+        Page<TagInfo> page = registry.inventory().tags(exchange.name(), query.getValue("cursor"), limit(query));
+        send(exchange, ManagementJson.tags(page));
+    }
+
+    /** {@code DELETE /api/v1/repositories/NAME/-/tags/TAG}: the tag only; the manifest stays. */
+    void deleteTag(Exchange exchange) {
+        registry.deleteManifest(exchange.name(), exchange.parameter("tag"));
+        Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
+    }
+
+    // ---- plumbing
+
+    private static void send(Exchange exchange, byte[] body) {
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", body);
+    }
+
+    private static int limit(Fields query) {
+        String text = query.getValue("limit");
+        if (text == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new NumberFormatException();
+            }
+            return limit;
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "limit must be a number from 1 to " + MAX_LIMIT,
+                    "limit=" + text);
+        }
+    }
+
+    /** The value of an enumerated parameter, named in lower case; 400 naming the choices for another. */
+    private static <E extends Enum<E>> E choice(Fields query, String name, Class<E> type, E absent) {
+        String text = query.getValue(name);
+        if (text == null) {
+            return absent;
+        }
+        for (E value : type.getEnumConstants()) {
+            if (value.name().toLowerCase(Locale.ROOT).equals(text)) {
+                return value;
+            }
+        }
+        List<String> choices = new ArrayList<>();
+        for (E value : type.getEnumConstants()) {
+            choices.add(value.name().toLowerCase(Locale.ROOT));
+        }
+        throw new HttpError(400, ErrorCode.UNSUPPORTED, name + " must be one of " + String.join(", ", choices),
+                name + "=" + text);
+    }
+
+    /** A listing read from a cursor the caller sent: one that is not this listing's is a 400. */
+    private static <T> T fromCursor(Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "the cursor is not one this listing gave", e.getMessage());
+        }
+    }
+}
