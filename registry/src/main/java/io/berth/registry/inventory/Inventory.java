@@ -26,4 +26,12 @@ public interface Inventory {
 
     /** The repository's tags in name order, after {@code after} (null: from the first). */
     Page<TagInfo> tags(String repository, String after, int limit);
+
+    /** The names of the repositories that start with {@code prefix} (every one for ""), in name order. */
+    List<String> repositoryNames(String prefix);
+
+    /** What the repositories store together: blobs they share count once. Unknown names count nothing. */
+    Usage usage(List<String> repositories);
+
+    RegistryUsage registryUsage();
 }

@@ -10,8 +10,10 @@ import io.berth.registry.inventory.ImageInfo;
 import io.berth.registry.inventory.ImageQuery;
 import io.berth.registry.inventory.Inventory;
 import io.berth.registry.inventory.RepositoryInfo;
+import io.berth.registry.inventory.RegistryUsage;
 import io.berth.registry.inventory.RepositoryQuery;
 import io.berth.registry.inventory.TagInfo;
+import io.berth.registry.inventory.Usage;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,6 +52,8 @@ final class SqlInventory implements Inventory {
             + "(SELECT MAX(u.at) FROM (SELECT created_at AS at FROM manifests WHERE repository_id = r.id "
             + "UNION ALL SELECT updated_at FROM tags WHERE repository_id = r.id) u) AS pushed, "
             + "(SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id) AS pulled";
+    /** The most repositories one usage query names (a statement's parameters are limited). */
+    static final int MAX_NAMED = 30_000;
     private static final String MANIFEST_COLUMNS = "m.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, "
             + "m.size, m.created_at, m.last_pulled_at";
 
@@ -70,7 +74,7 @@ final class SqlInventory implements Inventory {
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         if (query.nameContains() != null && !query.nameContains().isEmpty()) {
             where.append(" AND ").append(name).append(" LIKE ? ESCAPE '!'");
-            args.add("%" + query.nameContains().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+            args.add("%" + like(query.nameContains()) + "%");
         }
         String sql;
         if (byName) {
@@ -326,7 +330,59 @@ final class SqlInventory implements Inventory {
                 : new Page<>(rows.subList(0, limit), rows.get(limit - 1).name());
     }
 
+    // ---- usage
+
+    @Override
+    public List<String> repositoryNames(String prefix) {
+        return store.read(c -> SqlMetadataStore.strings(c, "SELECT name FROM repositories WHERE name LIKE ? ESCAPE '!' "
+                + "ORDER BY name", like(prefix) + "%"));
+    }
+
+    @Override
+    public Usage usage(List<String> repositories) {
+        if (repositories.isEmpty()) {
+            return new Usage(0, 0, 0);
+        }
+        if (repositories.size() > MAX_NAMED) {
+            throw new IllegalArgumentException("more than " + MAX_NAMED + " repositories");
+        }
+        return store.read(c -> {
+            try (PreparedStatement ps = prepare(c, "WITH chosen AS (SELECT id FROM repositories WHERE name IN "
+                    + placeholders(repositories) + ") SELECT (SELECT COUNT(*) FROM chosen), "
+                    + "(SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.digest IN (SELECT rb.digest FROM "
+                    + "repository_blobs rb WHERE rb.repository_id IN (SELECT id FROM chosen))), "
+                    + "(SELECT COALESCE(SUM(m.size), 0) FROM manifests m WHERE m.repository_id IN "
+                    + "(SELECT id FROM chosen))", repositories.toArray());
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Usage(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            }
+        });
+    }
+
+    @Override
+    public RegistryUsage registryUsage() {
+        String unreferenced = "FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM manifest_references mr "
+                + "WHERE mr.digest = b.digest)";
+        return store.read(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT (SELECT COUNT(*) FROM repositories), "
+                    + "(SELECT COUNT(*) FROM blobs), (SELECT COALESCE(SUM(size), 0) FROM blobs), "
+                    + "(SELECT COUNT(*) FROM manifests), (SELECT COALESCE(SUM(size), 0) FROM manifests), "
+                    + "(SELECT COUNT(*) " + unreferenced + "), (SELECT COALESCE(SUM(b.size), 0) " + unreferenced + ")");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new RegistryUsage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getLong(7));
+            }
+        });
+    }
+
     // ---- plumbing
+
+    /** {@code text} for a {@code LIKE ... ESCAPE '!'} that matches it literally. */
+    private static String like(String text) {
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
 
     /** Where a page sorted by a number starts: after {@code value:key}, where the key breaks ties. */
     private record Cursor(long value, String key) {

@@ -4,8 +4,10 @@ import io.berth.oci.Descriptor;
 import io.berth.registry.Page;
 import io.berth.registry.inventory.ImageDetails;
 import io.berth.registry.inventory.ImageInfo;
+import io.berth.registry.inventory.RegistryUsage;
 import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.inventory.TagInfo;
+import io.berth.registry.inventory.Usage;
 import java.time.Instant;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
@@ -133,6 +135,28 @@ final class ManagementJson {
                     .put("updatedAt", time(tag.updatedAt()));
         }
         body.put("next", page.last());
+        return JSON.writeValueAsBytes(body);
+    }
+
+    static byte[] usage(String namespace, Usage usage, RegistryUsage registry) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("namespace", namespace);
+        body.put("repositories", usage.repositories());
+        body.put("sizeBytes", usage.sizeBytes());
+        body.put("blobBytes", usage.blobBytes());
+        body.put("manifestBytes", usage.manifestBytes());
+        if (registry == null) {
+            body.putNull("registry");
+        } else {
+            body.putObject("registry")
+                    .put("repositories", registry.repositories())
+                    .put("blobs", registry.blobs())
+                    .put("blobBytes", registry.blobBytes())
+                    .put("manifests", registry.manifests())
+                    .put("manifestBytes", registry.manifestBytes())
+                    .put("unreferencedBlobs", registry.unreferencedBlobs())
+                    .put("unreferencedBytes", registry.unreferencedBytes());
+        }
         return JSON.writeValueAsBytes(body);
     }
 

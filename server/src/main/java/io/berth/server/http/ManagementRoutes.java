@@ -8,15 +8,18 @@ import io.berth.registry.RegistryException;
 import io.berth.registry.inventory.ImageDetails;
 import io.berth.registry.inventory.ImageInfo;
 import io.berth.registry.inventory.ImageQuery;
+import io.berth.registry.inventory.RegistryUsage;
 import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.inventory.RepositoryQuery;
 import io.berth.registry.inventory.TagInfo;
+import io.berth.registry.inventory.Usage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.eclipse.jetty.util.Fields;
@@ -149,6 +152,29 @@ final class ManagementRoutes {
     void deleteTag(Exchange exchange) {
         registry.deleteManifest(exchange.name(), exchange.parameter("tag"));
         Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
+    }
+
+    // ---- usage
+
+    /**
+     * {@code GET /api/v1/usage?namespace=PREFIX}: the bytes the repositories whose names start with the prefix store
+     * (those the caller may pull), each blob once however many of them share it; and for a caller who administers the
+     * registry, the registry's totals with what garbage collection would free.
+     */
+    void usage(Exchange exchange) {
+        String namespace = Optional.ofNullable(exchange.query().getValue("namespace")).orElse("");
+        Predicate<String> visible = gate.pullable(exchange.caller());
+        List<String> counted = registry.inventory().repositoryNames(namespace).stream().filter(visible).toList();
+        Usage usage;
+        try {
+            usage = registry.inventory().usage(counted);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, ErrorCode.UNSUPPORTED, "the namespace holds too many repositories to count at "
+                    + "once (" + counted.size() + "); ask for a narrower one", e.getMessage());
+        }
+        RegistryUsage totals = gate.permits(exchange.caller(), Gate.Need.ADMIN)
+                ? registry.inventory().registryUsage() : null;
+        send(exchange, ManagementJson.usage(namespace, usage, totals));
     }
 
     // ---- plumbing

@@ -56,6 +56,7 @@ final class Routes {
                 // the management API: a repository's own routes follow its name after /-/
                 .add("GET", "/api/v1/openapi.json", PUBLIC, management::openApi)
                 .add("GET", "/api/v1/repositories", BROWSE, management::repositories)
+                .add("GET", "/api/v1/usage", BROWSE, management::usage)
                 .add("GET", "/api/v1/repositories/{name}/-/images", PULL, management::images)
                 .add("GET", "/api/v1/repositories/{name}/-/images/{digest}", PULL, management::image)
                 .add("DELETE", "/api/v1/repositories/{name}/-/images/{digest}", DELETE, management::deleteImage)

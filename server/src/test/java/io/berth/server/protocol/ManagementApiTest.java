@@ -232,6 +232,44 @@ class ManagementApiTest extends PerBackendRegistryTest {
     }
 
     @Test
+    void usageCountsABlobSharedByTheNamespacesRepositoriesOnce() {
+        String namespace = TestContent.uniqueRepository("usage") + "/";
+        Content first = new Content(namespace + "a");
+        Content second = new Content(namespace + "b");
+        RegistryClient.PushedImage image = first.image("v1", 2);
+        // the same image in the second repository: its blobs are linked twice and stored once
+        for (byte[] blob : image.layers()) {
+            second.blob(blob);
+        }
+        second.blob(image.config());
+        second.manifest("v1", TestContent.OCI_MANIFEST, image.manifest());
+        second.image("v2", 1);
+        JsonNode before = get("/api/v1/usage").path("registry");
+        byte[] loose = TestContent.randomBytes(777);
+        client.pushBlob(namespace + "a", loose); // linked, referenced by no manifest
+
+        JsonNode usage = get("/api/v1/usage?namespace=" + encode(namespace));
+
+        long shared = size(image) - image.manifest().length;
+        long expected = first.bytes() + second.bytes() - shared + loose.length;
+        assertThat(usage.path("namespace").asString()).isEqualTo(namespace);
+        assertThat(usage.path("repositories").asLong()).isEqualTo(2);
+        assertThat(usage.path("sizeBytes").asLong()).isEqualTo(expected);
+        assertThat(usage.path("manifestBytes").asLong())
+                .isEqualTo(first.manifests.values().stream().mapToLong(m -> m.length).sum()
+                        + second.manifests.values().stream().mapToLong(m -> m.length).sum());
+        // the registry's totals: the loose blob is what the next collection would free
+        JsonNode registryUsage = usage.path("registry");
+        assertThat(registryUsage.path("unreferencedBytes").asLong() - before.path("unreferencedBytes").asLong())
+                .isEqualTo(loose.length);
+        assertThat(registryUsage.path("blobBytes").asLong()).isGreaterThanOrEqualTo(usage.path("blobBytes").asLong());
+        assertThat(get("/api/v1/usage?namespace=" + encode(namespace + "a")).path("sizeBytes").asLong())
+                .isEqualTo(first.bytes() + loose.length);
+        assertThat(get("/api/v1/usage?namespace=" + encode(namespace + "none/")).path("repositories").asLong())
+                .isZero();
+    }
+
+    @Test
     void theDocumentIsServedToAnyone() {
         JsonNode document = get("/api/v1/openapi.json");
         assertThat(document.path("openapi").asString()).isEqualTo("3.1.0");
