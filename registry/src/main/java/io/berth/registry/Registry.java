@@ -45,6 +45,7 @@ public final class Registry {
     private final RegistryOptions options;
     private final ManifestCache cache;
     private final PullTimes pulls;
+    private final QuotaGuard quotas;
 
     public Registry(BlobStore blobs, MetadataStore metadata, RegistryOptions options) {
         this.blobs = blobs;
@@ -52,6 +53,7 @@ public final class Registry {
         this.options = options;
         this.cache = new ManifestCache(options.cacheTtl(), MANIFEST_CACHE_BYTES);
         this.pulls = new PullTimes(metadata, Clock.systemUTC(), options.announcePulls());
+        this.quotas = new QuotaGuard(options.quotas(), metadata);
     }
 
     public RegistryOptions options() {
@@ -168,6 +170,9 @@ public final class Registry {
         StoredManifest stored = new StoredManifest(digest, manifest.mediaType(), manifest.artifactType(),
                 manifest.subject() == null ? null : manifest.subject().digest(), manifest.annotations(), payload,
                 System.currentTimeMillis());
+        // An image manifest pushed by digest alone may be a platform of an index pushed next: not counted as an image.
+        boolean image = stored.subject() == null && (manifest.isIndex() || !tags.isEmpty());
+        quotas.pushing(repository, digest, payload.length, image);
         Map<String, String> immutable = new HashMap<>();
         for (String tag : tags) {
             options.immutableTags().rule(repository, tag).ifPresent(rule -> immutable.put(tag, rule));

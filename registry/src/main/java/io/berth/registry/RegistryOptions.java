@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param immutableTags      which tags may not move to another manifest once set
  * @param announcePulls      record {@code io.berth.image.pulled} events, one per manifest with the pulls of each
  *                           batch of pull times written
+ * @param quotas             limits on what repositories hold
  */
 public record RegistryOptions(boolean allowSparseIndex, Duration uploadExpiry, int referrersPageSize,
-                              Duration cacheTtl, TagImmutability immutableTags, boolean announcePulls) {
+                              Duration cacheTtl, TagImmutability immutableTags, boolean announcePulls,
+                              Quotas quotas) {
     public static final RegistryOptions DEFAULTS =
-            new RegistryOptions(false, Duration.ofHours(24), 1000, null, TagImmutability.NONE, false);
+            new RegistryOptions(false, Duration.ofHours(24), 1000, null, TagImmutability.NONE, false, Quotas.NONE);
 }

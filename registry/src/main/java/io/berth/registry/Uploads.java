@@ -36,6 +36,7 @@ public final class Uploads {
     private final BlobStore blobs;
     private final MetadataStore metadata;
     private final RegistryOptions options;
+    private final QuotaGuard quotas;
     /**
      * Running hashes of the sessions this process has seen stream, as many as {@link #RUNNING_HASHES}: a session
      * whose hash was dropped is hashed again from its stored bytes when it goes on, so the bound costs time, never
@@ -48,6 +49,7 @@ public final class Uploads {
         this.blobs = blobs;
         this.metadata = metadata;
         this.options = options;
+        this.quotas = new QuotaGuard(options.quotas(), metadata);
     }
 
     /** The SHA-256 of an upload's first {@code size} bytes, as far as this process has seen them stream. */
@@ -88,8 +90,11 @@ public final class Uploads {
     public MountResult mount(String repository, Digest digest, String from) {
         Registry.checkName(repository);
         boolean validSource = from == null || Names.isValidRepository(from);
-        if (validSource && blobExists(digest) && metadata.mountBlob(repository, digest, from)) {
-            return new MountResult.Mounted(digest);
+        if (validSource && blobExists(digest)) {
+            metadata.blobSize(digest).ifPresent(size -> quotas.linking(repository, digest, size));
+            if (metadata.mountBlob(repository, digest, from)) {
+                return new MountResult.Mounted(digest);
+            }
         }
         return new MountResult.Started(start(repository));
     }
@@ -165,6 +170,12 @@ public final class Uploads {
         if (!actual.equals(claimed)) {
             delete(id);
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
+        }
+        try {
+            quotas.linking(upload.repository(), actual, size);
+        } catch (RegistryException e) {
+            delete(id); // the bytes would only wait for the session's expiry
+            throw e;
         }
         boolean placed = commit(id, size, actual);
         // When the blob was stored already, those bytes may be a garbage collection's to delete: the upload's own

@@ -37,7 +37,7 @@ class UploadsTest {
     }
 
     private Uploads uploads(Duration expiry) {
-        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000, null, TagImmutability.NONE, false));
+        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000, null, TagImmutability.NONE, false, Quotas.NONE));
     }
 
     private static ByteArrayInputStream bytes(String text) {

@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import io.berth.registry.ByteSizes;
 import io.berth.registry.RegistryOptions;
 import io.berth.server.events.NotificationsConfig;
 import io.berth.server.events.NotificationsSection;
@@ -30,11 +31,12 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                      String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
                      int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
                      boolean allowAnonymous, GcConfig gc, List<LifecycleConfig> lifecycle,
-                     List<ImmutableTagsRule> immutableTags, NotificationsConfig notifications) {
+                     List<ImmutableTagsRule> immutableTags, NotificationsConfig notifications,
+                     List<QuotaRule> quotas) {
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
             null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of(),
-            NotificationsConfig.NONE);
+            NotificationsConfig.NONE, List.of());
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
@@ -47,7 +49,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     /** The registry's switches; {@code cacheTtl} as {@link RegistryOptions#cacheTtl}. */
     public RegistryOptions registryOptions(Duration cacheTtl) {
         return new RegistryOptions(allowSparseIndex, uploadExpiry, referrersPageSize, cacheTtl,
-                new ImmutableTags(immutableTags), notifications.pulls());
+                new ImmutableTags(immutableTags), notifications.pulls(), new RepositoryQuotas(quotas));
     }
 
     public Config withListen(String listen) {
@@ -66,77 +68,83 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withData(Path data) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withMetadata(String url, String username, String password) {
         return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
-                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withStoragePath(Path storagePath) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAuth(AuthConfig auth) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withTls(TlsConfig tls) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
-                allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAllowAnonymous(boolean allowAnonymous) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withGc(GcConfig gc) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags, notifications);
+                lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withLifecycle(List<LifecycleConfig> lifecycle) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                List.copyOf(lifecycle), immutableTags, notifications);
+                List.copyOf(lifecycle), immutableTags, notifications, quotas);
     }
 
     public Config withNotifications(NotificationsConfig notifications) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags, notifications);
+                lifecycle, immutableTags, notifications, quotas);
+    }
+
+    public Config withQuotas(List<QuotaRule> quotas) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, immutableTags, notifications, List.copyOf(quotas));
     }
 
     public Config withImmutableTags(List<ImmutableTagsRule> immutableTags) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, List.copyOf(immutableTags), notifications);
+                lifecycle, List.copyOf(immutableTags), notifications, quotas);
     }
 
     /** True when the listener is reachable only from this machine. */
@@ -152,7 +160,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
 
     private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
             "manifests", "referrers", "tls", "auth", "allowAnonymous", "gc", "lifecycle", "immutableTags",
-            "notifications");
+            "notifications", "quotas");
 
     /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
     public Config withYaml(Path file) throws IOException {
@@ -250,6 +258,23 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         if (!immutable.isEmpty()) {
             config = config.withImmutableTags(immutable);
+        }
+        List<QuotaRule> quotas = new ArrayList<>();
+        for (JsonNode rule : list(root, "quotas", file)) {
+            requireKeys(rule, "quotas[]", Set.of("repositories", "maxBytes", "maxImages"), file);
+            if (strings(rule, "repositories", file).isEmpty()) {
+                throw new IllegalArgumentException(file + ": each of quotas needs repositories");
+            }
+            Long maxBytes = rule.hasNonNull("maxBytes") ? quotaSize(rule.get("maxBytes").asString(), file) : null;
+            Long maxImages = rule.hasNonNull("maxImages") ? quotaCount(rule.get("maxImages"), file) : null;
+            if (maxBytes == null && maxImages == null) {
+                throw new IllegalArgumentException(file + ": each of quotas needs maxBytes, maxImages or both");
+            }
+            quotas.add(new QuotaRule(strings(rule, "repositories", file), maxBytes, maxImages));
+        }
+        if (!quotas.isEmpty()) {
+            config = config.withQuotas(quotas);
+            new RepositoryQuotas(quotas); // checks the globs
         }
         JsonNode notifications = section(root, "notifications", Set.of("endpoints", "retention", "source", "pulls"), file);
         if (!notifications.isMissingNode() && !notifications.isNull()) {
@@ -353,6 +378,21 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                 throw new IllegalArgumentException(file + ": unknown key '" + where + "." + key + "'");
             }
         }
+    }
+
+    private static long quotaSize(String text, Path file) {
+        try {
+            return ByteSizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": quotas[].maxBytes: " + e.getMessage());
+        }
+    }
+
+    private static long quotaCount(JsonNode value, Path file) {
+        if (!value.canConvertToLong() || value.asLong() < 0 || !value.isIntegralNumber()) {
+            throw new IllegalArgumentException(file + ": quotas[].maxImages must be a whole number");
+        }
+        return value.asLong();
     }
 
     public static Duration duration(JsonNode node, String field, Duration absent) {

@@ -172,6 +172,39 @@ class ConfigTest {
     }
 
     @Test
+    void quotasAreReadWithSizesInDecimalOrBinaryUnits() throws Exception {
+        Path file = dir.resolve("quotas.yaml");
+        Files.writeString(file, """
+                quotas:
+                  - repositories: ["team/**"]
+                    maxBytes: 10GiB
+                    maxImages: 500
+                  - repositories: ["ci/*", "tmp/**"]
+                    maxBytes: 500MB
+                  - repositories: ["tiny"]
+                    maxBytes: 1024
+                """);
+        assertThat(Config.DEFAULTS.withYaml(file).quotas()).containsExactly(
+                new QuotaRule(java.util.List.of("team/**"), 10L * 1024 * 1024 * 1024, 500L),
+                new QuotaRule(java.util.List.of("ci/*", "tmp/**"), 500_000_000L, null),
+                new QuotaRule(java.util.List.of("tiny"), 1024L, null));
+    }
+
+    @Test
+    void aQuotaWithoutALimitOrWithABadSizeIsRejectedNamingTheField() throws Exception {
+        Path file = dir.resolve("quotas.yaml");
+        Files.writeString(file, "quotas:\n  - repositories: [\"a/**\"]\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("maxBytes, maxImages or both");
+        Files.writeString(file, "quotas:\n  - repositories: [\"a/**\"]\n    maxBytes: 10 gigabytes\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file))
+                .hasMessageContaining("quotas[].maxBytes: not a size: 10 gigabytes");
+        Files.writeString(file, "quotas:\n  - repositories: [\"a/**\"]\n    maxImages: many\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("quotas[].maxImages");
+        Files.writeString(file, "quotas:\n  - maxImages: 3\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("quotas needs repositories");
+    }
+
+    @Test
     void theAuthSectionIsRead() throws Exception {
         Path file = dir.resolve("auth.yaml");
         Files.writeString(file, """

@@ -1,5 +1,7 @@
 package io.berth.server.gc;
 
+import io.berth.registry.ByteSizes;
+
 import io.berth.registry.gc.GcReport;
 import io.berth.registry.gc.GcReport.Kind;
 import java.io.PrintWriter;
@@ -24,7 +26,7 @@ public final class GcSummary {
         for (Kind kind : Kind.values()) {
             line.append(' ').append(report.tally(kind).count()).append(' ').append(NAMES.get(kind)).append(',');
         }
-        line.append(' ').append(bytes(report.bytesFreed())).append(report.dryRun() ? " to free" : " freed");
+        line.append(' ').append(ByteSizes.format(report.bytesFreed())).append(report.dryRun() ? " to free" : " freed");
         return line.toString();
     }
 
@@ -36,9 +38,9 @@ public final class GcSummary {
             GcReport.Tally tally = report.tally(kind);
             boolean storage = kind == Kind.BLOB || kind == Kind.UPLOAD;
             out.printf(Locale.ROOT, "  %-20s %8d%s%n", NAMES.get(kind), tally.count(),
-                    storage && tally.count() > 0 ? "  " + bytes(tally.bytes()) : "");
+                    storage && tally.count() > 0 ? "  " + ByteSizes.format(tally.bytes()) : "");
         }
-        out.println("  " + (report.dryRun() ? "storage to free: " : "storage freed: ") + bytes(report.bytesFreed()));
+        out.println("  " + (report.dryRun() ? "storage to free: " : "storage freed: ") + ByteSizes.format(report.bytesFreed()));
         if (report.items().isEmpty()) {
             return;
         }
@@ -47,7 +49,7 @@ public final class GcSummary {
         for (GcReport.Item item : report.items()) {
             String where = item.repository() == null ? "" : item.repository() + (item.kind() == Kind.UPLOAD ? " " : "@");
             out.printf(Locale.ROOT, "  %-9s %s%s  %s%n", item.kind().name().toLowerCase(Locale.ROOT), where,
-                    item.reference(), bytes(item.size()));
+                    item.reference(), ByteSizes.format(item.size()));
         }
         if (report.itemsTruncated()) {
             out.println("  ... and more (the first " + report.items().size() + " are listed)");
@@ -79,20 +81,5 @@ public final class GcSummary {
         }
         root.put("itemsTruncated", report.itemsTruncated());
         return JSON.writeValueAsBytes(root);
-    }
-
-    /** Bytes in binary units, one decimal: 512 B, 1.5 KiB, 12.0 MiB. */
-    static String bytes(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import io.berth.oci.Descriptor;
 import io.berth.registry.Page;
+import io.berth.registry.Quotas;
 import io.berth.registry.inventory.ImageDetails;
 import io.berth.registry.inventory.ImageInfo;
 import io.berth.registry.inventory.RegistryUsage;
@@ -24,19 +25,19 @@ final class ManagementJson {
     private ManagementJson() {
     }
 
-    static byte[] repositories(List<RepositoryInfo> repositories, String next) {
+    static byte[] repositories(List<RepositoryInfo> repositories, Quotas quotas, String next) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode list = body.putArray("repositories");
-        repositories.forEach(repository -> list.add(repositoryNode(repository)));
+        repositories.forEach(repository -> list.add(repositoryNode(repository, quotas)));
         body.put("next", next);
         return JSON.writeValueAsBytes(body);
     }
 
-    static byte[] repository(RepositoryInfo repository) {
-        return JSON.writeValueAsBytes(repositoryNode(repository));
+    static byte[] repository(RepositoryInfo repository, Quotas quotas) {
+        return JSON.writeValueAsBytes(repositoryNode(repository, quotas));
     }
 
-    private static ObjectNode repositoryNode(RepositoryInfo repository) {
+    private static ObjectNode repositoryNode(RepositoryInfo repository, Quotas quotas) {
         ObjectNode node = JSON.createObjectNode();
         node.put("name", repository.name());
         node.put("imageCount", repository.images());
@@ -46,6 +47,11 @@ final class ManagementJson {
         node.put("createdAt", time(repository.createdAt()));
         node.put("lastPushedAt", time(repository.lastPushedAt()));
         node.put("lastPulledAt", time(repository.lastPulledAt()));
+        ArrayNode limits = node.putArray("quotas");
+        for (Quotas.Quota quota : quotas.of(repository.name())) {
+            limits.addObject().put("name", quota.name()).put("maxBytes", quota.maxBytes())
+                    .put("maxImages", quota.maxImages());
+        }
         return node;
     }
 

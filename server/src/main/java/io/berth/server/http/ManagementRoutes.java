@@ -83,12 +83,12 @@ final class ManagementRoutes {
             page.items().stream().filter(repository -> visible.test(repository.name())).forEach(items::add);
             next = page.last();
         } while (next != null && items.size() < limit);
-        send(exchange, ManagementJson.repositories(items, next));
+        send(exchange, ManagementJson.repositories(items, registry.options().quotas(), next));
     }
 
     /** {@code GET /api/v1/repositories/NAME}. */
     void repository(Exchange exchange) {
-        send(exchange, ManagementJson.repository(existing(exchange.name())));
+        send(exchange, ManagementJson.repository(existing(exchange.name()), registry.options().quotas()));
     }
 
     /** {@code DELETE /api/v1/repositories/NAME}: its tags and manifests; its blobs are left to garbage collection. */
