@@ -6,6 +6,7 @@ import io.berth.bench.measure.DiskSpeed;
 import io.berth.bench.measure.Curl;
 import io.berth.bench.measure.Wrk;
 import io.berth.bench.phase.LargeBlobPhase;
+import io.berth.bench.phase.ManagementApiPhase;
 import io.berth.bench.phase.ManifestReadPhase;
 import io.berth.bench.phase.Phase;
 import io.berth.bench.phase.PullPhase;
@@ -138,6 +139,21 @@ public final class Bench implements Callable<Integer> {
             + "images into both, alternating which goes first, after two rounds that are not counted (default: "
             + "${DEFAULT-VALUE}).")
     int notificationRounds = 3;
+
+    @Option(names = "--api-images", description = "Images of the repository whose management API listing is read "
+            + "(Berth only; default: ${DEFAULT-VALUE}; 0 leaves the management API phase out).")
+    int apiImages = 10_000;
+
+    @Option(names = "--api-repositories", description = "Repositories for the management API's repository listing "
+            + "(default: ${DEFAULT-VALUE}).")
+    int apiRepositories = 10_000;
+
+    @Option(names = "--api-blobs", description = "Blobs of the namespace whose usage the management API counts "
+            + "(default: ${DEFAULT-VALUE}).")
+    int apiBlobs = 100_000;
+
+    @Option(names = "--api-reads", description = "Reads of each management API listing (default: ${DEFAULT-VALUE}).")
+    int apiReads = 500;
 
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
     int ddMebibytes = 1024;
@@ -300,7 +316,7 @@ public final class Bench implements Callable<Integer> {
         log("generating %d images of 2 × %s".formatted(LARGE_LAYER_IMAGES, Workload.size(LARGE_LAYER_SIZE)));
         Workload largeLayers = workload("bench/large-layers-", LARGE_LAYER_IMAGES, 2, LARGE_LAYER_SIZE, seed + 2,
                 LARGE_LAYER_CONCURRENCY);
-        return List.of(
+        List<Phase> phases = new ArrayList<>(List.of(
                 new PushPhase(workload, chunks),
                 new PullPhase(workload),
                 new PushPhase(largeLayers, chunks),
@@ -308,7 +324,11 @@ public final class Bench implements Callable<Integer> {
                 new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency, reads),
                 new ReferrersPhase(workload, referrers, referrerLists, reads),
                 new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
-                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed, largeClient()));
+                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed, largeClient())));
+        if (apiImages > 0) {
+            phases.add(new ManagementApiPhase(workload, apiImages, apiRepositories, apiBlobs, apiReads));
+        }
+        return phases;
     }
 
     private Curl largeClient() {
@@ -633,7 +653,9 @@ public final class Bench implements Callable<Integer> {
                 "--referrer-lists", Integer.toString(referrerLists), "--tags", Integer.toString(tags),
                 "--tag-pages", Integer.toString(tagPages), "--large-blob", ByteSize.format(largeBlob),
                 "--large-chunk", ByteSize.format(largeChunk), "--large-downloads", Integer.toString(largeDownloads),
-                "--warmup-images", Integer.toString(warmupImages),
+                "--warmup-images", Integer.toString(warmupImages), "--api-images", Integer.toString(apiImages),
+                "--api-repositories", Integer.toString(apiRepositories), "--api-blobs", Integer.toString(apiBlobs),
+                "--api-reads", Integer.toString(apiReads),
                 notifications ? "--notifications" : "--no-notifications",
                 "--notification-rounds", Integer.toString(notificationRounds),
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),

@@ -106,14 +106,8 @@ class ManagementApiTest extends PerBackendRegistryTest {
         assertThat(digests(list(get(images + "?artifactType=" + encode(RegistryClient.SIGNATURE_TYPE))
                 .path("images")))).containsExactly(signature);
         // oldest first, one at a time, following the cursor
-        List<String> paged = new ArrayList<>();
-        String next = null;
-        do {
-            JsonNode page = get(images + "?order=oldest&limit=1" + (next == null ? "" : "&cursor=" + encode(next)));
-            paged.addAll(digests(list(page.path("images"))));
-            next = page.path("next").isNull() ? null : page.path("next").asString();
-        } while (next != null);
-        assertThat(paged).containsExactly(image.digest(), TestContent.sha256(index), signature);
+        assertThat(digests(allPages(images + "?order=oldest&limit=1", "images")))
+                .containsExactly(image.digest(), TestContent.sha256(index), signature);
 
         assertError(client.get(images + "?type=everything"), 400, "UNSUPPORTED");
         assertError(client.get("/api/v1/repositories/" + repository + "x/-/images"), 404, "NAME_UNKNOWN");
@@ -286,14 +280,20 @@ class ManagementApiTest extends PerBackendRegistryTest {
     }
 
     private static List<String> names(String target) {
-        List<String> names = new ArrayList<>();
+        return allPages(target, "repositories").stream().map(repository -> repository.path("name").asString())
+                .toList();
+    }
+
+    /** The items of every page of a listing, following each page's {@code next}; {@code target} has a query. */
+    private static List<JsonNode> allPages(String target, String field) {
+        List<JsonNode> items = new ArrayList<>();
         String next = null;
         do {
             JsonNode page = get(target + (next == null ? "" : "&cursor=" + encode(next)));
-            page.path("repositories").forEach(repository -> names.add(repository.path("name").asString()));
+            items.addAll(list(page.path(field)));
             next = page.path("next").isNull() ? null : page.path("next").asString();
         } while (next != null);
-        return names;
+        return items;
     }
 
     private static JsonNode only(JsonNode array) {
