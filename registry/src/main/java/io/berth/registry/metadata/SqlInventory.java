@@ -37,12 +37,15 @@ import java.util.stream.Collectors;
  */
 final class SqlInventory implements Inventory {
     /** A manifest that is a child of an index of its repository. */
-    private static final String IS_CHILD = "EXISTS (SELECT 1 FROM manifest_references mr JOIN manifests p "
-            + "ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = m.digest "
-            + "AND p.repository_id = m.repository_id)";
+    private static final String IS_CHILD = SqlMetadataStore.isChild("m", "");
     private static final String REPOSITORY_COLUMNS = "r.name AS name, r.created_at AS created_at, "
-            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL AND NOT "
-            + IS_CHILD + ") AS images, "
+            // Images: the manifests without a subject, less those of them the repository's indexes list. Counted
+            // the other way (each manifest checked for an index that lists it), a repository of 10,000 images
+            // takes ten times as long.
+            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL) - "
+            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL AND "
+            + "m.digest IN (SELECT cr.digest FROM manifest_references cr JOIN manifests cp ON cp.id = cr.manifest_id "
+            + "WHERE cp.repository_id = r.id AND cr.kind = 'child')) AS images, "
             + "(SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count, "
             + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NOT NULL) "
             + "AS referrers, "
@@ -148,14 +151,17 @@ final class SqlInventory implements Inventory {
             sql.append(" AND m.artifact_type = ?");
             args.add(query.artifactType());
         }
-        String before = query.oldestFirst() ? ">" : "<";
+        // Both keys in one direction, so that the index on (repository, push time, digest) gives the order.
+        String after = query.oldestFirst() ? ">" : "<";
+        String direction = query.oldestFirst() ? "ASC" : "DESC";
         if (query.cursor() != null) {
             Cursor cursor = Cursor.parse(query.cursor());
-            sql.append(" AND (m.created_at ").append(before).append(" ? OR (m.created_at = ? AND m.digest > ?))");
+            sql.append(" AND (m.created_at ").append(after).append(" ? OR (m.created_at = ? AND m.digest ")
+                    .append(after).append(" ?))");
             args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
         }
-        sql.append(" ORDER BY m.created_at ").append(query.oldestFirst() ? "ASC" : "DESC")
-                .append(", m.digest LIMIT ?");
+        sql.append(" ORDER BY m.created_at ").append(direction).append(", m.digest ").append(direction)
+                .append(" LIMIT ?");
         args.add(query.limit() + 1);
         List<ImageInfo> rows = store.read(c -> described(c, manifestRows(c, sql.toString(), args.toArray())));
         if (rows.size() <= query.limit()) {

@@ -481,8 +481,20 @@ public final class SqlMetadataStore implements MetadataStore {
     // ---- lifecycle
 
     /** Manifests that are an index's child in their own repository. */
-    private static final String IS_CHILD = "SELECT 1 FROM manifest_references mr JOIN manifests p "
-            + "ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = ? AND p.repository_id = ?";
+    private static final String IS_CHILD = "SELECT 1 FROM manifest_references mr CROSS JOIN manifests p "
+            + "WHERE p.id = mr.manifest_id AND mr.kind = 'child' AND mr.digest = ? AND p.repository_id = ?";
+
+    /**
+     * SQL that holds when manifest {@code alias} is a child of an index of its own repository, that index being
+     * {@code cp} (for {@code extra}, more conditions on it, or ""). The {@code CROSS JOIN} keeps SQLite on the index
+     * of referenced digests first: without table statistics its planner otherwise walks all the repository's
+     * manifests for every row, which is quadratic in the repository's size (over a minute at 10,000 manifests).
+     */
+    static String isChild(String alias, String extra) {
+        return "EXISTS (SELECT 1 FROM manifest_references cr CROSS JOIN manifests cp WHERE cp.id = cr.manifest_id "
+                + "AND cr.digest = " + alias + ".digest AND cr.kind = 'child' AND cp.repository_id = " + alias
+                + ".repository_id" + extra + ")";
+    }
 
     @Override
     public List<Image> images(String repository) {
@@ -493,9 +505,8 @@ public final class SqlMetadataStore implements MetadataStore {
             try (PreparedStatement ps = prepare(c, "SELECT m.digest, m.created_at, m.last_pulled_at, t.name "
                     + "FROM manifests m JOIN repositories r ON r.id = m.repository_id "
                     + "LEFT JOIN tags t ON t.manifest_id = m.id "
-                    + "WHERE r.name = ? AND m.subject_digest IS NULL AND NOT EXISTS (SELECT 1 FROM manifest_references "
-                    + "mr JOIN manifests p ON p.id = mr.manifest_id WHERE mr.kind = 'child' AND mr.digest = m.digest "
-                    + "AND p.repository_id = m.repository_id) ORDER BY m.digest, t.name", repository);
+                    + "WHERE r.name = ? AND m.subject_digest IS NULL AND NOT " + isChild("m", "")
+                    + " ORDER BY m.digest, t.name", repository);
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long pushedAt = rs.getLong(2);

@@ -122,9 +122,7 @@ final class SqlSweep implements Sweep {
     }
 
     private String notChild() {
-        return " AND NOT EXISTS (SELECT 1 FROM manifest_references c JOIN manifests p ON p.id = c.manifest_id "
-                + "WHERE c.digest = m.digest AND c.kind = 'child' AND p.repository_id = m.repository_id"
-                + live("p.id") + ")";
+        return " AND NOT " + SqlMetadataStore.isChild("m", live("cp.id"));
     }
 
     // ---- referrers of deleted subjects
