@@ -16,4 +16,13 @@ public record RepositoryQuery(Sort sort, String nameContains, String cursor, int
             throw new IllegalArgumentException("limit must be at least 1");
         }
     }
+
+    /** The cursor of a page that starts after {@code last} in this order. */
+    public static String cursorAfter(Sort sort, RepositoryInfo last) {
+        return switch (sort) {
+            case NAME -> last.name();
+            case SIZE -> last.sizeBytes() + ":" + last.name();
+            case PUSHED -> (last.lastPushedAt() == null ? 0 : last.lastPushedAt().toEpochMilli()) + ":" + last.name();
+        };
+    }
 }

@@ -103,13 +103,7 @@ final class SqlInventory implements Inventory {
             return new Page<>(rows, null);
         }
         List<RepositoryInfo> page = rows.subList(0, query.limit());
-        RepositoryInfo last = page.getLast();
-        String cursor = switch (query.sort()) {
-            case NAME -> last.name();
-            case SIZE -> last.sizeBytes() + ":" + last.name();
-            case PUSHED -> (last.lastPushedAt() == null ? 0 : last.lastPushedAt().toEpochMilli()) + ":" + last.name();
-        };
-        return new Page<>(page, cursor);
+        return new Page<>(page, RepositoryQuery.cursorAfter(query.sort(), page.getLast()));
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.testing.AuthFixture;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,8 +32,14 @@ class ManagementAccessTest {
             alice.pushImage("public/tool", "v1");
             carol.pushImage("carol/own", "v1");
 
-            assertThat(names(alice)).containsExactly("public/tool", "team/app");
+            alice.pushImage("team/zeta", "v1");
+            assertThat(names(alice)).containsExactly("public/tool", "team/app", "team/zeta");
             assertThat(names(carol)).containsExactly("carol/own", "public/tool");
+            // a page at a time, what carol may not see is read past
+            for (String sort : List.of("name", "size", "pushed")) {
+                assertThat(pagedNames(carol, "/api/v1/repositories?limit=1&sort=" + sort)).as(sort)
+                        .containsExactlyInAnyOrder("carol/own", "public/tool");
+            }
             assertThat(names(anonymous)).containsExactly("public/tool");
             assertThat(json(anonymous.get("/api/v1/repositories/public/tool/-/images")).path("images").size())
                     .isEqualTo(1);
@@ -52,11 +60,25 @@ class ManagementAccessTest {
             String token = AuthFixture.token(anonymous, "alice", "repository:team/app:pull,delete");
             RegistryClient bearer = anonymous.authorized("Bearer " + token);
             assertThat(bearer.delete("/api/v1/repositories/team/app").statusCode()).isEqualTo(204);
-            assertThat(names(alice)).containsExactly("public/tool");
+            assertThat(names(alice)).containsExactly("public/tool", "team/zeta");
 
             // the document needs no credentials
             assertThat(anonymous.get("/api/v1/openapi.json").statusCode()).isEqualTo(200);
         }
+    }
+
+    private static List<String> pagedNames(RegistryClient client, String target) {
+        List<String> names = new ArrayList<>();
+        String next = null;
+        do {
+            var response = client.get(target + (next == null ? "" : "&cursor="
+                    + URLEncoder.encode(next, StandardCharsets.UTF_8)));
+            assertThat(response.statusCode()).as(RegistryClient.body(response)).isEqualTo(200);
+            JsonNode page = json(response);
+            page.path("repositories").forEach(repository -> names.add(repository.path("name").asString()));
+            next = page.path("next").isNull() ? null : page.path("next").asString();
+        } while (next != null);
+        return names;
     }
 
     private static List<String> names(RegistryClient client) {
