@@ -129,6 +129,10 @@ public final class Registry {
         }
     }
 
+    private static RegistryException nameUnknown(String repository) {
+        return new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+    }
+
     private static RegistryException manifestUnknown(String reference) {
         return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not in the repository");
     }
@@ -280,7 +284,7 @@ public final class Registry {
     public void deleteRepository(String repository) {
         checkName(repository);
         if (!metadata.deleteRepository(repository)) {
-            throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+            throw nameUnknown(repository);
         }
         cache.clear(); // rare: simpler than finding each of its entries
     }
@@ -288,6 +292,14 @@ public final class Registry {
     /** What the registry holds, for browsing. */
     public Inventory inventory() {
         return metadata.inventory();
+    }
+
+    /** NAME_INVALID for a name outside the grammar, NAME_UNKNOWN for one the registry does not hold. */
+    public void checkExists(String repository) {
+        checkName(repository);
+        if (!metadata.repositoryExists(repository)) {
+            throw nameUnknown(repository);
+        }
     }
 
     /** Forgets every cached tag, manifest and referrers page: another process deleted manifests. */
@@ -341,7 +353,7 @@ public final class Registry {
             List<String> tags = all != null ? following(all, after, limit + 1)
                     : metadata.tags(repository, after, limit + 1);
             if (tags.isEmpty() && !metadata.repositoryExists(repository)) {
-                throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository " + repository + " is not known");
+                throw nameUnknown(repository);
             }
             return tagsPage(repository, tags, limit);
         });

@@ -121,7 +121,7 @@ final class ManagementRoutes {
      * &artifactType=T&order=newest|oldest&limit=N&cursor=C}.
      */
     void images(Exchange exchange) {
-        existing(exchange.name());
+        registry.checkExists(exchange.name());
         Fields query = exchange.query();
         ImageQuery imageQuery = new ImageQuery(
                 choice(query, "type", ImageQuery.Kind.class, ImageQuery.Kind.ALL),
@@ -153,7 +153,7 @@ final class ManagementRoutes {
 
     /** {@code GET /api/v1/repositories/NAME/-/tags?limit=N&cursor=C}. */
     void tags(Exchange exchange) {
-        existing(exchange.name());
+        registry.checkExists(exchange.name());
         Fields query = exchange.query();
         Page<TagInfo> page = registry.inventory().tags(exchange.name(), query.getValue("cursor"), limit(query));
         send(exchange, ManagementJson.tags(page));
