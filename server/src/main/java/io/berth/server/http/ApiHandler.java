@@ -102,14 +102,10 @@ public final class ApiHandler extends Handler.Abstract {
             return true;
         }
         blocking.execute(() -> handleBlocking(request, response, callback, () -> {
-            if (route != null && route.access() == Access.PUBLIC) {
-                route.handler().handle(new Exchange(request, response, callback, null, match.path(),
-                        match.values()));
-                return;
-            }
-            Gate.Caller caller = gate.caller(request);
+            boolean open = match != null && match.access() == Access.PUBLIC;
+            Gate.Caller caller = open ? null : gate.caller(request);
             Gate.Need need = match == null ? Gate.Need.AUTHENTICATED : match.need();
-            if (!gate.permits(caller, need)) {
+            if (!open && !gate.permits(caller, need)) {
                 throw gate.refusal(caller, need, request);
             }
             if (match == null) {
@@ -121,6 +117,10 @@ public final class ApiHandler extends Handler.Abstract {
                         Map.of(HttpHeader.ALLOW.asString(), allowed));
             }
             Exchange exchange = new Exchange(request, response, callback, caller, match.path(), match.values());
+            if (open) {
+                route.handler().handle(exchange); // who asks is the handler's business (the token endpoint's)
+                return;
+            }
             actingAs(caller, request, () -> route.handler().handle(exchange));
         }));
         return true;
