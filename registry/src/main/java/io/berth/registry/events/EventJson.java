@@ -56,7 +56,7 @@ public final class EventJson {
         out.writeEndObject();
     }
 
-    /** The event stored at {@code id} with its type, time and {@link #data} text. */
+    /** The event stored at {@code id} with its type, time and {@link #text}. */
     public static Event parse(long id, EventType type, Instant time, String dataText) {
         JsonNode data = JSON.readTree(dataText);
         JsonNode actor = data.path("actor");

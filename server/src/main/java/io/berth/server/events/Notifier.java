@@ -51,22 +51,15 @@ public final class Notifier implements AutoCloseable {
     private final EventLog log;
     private final NotificationsConfig config;
     private final Clock clock;
-    private final SSLSocketFactory tlsSockets;
     private final String owner = UUID.randomUUID().toString();
     private final List<Delivery> deliveries = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
     public Notifier(EventLog log, NotificationsConfig config, Clock clock) {
-        this(log, config, clock, (SSLSocketFactory) SSLSocketFactory.getDefault());
-    }
-
-    /** With {@code tlsSockets} for {@code https} endpoints instead of the JVM's default trust. */
-    Notifier(EventLog log, NotificationsConfig config, Clock clock, SSLSocketFactory tlsSockets) {
         this.log = log;
         this.config = config;
         this.clock = clock;
-        this.tlsSockets = tlsSockets;
         for (Endpoint endpoint : config.endpoints()) {
             deliveries.add(new Delivery(endpoint));
         }
@@ -246,7 +239,7 @@ public final class Notifier implements AutoCloseable {
             this.endpoint = endpoint;
             this.lease = LEASE_MARGIN.plus(CONNECT_TIMEOUT).plus(endpoint.timeout());
             this.client = new WebhookClient(endpoint.url(), endpoint.format().contentType(), endpoint.headers(),
-                    CONNECT_TIMEOUT, endpoint.timeout(), tlsSockets);
+                    CONNECT_TIMEOUT, endpoint.timeout(), (SSLSocketFactory) SSLSocketFactory.getDefault());
         }
 
         void wake() {
