@@ -1,7 +1,6 @@
 package io.berth.registry;
 
 import io.berth.oci.Digest;
-import io.berth.registry.inventory.Inventory;
 import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.metadata.MetadataStore;
 import java.util.List;
@@ -23,9 +22,10 @@ final class QuotaGuard {
 
     /** Before linking a blob of {@code size} bytes to the repository: nothing when it is linked there already. */
     void linking(String repository, Digest digest, long size) {
-        List<Quotas.Quota> limits = withBytes(repository);
-        if (!limits.isEmpty() && metadata.linkedBlobSize(repository, digest).isEmpty()) {
-            checkBytes(repository, limits, size, "this blob");
+        List<Quotas.Quota> limits = quotas.of(repository);
+        if (limits.stream().anyMatch(quota -> quota.maxBytes() != null)
+                && metadata.linkedBlobSize(repository, digest).isEmpty()) {
+            check(repository, limits, size, false, "this blob");
         }
     }
 
@@ -37,33 +37,25 @@ final class QuotaGuard {
      */
     void pushing(String repository, Digest digest, long size, boolean image) {
         List<Quotas.Quota> limits = quotas.of(repository);
-        if (limits.isEmpty() || inventory().image(repository, digest).isPresent()) {
-            return;
+        if (!limits.isEmpty() && metadata.manifest(repository, digest).isEmpty()) {
+            check(repository, limits, size, image, "this manifest");
         }
-        Optional<RepositoryInfo> info = inventory().repository(repository);
-        for (Quotas.Quota quota : limits) {
-            if (image && quota.maxImages() != null) {
-                long images = info.map(RepositoryInfo::images).orElse(0L);
-                if (images + 1 > quota.maxImages()) {
-                    throw refused("quota " + quota.name() + " allows " + quota.maxImages() + " images in "
-                            + repository + ", and it holds " + images
-                            + ": delete images (or ask for a larger quota) to push more");
-                }
-            }
-        }
-        checkBytes(repository, withBytes(repository), size, "this manifest");
     }
 
-    private void checkBytes(String repository, List<Quotas.Quota> limits, long adding, String what) {
-        if (limits.isEmpty()) {
-            return;
-        }
-        long held = inventory().repository(repository).map(RepositoryInfo::sizeBytes).orElse(0L);
+    /** Refuses when adding {@code bytes} (and one image, if {@code image}) takes the repository past a limit. */
+    private void check(String repository, List<Quotas.Quota> limits, long bytes, boolean image, String what) {
+        Optional<RepositoryInfo> info = metadata.inventory().repository(repository);
+        long images = info.map(RepositoryInfo::images).orElse(0L);
+        long held = info.map(RepositoryInfo::sizeBytes).orElse(0L);
         for (Quotas.Quota quota : limits) {
-            if (held + adding > quota.maxBytes()) {
+            if (image && quota.maxImages() != null && images + 1 > quota.maxImages()) {
+                throw refused("quota " + quota.name() + " allows " + quota.maxImages() + " images in " + repository
+                        + ", and it holds " + images + ": delete images (or ask for a larger quota) to push more");
+            }
+            if (quota.maxBytes() != null && held + bytes > quota.maxBytes()) {
                 throw refused("quota " + quota.name() + " allows " + ByteSizes.format(quota.maxBytes()) + " in "
-                        + repository + ", which holds " + ByteSizes.format(held) + "; " + what + " adds " + ByteSizes.format(adding)
-                        + ": delete images (or ask for a larger quota) to push it");
+                        + repository + ", which holds " + ByteSizes.format(held) + "; " + what + " adds "
+                        + ByteSizes.format(bytes) + ": delete images (or ask for a larger quota) to push it");
             }
         }
     }
@@ -71,13 +63,5 @@ final class QuotaGuard {
     /** DENIED, with the reason in the message: clients print the message, not the detail. */
     private static RegistryException refused(String reason) {
         return new RegistryException(ErrorCode.DENIED, reason, reason);
-    }
-
-    private List<Quotas.Quota> withBytes(String repository) {
-        return quotas.of(repository).stream().filter(quota -> quota.maxBytes() != null).toList();
-    }
-
-    private Inventory inventory() {
-        return metadata.inventory();
     }
 }

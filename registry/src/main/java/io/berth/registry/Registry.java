@@ -13,6 +13,7 @@ import io.berth.oci.TagListWriter;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.inventory.Inventory;
+import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.Reference;
@@ -292,6 +293,12 @@ public final class Registry {
     /** What the registry holds, for browsing. */
     public Inventory inventory() {
         return metadata.inventory();
+    }
+
+    /** The repository's summary; NAME_INVALID or NAME_UNKNOWN as {@link #checkExists}. */
+    public RepositoryInfo repository(String repository) {
+        checkName(repository);
+        return metadata.inventory().repository(repository).orElseThrow(() -> nameUnknown(repository));
     }
 
     /** NAME_INVALID for a name outside the grammar, NAME_UNKNOWN for one the registry does not hold. */

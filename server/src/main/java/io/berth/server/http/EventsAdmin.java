@@ -8,8 +8,6 @@ import io.berth.server.events.Notifier;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -33,20 +31,7 @@ final class EventsAdmin {
 
     /** {@code GET /admin/events?after=ID&limit=N}. */
     void feed(Exchange exchange) {
-        feed(exchange.query(), exchange.response(), exchange.callback());
-    }
-
-    /** {@code GET /admin/notifications}. */
-    void status(Exchange exchange) {
-        status(exchange.response(), exchange.callback());
-    }
-
-    /** {@code POST /admin/notifications/NAME/replay?from=ID|since=TIME}. */
-    void replay(Exchange exchange) {
-        replay(exchange.parameter("endpoint"), exchange.query(), exchange.response(), exchange.callback());
-    }
-
-    private void feed(Fields query, Response response, Callback callback) {
+        Fields query = exchange.query();
         long after = number(query.getValue("after"), "after", 0);
         long limit = number(query.getValue("limit"), "limit", DEFAULT_LIMIT);
         if (limit < 1 || limit > MAX_LIMIT) {
@@ -58,10 +43,12 @@ final class EventsAdmin {
         events.forEach(event -> list.add(JSON.readTree(EventFormat.cloudEvent(event, notifier.config().source()))));
         body.put("last", events.isEmpty() ? after : events.getLast().id());
         body.put("latest", notifier.log().latest());
-        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+                JSON.writeValueAsBytes(body));
     }
 
-    private void status(Response response, Callback callback) {
+    /** {@code GET /admin/notifications}. */
+    void status(Exchange exchange) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode endpoints = body.putArray("endpoints");
         for (Notifier.Status status : notifier.status()) {
@@ -88,10 +75,14 @@ final class EventsAdmin {
         }
         body.put("latest", notifier.log().latest());
         body.put("server", notifier.owner());
-        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+                JSON.writeValueAsBytes(body));
     }
 
-    private void replay(String name, Fields query, Response response, Callback callback) {
+    /** {@code POST /admin/notifications/NAME/replay?from=ID|since=TIME}. */
+    void replay(Exchange exchange) {
+        String name = exchange.parameter("endpoint");
+        Fields query = exchange.query();
         String from = query.getValue("from");
         String since = query.getValue("since");
         if ((from == null) == (since == null)) {
@@ -113,7 +104,8 @@ final class EventsAdmin {
         ObjectNode body = JSON.createObjectNode();
         body.put("endpoint", name);
         body.put("cursor", position);
-        Responses.sendJson(response, callback, 200, "application/json", JSON.writeValueAsBytes(body));
+        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+                JSON.writeValueAsBytes(body));
     }
 
     private static long number(String value, String name, long absent) {

@@ -4,7 +4,6 @@ import io.berth.oci.Digest;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.Page;
 import io.berth.registry.Registry;
-import io.berth.registry.RegistryException;
 import io.berth.registry.inventory.ImageDetails;
 import io.berth.registry.inventory.ImageInfo;
 import io.berth.registry.inventory.ImageQuery;
@@ -99,7 +98,7 @@ final class ManagementRoutes {
 
     /** {@code GET /api/v1/repositories/NAME}. */
     void repository(Exchange exchange) {
-        send(exchange, ManagementJson.repository(existing(exchange.name()), registry.options().quotas()));
+        send(exchange, ManagementJson.repository(registry.repository(exchange.name()), registry.options().quotas()));
     }
 
     /** {@code DELETE /api/v1/repositories/NAME}: its tags and manifests; its blobs are left to garbage collection. */
@@ -108,11 +107,7 @@ final class ManagementRoutes {
         Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
     }
 
-    private RepositoryInfo existing(String name) {
-        Registry.checkName(name);
-        return registry.inventory().repository(name).orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN,
-                "repository " + name + " is not known"));
-    }
+
 
     // ---- images
 

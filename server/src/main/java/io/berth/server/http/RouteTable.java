@@ -92,7 +92,7 @@ final class RouteTable {
                 paths.add(PathPattern.of(p));
                 return new ArrayList<>();
             });
-            PathPattern pattern = paths.stream().filter(p -> p.text().equals(path)).findFirst().orElseThrow();
+            PathPattern pattern = routes.isEmpty() ? paths.getLast() : routes.getFirst().path();
             for (String method : methods.split(" ")) {
                 if (routes.stream().anyMatch(route -> route.method().equals(method))) {
                     throw new IllegalArgumentException(method + " " + path + " is routed twice");
