@@ -33,6 +33,8 @@ public final class Authenticator {
     private final Clock clock;
     private final Cache<String, Verified> passwords = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
             .maximumSize(10_000).build();
+    private final Cache<String, Identity> sessions = Caffeine.newBuilder().expireAfterWrite(REMEMBER_PASSWORD)
+            .maximumSize(10_000).build();
     private final Cache<String, VerifiedToken> bearers = Caffeine.newBuilder().expireAfterWrite(REMEMBER_TOKEN)
             .maximumSize(100_000).build();
 
@@ -178,23 +180,51 @@ public final class Authenticator {
      * @throws InvalidTokenException with a reason fit to show the client
      */
     public Identity refresh(String token, String source) throws InvalidTokenException {
+        return loggedIn(TokenService.Login.REFRESH, token, source);
+    }
+
+    /** A web UI session for someone who just logged in; empty for an identity with no stored credential. */
+    public Optional<String> sessionToken(Identity who, Instant now) {
+        if (!who.authenticated()) {
+            return Optional.empty();
+        }
+        return credential(who.subject())
+                .map(credential -> tokens.issueLogin(TokenService.Login.SESSION, who, credential, now));
+    }
+
+    /**
+     * The user or robot of a web UI session, checked as {@link #refresh} checks a refresh token. A session is sent
+     * with every page, so a check that succeeded is remembered for a short while and audited once.
+     */
+    public Identity session(String token, String source) throws InvalidTokenException {
+        Identity remembered = sessions.getIfPresent(token);
+        if (remembered != null) {
+            return remembered;
+        }
+        Identity identity = loggedIn(TokenService.Login.SESSION, token, source);
+        sessions.put(token, identity);
+        return identity;
+    }
+
+    private Identity loggedIn(TokenService.Login kind, String token, String source) throws InvalidTokenException {
+        String method = kind.name().toLowerCase(java.util.Locale.ROOT);
         try {
-            TokenService.RefreshToken refresh = tokens.verifyRefresh(token);
-            String subject = refresh.subject();
+            TokenService.LoginToken login = tokens.verifyLogin(kind, token);
+            String subject = login.subject();
             Account account = account(subject)
                     .orElseThrow(() -> new InvalidTokenException(subject + " no longer exists", subject));
-            if (refresh.credential() == null) {
-                throw new InvalidTokenException("the refresh token of " + subject
+            if (login.credential() == null) {
+                throw new InvalidTokenException("the " + method + " token of " + subject
                         + " comes from an older Berth and cannot be checked", subject);
             }
-            if (!account.credential().equals(refresh.credential())) {
+            if (!account.credential().equals(login.credential())) {
                 throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
                         : "the password of ") + subject + " changed after this login", subject);
             }
-            audit.login("refresh", subject, source, true, null);
+            audit.login(method, subject, source, true, null);
             return account.identity();
         } catch (InvalidTokenException e) {
-            audit.login("refresh", e.subject(), source, false, e.getMessage());
+            audit.login(method, e.subject(), source, false, e.getMessage());
             throw e;
         }
     }

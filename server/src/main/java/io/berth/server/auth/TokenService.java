@@ -55,14 +55,11 @@ import java.util.regex.Pattern;
  */
 public final class TokenService {
     public static final String KEY_FILE = "token-signing-key.pem";
-    /** Marks refresh tokens, so one can never be used as an access token. */
-    private static final String REFRESH_CLAIM = "berth_refresh";
     /**
-     * In refresh tokens, a fingerprint of the credential the user had when logging in, so that changing the
-     * password or removing the user ends the refresh tokens issued before.
+     * In refresh and session tokens, a fingerprint of the credential the user had when logging in, so that changing
+     * the password or removing the user ends the tokens issued before.
      */
     private static final String CREDENTIAL_CLAIM = "berth_credential";
-    private static final Duration REFRESH_TTL = Duration.ofDays(30);
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
@@ -135,11 +132,37 @@ public final class TokenService {
     }
 
     /**
-     * A refresh token, valid for {@link #REFRESH_TTL} while the holder's credential keeps the fingerprint
-     * {@code credential} (see {@link Authenticator#refresh}).
+     * The tokens that stand for a login rather than for access: valid while the holder's credential keeps the
+     * fingerprint it had at the login (see {@link Authenticator#refresh}). Each kind is marked by a claim of its own,
+     * so that none can be used as an access token or as the other kind.
      */
+    public enum Login {
+        /** Docker's refresh token ({@code offline_token}), traded at {@code /token} for access tokens. */
+        REFRESH("berth_refresh", Duration.ofDays(30)),
+        /** The web UI's session cookie. */
+        SESSION("berth_session", Duration.ofHours(12));
+
+        private final String claim;
+        private final Duration ttl;
+
+        Login(String claim, Duration ttl) {
+            this.claim = claim;
+            this.ttl = ttl;
+        }
+
+        public Duration ttl() {
+            return ttl;
+        }
+    }
+
+    /** A refresh token, valid while the holder's credential keeps the fingerprint {@code credential}. */
     public String issueRefresh(Identity who, String credential, Instant now) {
-        return sign(claims(who.subject(), now, REFRESH_TTL).claim(REFRESH_CLAIM, true)
+        return issueLogin(Login.REFRESH, who, credential, now);
+    }
+
+    /** A token of the kind {@code kind}, valid while the holder's credential keeps the fingerprint {@code credential}. */
+    public String issueLogin(Login kind, Identity who, String credential, Instant now) {
+        return sign(claims(who.subject(), now, kind.ttl).claim(kind.claim, true)
                 .claim(CREDENTIAL_CLAIM, credential).build());
     }
 
@@ -170,8 +193,10 @@ public final class TokenService {
         if (own) {
             verifySignature(jwt, ownVerifier);
             checkTimesAndAudience(claims, service);
-            if (claims.getClaim(REFRESH_CLAIM) != null) {
-                throw new InvalidTokenException("a refresh token is not an access token");
+            for (Login kind : Login.values()) {
+                if (claims.getClaim(kind.claim) != null) {
+                    throw new InvalidTokenException("a login token is not an access token");
+                }
             }
         } else {
             External issuerConfig = tokenIssuer == null ? null : external.get(tokenIssuer);
@@ -185,8 +210,8 @@ public final class TokenService {
         return new VerifiedToken(tokenIssuer, subject, accessOf(claims), claims.getExpirationTime().toInstant(), own);
     }
 
-    /** What a refresh token of this registry says: who it was issued to, and the fingerprint of their credential. */
-    public record RefreshToken(String subject, String credential) {
+    /** What a login token of this registry says: who it was issued to, and the fingerprint of their credential. */
+    public record LoginToken(String subject, String credential) {
     }
 
     /**
@@ -194,11 +219,17 @@ public final class TokenService {
      * for the caller to decide. A token that fails after its signature checked out names its subject in the
      * exception.
      */
-    public RefreshToken verifyRefresh(String token) throws InvalidTokenException {
+    public LoginToken verifyRefresh(String token) throws InvalidTokenException {
+        return verifyLogin(Login.REFRESH, token);
+    }
+
+    /** Checks a login token of the kind {@code kind}, as {@link #verifyRefresh} does a refresh token. */
+    public LoginToken verifyLogin(Login kind, String token) throws InvalidTokenException {
         SignedJWT jwt = parse(token);
         JWTClaimsSet claims = claimsOf(jwt);
-        if (!issuer.equals(claims.getIssuer()) || !Boolean.TRUE.equals(claims.getClaim(REFRESH_CLAIM))) {
-            throw new InvalidTokenException("not a refresh token of this registry");
+        if (!issuer.equals(claims.getIssuer()) || !Boolean.TRUE.equals(claims.getClaim(kind.claim))) {
+            throw new InvalidTokenException("not a " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                    + " token of this registry");
         }
         verifySignature(jwt, ownVerifier);
         String subject = claims.getSubject();
@@ -210,7 +241,7 @@ public final class TokenService {
         } catch (InvalidTokenException e) {
             throw new InvalidTokenException(e.getMessage(), subject);
         }
-        return new RefreshToken(subject, claims.getClaim(CREDENTIAL_CLAIM) instanceof String credential
+        return new LoginToken(subject, claims.getClaim(CREDENTIAL_CLAIM) instanceof String credential
                 ? credential : null);
     }
 

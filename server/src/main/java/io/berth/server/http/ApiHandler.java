@@ -45,16 +45,19 @@ public final class ApiHandler extends Handler.Abstract {
 
     private final RouteTable routes;
     private final Gate gate;
+    private final UiRoutes ui;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
     private final StorageFullLog storageFull = new StorageFullLog();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
                        Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
         this.gate = gate;
+        ManagementRoutes management = new ManagementRoutes(registry, gate);
+        this.ui = new UiRoutes(registry, gate, management);
         this.routes = Routes.table(new ListingRoutes(registry, gate), new ManifestRoutes(registry, maxManifestBytes,
                         gate), new BlobRoutes(registry), new UploadRoutes(uploads, gate), tokens,
                 new GcAdmin(collections), new LifecycleAdmin(lifecycle, gate.audit()), new EventsAdmin(notifier),
-                new ManagementRoutes(registry, gate));
+                management, ui);
     }
 
     /** The API for everyone, anonymously. */
@@ -93,8 +96,13 @@ public final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        RouteTable.Match match = routes.find(request.getMethod(), path);
+        if (UiRoutes.isPage(path)) {
+            blocking.execute(() -> ui.serve(request, response, callback, match));
+            return true;
+        }
         response.getHeaders().put(API_VERSION);
-        RouteTable.Match match = routes.find(request.getMethod(), Request.getPathInContext(request));
         RouteTable.Route route = match == null ? null : match.route();
         if (route != null && route.immediate() != null && gate.admitsWithoutBlocking(request, match.need())
                 && route.immediate().tryHandle(new Exchange(request, response, callback, null, match.path(),
@@ -130,7 +138,7 @@ public final class ApiHandler extends Handler.Abstract {
      * Runs a request's work with its caller as the {@link Actor} of the changes it makes, under the request id the
      * client sent in {@code X-Request-Id} (when it is a short token) or a new one.
      */
-    private static void actingAs(Gate.Caller caller, Request request, Work work) throws Exception {
+    static void actingAs(Gate.Caller caller, Request request, Work work) throws Exception {
         String sent = request.getHeaders().get(REQUEST_ID);
         String requestId = sent != null && REQUEST_ID_FORM.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
         Actor actor = new Actor(caller.actorKind(), caller.actorName(), caller.source(), requestId);
@@ -141,7 +149,7 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     /** A request's work on a virtual thread, with every failure turned into the spec's error answer. */
-    private interface Work {
+    interface Work {
         void run() throws Exception;
     }
 

@@ -155,6 +155,47 @@ final class Gate {
         }
     }
 
+    /**
+     * The caller of a web UI page: the user or robot of the session cookie, else the client certificate's user, else
+     * anonymous. Authorization headers do not count here, and the session cookie nowhere else, so that no API request
+     * is made with credentials a browser adds by itself.
+     */
+    Caller sessionCaller(Request request, String cookie) {
+        String source = origin.address(request);
+        if (!enabled()) {
+            return new Caller(Identity.ANONYMOUS, null, source);
+        }
+        String session = cookie(request, cookie);
+        if (session != null) {
+            try {
+                return new Caller(authenticator.session(session, source), null, source);
+            } catch (InvalidTokenException e) {
+                // an expired session, or one of a user whose password changed since: signed out
+            }
+        }
+        return new Caller(clientCertificate.apply(request).map(authenticator::certificateUser)
+                .orElse(Identity.ANONYMOUS), null, source);
+    }
+
+    /** The value of the request's cookie {@code name}; null when it has none. */
+    static String cookie(Request request, String name) {
+        for (var cookie : Request.getCookies(request)) {
+            if (cookie.getName().equals(name)) {
+                return cookie.getValue();
+            }
+        }
+        return null;
+    }
+
+    Authenticator authenticator() {
+        return authenticator;
+    }
+
+    /** The registry's URL as the client reached it ({@code https://host:port}), through trusted proxies. */
+    String baseUrl(Request request) {
+        return origin.baseUrl(request);
+    }
+
     /** 429 for logins from a throttled address, saying why and for how long in the message clients print. */
     static HttpError throttled(Authenticator.ThrottledException e) {
         return new HttpError(429, ErrorCode.TOOMANYREQUESTS, e.getMessage(), null,

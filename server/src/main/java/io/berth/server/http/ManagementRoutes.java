@@ -71,29 +71,39 @@ final class ManagementRoutes {
     void repositories(Exchange exchange) {
         Fields query = exchange.query();
         RepositoryQuery.Sort sort = choice(query, "sort", RepositoryQuery.Sort.class, RepositoryQuery.Sort.NAME);
-        int limit = limit(query);
-        Predicate<String> visible = gate.pullable(exchange.caller());
+        Listing listing = visibleRepositories(exchange.caller(), new RepositoryQuery(sort, query.getValue("name"),
+                query.getValue("cursor"), limit(query)), name -> true);
+        send(exchange, ManagementJson.repositories(listing.items(), registry.options().quotas(), listing.next()));
+    }
+
+    /** A page of repositories, and the cursor of the next page (null on the last). */
+    record Listing(List<RepositoryInfo> items, String next) {
+    }
+
+    /** A page of the repositories the caller may pull and {@code wanted} takes, as {@code query} asks. */
+    Listing visibleRepositories(Gate.Caller caller, RepositoryQuery query, Predicate<String> wanted) {
+        Predicate<String> visible = gate.pullable(caller).and(wanted);
         List<RepositoryInfo> items = new ArrayList<>();
-        String next = query.getValue("cursor");
+        String next = query.cursor();
         // Repositories the caller may not see are read past, in reads four times larger each time: a caller who sees
         // few of many costs a few reads, not one per page.
-        int size = limit;
+        int size = query.limit();
         do {
-            RepositoryQuery read = new RepositoryQuery(sort, query.getValue("name"), next, size);
+            RepositoryQuery read = new RepositoryQuery(query.sort(), query.nameContains(), next, size);
             size = Math.min(size * 4, MAX_LIMIT);
             Page<RepositoryInfo> page = fromCursor(() -> registry.inventory().repositories(read));
             next = page.last();
             for (RepositoryInfo repository : page.items()) {
-                if (items.size() == limit) {
-                    next = RepositoryQuery.cursorAfter(sort, items.getLast());
+                if (items.size() == query.limit()) {
+                    next = RepositoryQuery.cursorAfter(query.sort(), items.getLast());
                     break;
                 }
                 if (visible.test(repository.name())) {
                     items.add(repository);
                 }
             }
-        } while (next != null && items.size() < limit);
-        send(exchange, ManagementJson.repositories(items, registry.options().quotas(), next));
+        } while (next != null && items.size() < query.limit());
+        return new Listing(items, next);
     }
 
     /** {@code GET /api/v1/repositories/NAME}. */
@@ -169,18 +179,25 @@ final class ManagementRoutes {
      */
     void usage(Exchange exchange) {
         String namespace = Optional.ofNullable(exchange.query().getValue("namespace")).orElse("");
-        Predicate<String> visible = gate.pullable(exchange.caller());
+        send(exchange, ManagementJson.usage(namespace, usage(exchange.caller(), namespace),
+                registryUsage(exchange.caller())));
+    }
+
+    /** What the repositories under {@code namespace} that the caller may pull store. */
+    Usage usage(Gate.Caller caller, String namespace) {
+        Predicate<String> visible = gate.pullable(caller);
         List<String> counted = registry.inventory().repositoryNames(namespace).stream().filter(visible).toList();
-        Usage usage;
         try {
-            usage = registry.inventory().usage(counted);
+            return registry.inventory().usage(counted);
         } catch (IllegalArgumentException e) {
             throw new HttpError(400, ErrorCode.UNSUPPORTED, "the namespace holds too many repositories to count at "
                     + "once (" + counted.size() + "); ask for a narrower one", e.getMessage());
         }
-        RegistryUsage totals = gate.permits(exchange.caller(), Gate.Need.ADMIN)
-                ? registry.inventory().registryUsage() : null;
-        send(exchange, ManagementJson.usage(namespace, usage, totals));
+    }
+
+    /** The registry's totals for a caller who administers it; null for others. */
+    RegistryUsage registryUsage(Gate.Caller caller) {
+        return gate.permits(caller, Gate.Need.ADMIN) ? registry.inventory().registryUsage() : null;
     }
 
     // ---- plumbing
@@ -207,7 +224,7 @@ final class ManagementRoutes {
     }
 
     /** The value of an enumerated parameter, named in lower case; 400 naming the choices for another. */
-    private static <E extends Enum<E>> E choice(Fields query, String name, Class<E> type, E absent) {
+    static <E extends Enum<E>> E choice(Fields query, String name, Class<E> type, E absent) {
         String text = query.getValue(name);
         if (text == null) {
             return absent;
@@ -226,7 +243,7 @@ final class ManagementRoutes {
     }
 
     /** A listing read from a cursor the caller sent: one that is not this listing's is a 400. */
-    private static <T> T fromCursor(Supplier<T> read) {
+    static <T> T fromCursor(Supplier<T> read) {
         try {
             return read.get();
         } catch (IllegalArgumentException e) {

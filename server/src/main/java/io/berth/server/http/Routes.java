@@ -22,7 +22,7 @@ final class Routes {
 
     static RouteTable table(ListingRoutes listings, ManifestRoutes manifests, BlobRoutes blobs, UploadRoutes uploads,
                             TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events,
-                            ManagementRoutes management) {
+                            ManagementRoutes management, UiRoutes ui) {
         return RouteTable.builder()
                 // the OCI distribution API
                 .add("GET HEAD", "/v2/", AUTHENTICATED, listings::base)
@@ -64,6 +64,22 @@ final class Routes {
                 .add("DELETE", "/api/v1/repositories/{name}/-/tags/{tag}", DELETE, management::deleteTag)
                 .add("GET", "/api/v1/repositories/{name}", PULL, management::repository)
                 .add("DELETE", "/api/v1/repositories/{name}", DELETE, management::deleteRepository)
+                // the web UI: pages on the same permissions, its visitors known by a session cookie
+                .add("GET", "/ui", BROWSE, ui::root)
+                .add("GET", "/ui/", BROWSE, ui::repositories)
+                .add("GET", "/ui/usage", BROWSE, ui::usage)
+                .add("GET", "/ui/login", BROWSE, ui::loginPage)
+                .add("POST", "/ui/login", BROWSE, ui::login)
+                .add("POST", "/ui/logout", BROWSE, ui::logout)
+                .add("GET", "/ui/static/{file}", PUBLIC, ui::asset)
+                .add("GET", "/ui/r/{name}/-/images/{digest}/delete", DELETE, ui::confirmDeleteImage)
+                .add("POST", "/ui/r/{name}/-/images/{digest}/delete", DELETE, ui::deleteImage)
+                .add("GET", "/ui/r/{name}/-/images/{digest}", PULL, ui::image)
+                .add("GET", "/ui/r/{name}/-/tags/{tag}/delete", DELETE, ui::confirmDeleteTag)
+                .add("POST", "/ui/r/{name}/-/tags/{tag}/delete", DELETE, ui::deleteTag)
+                .add("GET", "/ui/r/{name}/-/delete", DELETE, ui::confirmDeleteRepository)
+                .add("POST", "/ui/r/{name}/-/delete", DELETE, ui::deleteRepository)
+                .add("GET", "/ui/r/{name}", PULL, ui::repository)
                 .build();
     }
 

@@ -117,7 +117,7 @@ class TokenServiceTest {
     void refreshAndAccessTokensAreNotInterchangeable() throws Exception {
         TokenService tokens = service(AuthConfig.NONE, NOW);
         String refresh = tokens.issueRefresh(ALICE, "fingerprint", NOW);
-        assertThat(tokens.verifyRefresh(refresh)).isEqualTo(new TokenService.RefreshToken("alice", "fingerprint"));
+        assertThat(tokens.verifyRefresh(refresh)).isEqualTo(new TokenService.LoginToken("alice", "fingerprint"));
         assertThatThrownBy(() -> tokens.verifyAccess(refresh)).isInstanceOf(InvalidTokenException.class);
         String access = tokens.issueAccess(ALICE, List.of(), NOW);
         assertThatThrownBy(() -> tokens.verifyRefresh(access)).isInstanceOf(InvalidTokenException.class);
