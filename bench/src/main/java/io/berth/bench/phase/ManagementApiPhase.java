@@ -52,7 +52,13 @@ public final class ManagementApiPhase implements Phase {
                 "management API: the same, a page at the end (by its cursor), %s".formatted(each),
                 "management API: the same by size (largest first), first page, %s".formatted(each),
                 "management API: usage of a namespace of %d repositories and %d blobs, %d×, C=1"
-                        .formatted(USAGE_REPOSITORIES, blobs, Math.max(1, reads / 20)));
+                        .formatted(USAGE_REPOSITORIES, blobs, Math.max(1, reads / 20)),
+                "web UI: the repository list page (first of %d+, by name), %d×, C=1"
+                        .formatted(repositories, pageReads()),
+                "web UI: the page of the repository of %d images, %d×, C=1".formatted(images, pageReads()),
+                "web UI: an image page in that repository, %d×, C=1".formatted(pageReads()),
+                "web UI: the usage page of the namespace of %d blobs, %d×, C=1"
+                        .formatted(blobs, Math.max(1, reads / 20)));
     }
 
     @Override
@@ -117,7 +123,38 @@ public final class ManagementApiPhase implements Phase {
                         throw new UnexpectedResponse("usage counted " + counted + " repositories");
                     }
                     return response.body().length;
-                }), "req", false));
+                }), "req", false),
+                page(titles.get(6), registry, "/ui/", "id=\"repositories\"", pageReads()),
+                page(titles.get(7), registry, "/ui/r/" + IMAGES, "id=\"images\"", pageReads()),
+                page(titles.get(8), registry, "/ui/r/" + IMAGES + "/-/images/" + newestImage(registry),
+                        "id=\"layers\"", pageReads()),
+                page(titles.get(9), registry, "/ui/usage?namespace=" + encode(NAMESPACE), "id=\"usage-bytes\"",
+                        Math.max(1, reads / 20)));
+    }
+
+    /** How many times each UI page is read: one at a time, as a person browses. */
+    private int pageReads() {
+        return Math.max(1, reads / 5);
+    }
+
+    /** The digest of the newest image of the large repository, from the management API. */
+    private static String newestImage(RegistryClient registry) throws Exception {
+        JsonNode listing = JSON.readTree(get(registry, "/api/v1/repositories/" + IMAGES + "/-/images?limit=1").body());
+        return listing.path("images").path(0).path("digest").asString();
+    }
+
+    /** Reads a UI page {@code times} times one at a time, each checked to hold {@code marker}, after a few untimed. */
+    private static PhaseResult page(String title, RegistryClient registry, String path, String marker, int times)
+            throws UnexpectedResponse {
+        ClosedLoop.Operation read = index -> {
+            HttpResponse<byte[]> response = get(registry, path);
+            if (!new String(response.body(), StandardCharsets.UTF_8).contains(marker)) {
+                throw new UnexpectedResponse("GET " + path + " is not the page expected (no " + marker + ")");
+            }
+            return response.body().length;
+        };
+        expectNoErrors("warming up " + path, ClosedLoop.times(Math.max(1, times / 10), 1, read));
+        return PhaseResult.of(title, ClosedLoop.times(times, 1, read), "req", false);
     }
 
     /** A small image config of its own for image {@code index}. */

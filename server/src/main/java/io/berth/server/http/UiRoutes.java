@@ -79,7 +79,8 @@ final class UiRoutes {
         this.gate = gate;
         this.management = management;
         this.assets = Map.of("berth.css", Asset.load("berth.css", "text/css;charset=utf-8"),
-                "berth.js", Asset.load("berth.js", "text/javascript;charset=utf-8"));
+                "berth.js", Asset.load("berth.js", "text/javascript;charset=utf-8"),
+                "berth.svg", Asset.load("berth.svg", "image/svg+xml"));
     }
 
     static boolean isPage(String path) {
@@ -106,7 +107,7 @@ final class UiRoutes {
                         Map.of(HttpHeader.ALLOW.asString(), allowed));
             }
             Gate.Need need = match.need();
-            if (!gate.permits(caller, need)) {
+            if (match.access() != Access.PUBLIC && !gate.permits(caller, need)) {
                 refuse(request, response, callback, caller, need);
                 return;
             }

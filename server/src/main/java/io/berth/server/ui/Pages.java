@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The web UI's pages, rendered on the server from what the registry answers; the little script there is
@@ -47,6 +49,7 @@ public final class Pages {
             Map.entry("application/vnd.cyclonedx+xml", "SBOM"),
             Map.entry("application/vnd.syft+json", "SBOM"),
             Map.entry("application/vnd.cncf.helm.config.v1+json", "Helm chart"));
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final List<String> IMAGE_CONFIGS = List.of("application/vnd.oci.image.config.v1+json",
             "application/vnd.docker.container.image.v1+json");
 
@@ -86,6 +89,7 @@ public final class Pages {
                 <meta charset="utf-8">
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <title>{} · Berth</title>
+                <link rel="icon" href="/ui/static/berth.svg">
                 <link rel="stylesheet" href="/ui/static/berth.css">
                 <script src="/ui/static/berth.js" defer></script>
                 </head>
@@ -316,9 +320,18 @@ public final class Pages {
                 Html.when(detail.config() != null, Html.of("<p class=\"muted\">Config {}, {}</p>",
                         detail.config() == null ? null : detail.config().digest(),
                         detail.config() == null ? null : ByteSizes.format(detail.config().size()))),
-                new String(detail.manifest(), StandardCharsets.UTF_8), deleteImage);
+                pretty(detail.manifest()), deleteImage);
         return layout(viewer, name + "@" + shortDigest(image.digest()), crumbs(name, Html.text(
                 shortDigest(image.digest()))), body);
+    }
+
+    /** The manifest indented for reading; as pushed when it cannot be read (it was valid JSON when pushed). */
+    private static String pretty(byte[] manifest) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(manifest));
+        } catch (JacksonException e) {
+            return new String(manifest, StandardCharsets.UTF_8);
+        }
     }
 
     private static Html annotations(Map<String, String> annotations) {

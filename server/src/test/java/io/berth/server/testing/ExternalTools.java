@@ -31,6 +31,13 @@ public final class ExternalTools {
         missing(program + " is not installed (apt-get install " + program + ")");
     }
 
+    /** Requires a file a setup step makes, such as the browser tests' npm packages; {@code how} says which. */
+    public static void requireFile(Path file, String how) {
+        if (!Files.exists(file)) {
+            missing(file + " is missing (" + how + ")");
+        }
+    }
+
     /** Requires this JVM to run as root, as a container engine's daemon ({@code program}) must. */
     public static void requireRoot(String program) {
         Object uid;
