@@ -193,8 +193,8 @@ public final class Authenticator {
     }
 
     /**
-     * The user or robot of a web UI session, checked as {@link #refresh} checks a refresh token. A session is sent
-     * with every page, so a check that succeeded is remembered for a short while and audited once.
+     * The user or robot of a web UI session, checked as {@link #refresh} checks a refresh token. A session comes
+     * with every page, so a check that succeeded is remembered for a short while and not audited: signing in was.
      */
     public Identity session(String token, String source) throws InvalidTokenException {
         Identity remembered = sessions.getIfPresent(token);
@@ -221,7 +221,9 @@ public final class Authenticator {
                 throw new InvalidTokenException((subject.startsWith(RobotTokens.USER_PREFIX) ? "the token of "
                         : "the password of ") + subject + " changed after this login", subject);
             }
-            audit.login(method, subject, source, true, null);
+            if (kind == TokenService.Login.REFRESH) {
+                audit.login(method, subject, source, true, null);
+            }
             return account.identity();
         } catch (InvalidTokenException e) {
             audit.login(method, e.subject(), source, false, e.getMessage());

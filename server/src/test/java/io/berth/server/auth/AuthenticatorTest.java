@@ -123,6 +123,31 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aUiSessionEndsWhenThePasswordChangesAndIsNeitherARefreshNorAnAccessToken() throws Exception {
+        Path htpasswd = dir.resolve("htpasswd");
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("old-pw") + "\n");
+        AuthConfig auth = AuthConfig.NONE.withHtpasswd(htpasswd);
+        Authenticator authenticator = authenticator(auth, new LoginThrottle());
+        Identity dave = authenticator.password("dave", "old-pw", "10.0.0.1", "ui").orElseThrow();
+        String session = authenticator.sessionToken(dave, Instant.now()).orElseThrow();
+        assertThat(authenticator.session(session, "10.0.0.1")).isEqualTo(dave);
+        assertThatThrownBy(() -> authenticator.refresh(session, "10.0.0.1")).isInstanceOf(InvalidTokenException.class);
+        assertThatThrownBy(() -> authenticator.tokens().verifyAccess(session))
+                .isInstanceOf(InvalidTokenException.class);
+        String refresh = authenticator.refreshToken(dave, Instant.now()).orElseThrow();
+        assertThatThrownBy(() -> authenticator.session(refresh, "10.0.0.1"))
+                .isInstanceOf(InvalidTokenException.class);
+
+        Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("new-pw") + "\n");
+        Files.setLastModifiedTime(htpasswd, FileTime.from(Instant.now().plusSeconds(5)));
+        // a fresh authenticator: the one above remembers the session's check for a few seconds
+        Authenticator later = authenticator(auth, new LoginThrottle());
+        assertThatThrownBy(() -> later.session(session, "10.0.0.1")).isInstanceOf(InvalidTokenException.class)
+                .hasMessageContaining("the password of dave changed after this login");
+        assertThat(authenticator.sessionToken(Identity.ANONYMOUS, Instant.now())).isEmpty();
+    }
+
+    @Test
     void anOldPasswordRememberedFromAMomentAgoNoLongerLogsInOnceTheFileChanges() throws Exception {
         Path htpasswd = dir.resolve("htpasswd");
         Files.writeString(htpasswd, "dave:" + AuthFixture.bcrypt("old-pw") + "\n");
