@@ -59,6 +59,9 @@ try {
   await page.click("form.login button");
   expect(new URL(page.url()).pathname === `/ui/r/${content.repository}`, "back at the repository after signing in");
   expect((await page.textContent("header .who")) === content.user, "the header names the user");
+  const quota = await page.textContent("#quotas");
+  expect(quota.includes("team/**") && quota.includes("of 1.0 GiB") && quota.includes("2 of 100"),
+    `the repository's quota with its usage, got ${quota}`);
   const rows = await page.locator("#images tbody tr").count();
   expect(rows === 2, `two images listed (an image and an index), found ${rows}`);
   await shot("repository");
@@ -99,7 +102,9 @@ try {
   const namespace = content.repository.split("/")[0] + "/";
   await page.goto(`${base}/ui/usage?namespace=${encodeURIComponent(namespace)}`);
   expect(/\d/.test(await page.textContent("#usage-bytes")), "the namespace's bytes");
-  expect((await page.textContent("#largest")).includes(content.repository), "the repository among the largest");
+  const largest = await page.textContent("#largest");
+  expect(largest.includes(content.repository) && largest.includes("1.0 GiB, 100 images"),
+    "the repository among the largest, with its quota");
   await shot("usage");
 
   await page.goto(`${base}/ui/`);

@@ -2,6 +2,7 @@ package io.berth.server.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.server.QuotaRule;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.AuthFixture;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -35,7 +37,8 @@ class UiBrowserTest {
         Path screenshots = Path.of(System.getProperty("berth.ui.screenshots", "target/ui-screenshots"))
                 .toAbsolutePath();
         Files.createDirectories(screenshots);
-        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE, AuthFixture::secured)) {
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE, config -> AuthFixture.secured(config)
+                .withQuotas(List.of(new QuotaRule(List.of("team/**"), 1L << 30, 100L))))) {
             RegistryClient alice = new RegistryClient(registry.url()).authorized(AuthFixture.basic("alice"));
             UiContent content = UiContent.push(alice, "team/app");
             alice.pushImage("team/web", "v1");
