@@ -860,16 +860,29 @@ public final class SqlMetadataStore implements MetadataStore {
         return id.isPresent() ? id.getAsLong() : null;
     }
 
-    private static long ensureRepository(Connection c, List<Event> changes, String name) throws SQLException {
-        Long id = repositoryId(c, name);
-        if (id != null) {
-            return id;
+    /**
+     * The repository's id, created if need be, for a write that adds rows to it. On PostgreSQL the row is share-locked
+     * until the write commits: a deletion of the repository (which locks it for update) waits for the write, or the
+     * write waits for the deletion and then creates the repository again, instead of adding rows to a deleted one.
+     */
+    private long ensureRepository(Connection c, List<Event> changes, String name) throws SQLException {
+        String select = "SELECT id FROM repositories WHERE name = ?"
+                + (dialect == Dialect.POSTGRESQL ? " FOR KEY SHARE" : "");
+        // Another write may create the repository as this one looks, and a deletion remove it again before this one
+        // locks it: then look again. Each round ends with the repository found or created, unless deletions keep
+        // winning, which they cannot for long.
+        for (int round = 0; round < 100; round++) {
+            OptionalLong existing = optionalLong(c, select, name);
+            if (existing.isPresent()) {
+                return existing.getAsLong();
+            }
+            if (update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                    name, System.currentTimeMillis()) > 0) {
+                changes.add(Event.repository(EventType.REPOSITORY_CREATED, name));
+                return optionalLong(c, select, name).orElseThrow();
+            }
         }
-        if (update(c, "INSERT INTO repositories (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                name, System.currentTimeMillis()) > 0) {
-            changes.add(Event.repository(EventType.REPOSITORY_CREATED, name));
-        }
-        return repositoryId(c, name);
+        throw new SQLException("the repository " + name + " was deleted again and again while a write created it");
     }
 
     static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
