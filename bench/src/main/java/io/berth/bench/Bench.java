@@ -140,6 +140,11 @@ public final class Bench implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int notificationRounds = 3;
 
+    @Option(names = "--notification-batch", description = "The endpoint's batch: the most events one request "
+            + "carries; 1 sends each CloudEvent alone, more sends them in CloudEvents' batch mode (default: "
+            + "${DEFAULT-VALUE}).")
+    int notificationBatch = 1;
+
     @Option(names = "--api-images", description = "Images of the repository whose management API listing is read "
             + "(Berth only; default: ${DEFAULT-VALUE}; 0 leaves the management API phase out).")
     int apiImages = 10_000;
@@ -431,7 +436,7 @@ public final class Bench implements Callable<Integer> {
              ServerProcess plainServer = berth(work, "berth-plain");
              ServerProcess notifyingServer = ServerProcess.berthNotifying(NOTIFYING, berthLauncher.toAbsolutePath(),
                      berthJavaOptions, work.resolve("berth-events-data"), work.resolve("berth-events.log"),
-                     receiver.url())) {
+                     receiver.url(), notificationBatch)) {
             log("%s: events to %s".formatted(NOTIFYING, receiver.url()));
             Contender plain = new Contender(plainServer);
             Contender notifying = new Contender(notifyingServer);
@@ -658,6 +663,7 @@ public final class Bench implements Callable<Integer> {
                 "--api-reads", Integer.toString(apiReads),
                 notifications ? "--notifications" : "--no-notifications",
                 "--notification-rounds", Integer.toString(notificationRounds),
+                "--notification-batch", Integer.toString(notificationBatch),
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),
                 "--large-client", largeClientKind.name().toLowerCase(Locale.ROOT));
     }

@@ -69,8 +69,8 @@ final class TrainCommand implements Callable<Integer> {
         try {
             URI hook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/events");
             Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(data).withNotifications(
-                    new NotificationsConfig(List.of(endpoint("train-cloudevents", hook, EventFormat.CLOUDEVENTS),
-                            endpoint("train-distribution", hook, EventFormat.DISTRIBUTION)),
+                    new NotificationsConfig(List.of(endpoint("train-cloudevents", hook, EventFormat.CLOUDEVENTS, 1),
+                            endpoint("train-distribution", hook, EventFormat.DISTRIBUTION, 20)),
                             NotificationsConfig.NONE.retention(), NotificationsConfig.NONE.source(), false));
             Startup.loadDriver(config);
             try (BerthServer server = BerthServer.start(config)) {
@@ -96,9 +96,9 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Endpoint endpoint(String name, URI url, EventFormat format) {
+    private static Endpoint endpoint(String name, URI url, EventFormat format, int batch) {
         return new Endpoint(name, url, format, Set.of(), List.of(), Set.of(), Set.of(), Map.of(), "train-secret",
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), batch);
     }
 
     /** Pushes {@code images} images to {@code base} and pulls them back, 8 at a time; fails on any unexpected answer. */

@@ -87,7 +87,7 @@ public final class EventReceiver implements AutoCloseable {
     }
 
     /**
-     * Records one delivered body (a CloudEvent in structured mode) that arrived at {@code arrived}. A body that is no
+     * Records one delivered body (a CloudEvent in structured mode, or an array of them) that arrived at {@code arrived}. A body that is no
      * such event is answered 200 all the same, so that it does not hold up the ones after it, and counted as
      * unreadable when read.
      */
@@ -102,22 +102,32 @@ public final class EventReceiver implements AutoCloseable {
     /** Reads the bodies that arrived since the last call; the caller holds {@link #lock}. */
     private void readArrivals() {
         for (Arrival arrival : arrivals) {
-            Received event;
+            JsonNode body;
             try {
-                JsonNode node = JSON.readTree(arrival.body());
-                long id = Long.parseLong(node.path("id").asString());
-                Instant time = Instant.parse(node.path("time").asString());
-                JsonNode repository = node.path("data").path("repository");
-                event = new Received(id, node.path("type").asString(),
-                        repository.isString() ? repository.asString() : null, Duration.between(time, arrival.arrived()));
-            } catch (RuntimeException e) { // Jackson's exceptions are unchecked, as are the parsers' of id and time
+                body = JSON.readTree(arrival.body());
+            } catch (RuntimeException e) { // Jackson's exceptions are unchecked
                 unreadable++;
                 continue;
             }
-            if (ids.add(event.id())) {
-                received.add(event);
-            } else {
-                duplicates++;
+            // a CloudEvent in structured mode, or an array of them in batch mode
+            for (JsonNode node : body.isArray() ? body : List.of(body)) {
+                Received event;
+                try {
+                    long id = Long.parseLong(node.path("id").asString());
+                    Instant time = Instant.parse(node.path("time").asString());
+                    JsonNode repository = node.path("data").path("repository");
+                    event = new Received(id, node.path("type").asString(),
+                            repository.isString() ? repository.asString() : null,
+                            Duration.between(time, arrival.arrived()));
+                } catch (RuntimeException e) { // as are the parsers' of id and time
+                    unreadable++;
+                    continue;
+                }
+                if (ids.add(event.id())) {
+                    received.add(event);
+                } else {
+                    duplicates++;
+                }
             }
         }
         arrivals.clear();

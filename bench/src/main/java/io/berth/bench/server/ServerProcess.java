@@ -51,11 +51,11 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Berth as above, with its notifications sending every event, as a CloudEvent, to {@code eventsUrl}: a config
-     * file ({@code --config}) with one endpoint and nothing else.
+     * Berth as above, with its notifications sending every event, as CloudEvents, to {@code eventsUrl}, up to
+     * {@code batch} in one request: a config file ({@code --config}) with one endpoint and nothing else.
      */
     public static ServerProcess berthNotifying(String name, Path launcher, String javaOptions, Path dataDir,
-                                               Path logFile, URI eventsUrl) throws IOException {
+                                               Path logFile, URI eventsUrl, int batch) throws IOException {
         Files.createDirectories(dataDir);
         Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
         Files.writeString(config, """
@@ -64,7 +64,8 @@ public final class ServerProcess implements AutoCloseable {
                     - name: bench
                       url: %s
                       format: cloudevents
-                """.formatted(eventsUrl));
+                      batch: %d
+                """.formatted(eventsUrl, batch));
         return berth(name, launcher, javaOptions, dataDir, logFile, config);
     }
 

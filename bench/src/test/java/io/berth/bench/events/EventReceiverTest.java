@@ -61,11 +61,28 @@ class EventReceiverTest {
     /** Posts the CloudEvent Berth would send for event {@code id}, recorded at {@code time}, arriving at {@code arrival}. */
     private int post(long id, String type, String repository, Instant time, Instant arrival) throws Exception {
         clock.now = arrival;
-        String body = """
+        return send(cloudEvent(id, type, repository, time));
+    }
+
+    private static String cloudEvent(long id, String type, String repository, Instant time) {
+        return """
                 {"specversion":"1.0","id":"%d","source":"/berth","type":"%s","subject":"%s@sha256:00",\
                 "time":"%s","datacontenttype":"application/json","data":{"repository":"%s","actor":{}}}"""
                 .formatted(id, type, repository, time, repository);
-        return send(body);
+    }
+
+    @Test
+    void aBatchCountsEachOfItsEventsWithTheLagOfItsArrival() throws Exception {
+        clock.now = T0.plusMillis(40);
+        assertThat(send("[" + cloudEvent(1, EventReceiver.IMAGE_PUSHED, "bench/app-0", T0) + ","
+                + cloudEvent(2, EventReceiver.IMAGE_PUSHED, "bench/app-0", T0.plusMillis(30)) + "]")).isEqualTo(200);
+
+        EventReceiver.Summary summary = receiver.summary(APP_PUSHES);
+
+        assertThat(summary.events()).isEqualTo(2);
+        assertThat(summary.selected()).isEqualTo(2);
+        assertThat(summary.lagMillis(50)).isEqualTo(10.0);
+        assertThat(summary.lagMillis(100)).isEqualTo(40.0);
     }
 
     private int send(String body) throws Exception {

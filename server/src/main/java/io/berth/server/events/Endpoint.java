@@ -18,10 +18,12 @@ import java.util.Set;
  * @param mediaTypes    manifest media types it wants (events without one, such as tag and repository events, pass)
  * @param artifactTypes artifact types it wants (events without one pass)
  * @param secret        signs each body (HMAC-SHA256, header {@code Berth-Signature}); null for none
+ * @param batch         the most events one request carries; 1 sends each event alone (a CloudEvent, or an envelope
+ *                      of one), more sends CloudEvents in batch mode (a JSON array) or several in one envelope
  */
 public record Endpoint(String name, URI url, EventFormat format, Set<EventType> events,
                        List<RepositoryGlob> repositories, Set<String> mediaTypes, Set<String> artifactTypes,
-                       Map<String, String> headers, String secret, Duration timeout) {
+                       Map<String, String> headers, String secret, Duration timeout, int batch) {
 
     public Endpoint {
         events = Set.copyOf(events);
@@ -29,6 +31,14 @@ public record Endpoint(String name, URI url, EventFormat format, Set<EventType> 
         mediaTypes = Set.copyOf(mediaTypes);
         artifactTypes = Set.copyOf(artifactTypes);
         headers = Map.copyOf(headers);
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be at least 1");
+        }
+    }
+
+    /** Whether requests carry events in batches (arrays), even of one. */
+    public boolean batched() {
+        return batch > 1;
     }
 
     /** Whether the endpoint wants the event (the format may still have nothing to send for it). */

@@ -4,6 +4,7 @@ import io.berth.registry.events.Event;
 import io.berth.registry.events.EventJson;
 import io.berth.registry.events.EventType;
 import java.io.ByteArrayOutputStream;
+import java.util.List;
 import java.util.Optional;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
@@ -11,7 +12,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** How an endpoint wants its events: a CloudEvent each, or CNCF Distribution's envelope. */
 public enum EventFormat {
-    /** CloudEvents 1.0, structured mode: the event is the JSON body. */
+    /** CloudEvents 1.0, structured mode (the event is the JSON body), or batch mode (a JSON array of events). */
     CLOUDEVENTS("cloudevents", "application/cloudevents+json; charset=UTF-8"),
     /**
      * The envelope CNCF Distribution sends ({@code {"events":[...]}}, actions push, delete and pull), for receivers
@@ -34,8 +35,9 @@ public enum EventFormat {
         return configName;
     }
 
-    public String contentType() {
-        return contentType;
+    /** The media type of a request's body: for CloudEvents in batches, CloudEvents' batch type. */
+    public String contentType(boolean batched) {
+        return batched && this == CLOUDEVENTS ? "application/cloudevents-batch+json; charset=UTF-8" : contentType;
     }
 
     public static Optional<EventFormat> of(String configName) {
@@ -47,16 +49,40 @@ public enum EventFormat {
         return Optional.empty();
     }
 
-    /** The request body for the event; empty when this format has nothing to say about such a change. */
-    public Optional<byte[]> body(Event event, String source) {
-        return switch (this) {
-            case CLOUDEVENTS -> Optional.of(cloudEvent(event, source));
-            case DISTRIBUTION -> distributionAction(event.type()).map(action -> {
-                ObjectNode envelope = JSON.createObjectNode();
-                envelope.putArray("events").add(distributionEvent(event, action, source));
-                return JSON.writeValueAsBytes(envelope);
-            });
-        };
+    /** Whether this format has something to say about the event. */
+    public boolean carries(Event event) {
+        return this == CLOUDEVENTS || distributionAction(event.type()).isPresent();
+    }
+
+    /**
+     * The request body for events this format {@link #carries}: one CloudEvent, or in batch mode an array of them;
+     * an envelope of them all.
+     */
+    public byte[] body(List<Event> events, String source, boolean batched) {
+        if (this == DISTRIBUTION) {
+            ObjectNode envelope = JSON.createObjectNode();
+            var list = envelope.putArray("events");
+            for (Event event : events) {
+                list.add(distributionEvent(event, distributionAction(event.type()).orElseThrow(), source));
+            }
+            return JSON.writeValueAsBytes(envelope);
+        }
+        if (!batched) {
+            if (events.size() != 1) {
+                throw new IllegalArgumentException("one CloudEvent per request unless batched");
+            }
+            return cloudEvent(events.getFirst(), source);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(640 * events.size());
+        bytes.write('[');
+        for (Event event : events) {
+            if (bytes.size() > 1) {
+                bytes.write(',');
+            }
+            bytes.writeBytes(cloudEvent(event, source));
+        }
+        bytes.write(']');
+        return bytes.toByteArray();
     }
 
     /** A CloudEvent in its JSON form, as sent and as the admin feed lists it. */

@@ -21,10 +21,11 @@ import tools.jackson.databind.JsonNode;
 /** Reads the {@code notifications} section of the config file; every mistake is refused naming its field. */
 public final class NotificationsSection {
     private static final Set<String> ENDPOINT_KEYS = Set.of("name", "url", "format", "events", "repositories",
-            "mediaTypes", "artifactTypes", "headers", "secret", "timeout");
+            "mediaTypes", "artifactTypes", "headers", "secret", "timeout", "batch");
     /** What a repository glob may hold: the characters of repository names, and {@code *}. */
     private static final Pattern GLOB = Pattern.compile("[a-z0-9._/*-]+");
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+    static final int MAX_BATCH = Notifier.READ_AT_ONCE;
     /** An endpoint's name: it is a path segment of the admin API and the key of the endpoint's cursor. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     /** A header's name: an HTTP token. */
@@ -125,9 +126,18 @@ public final class NotificationsSection {
             throw new IllegalArgumentException(file + ": " + where + ".secret must not be empty (leave it out to "
                     + "send unsigned requests)");
         }
+        JsonNode batchNode = node.path("batch");
+        int batch = 1;
+        if (!batchNode.isMissingNode() && !batchNode.isNull()) {
+            batch = batchNode.isIntegralNumber() && batchNode.canConvertToInt() ? batchNode.asInt() : 0;
+            if (batch < 1 || batch > MAX_BATCH) {
+                throw new IllegalArgumentException(file + ": " + where + ".batch must be a number of events from 1 to "
+                        + MAX_BATCH);
+            }
+        }
         return new Endpoint(name, url, format, events, repositories,
                 Set.copyOf(Config.strings(node, "mediaTypes", file)),
-                Set.copyOf(Config.strings(node, "artifactTypes", file)), headers, secret, timeout);
+                Set.copyOf(Config.strings(node, "artifactTypes", file)), headers, secret, timeout, batch);
     }
 
     private static Duration duration(JsonNode node, String where, Duration absent, Path file) {

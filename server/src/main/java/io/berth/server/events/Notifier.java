@@ -39,7 +39,8 @@ public final class Notifier implements AutoCloseable {
     public static final String SIGNATURE_HEADER = "Berth-Signature";
     public static final String EVENT_ID_HEADER = "Berth-Event-Id";
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
-    private static final int BATCH = 100;
+    /** Events read from the log at a time; also the most one request may carry. */
+    static final int READ_AT_ONCE = 100;
     private static final Duration POLL = Duration.ofMillis(250);
     /** How long a lease outlasts the longest request it may cover; a server that dies is replaced this long after. */
     private static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
@@ -238,7 +239,7 @@ public final class Notifier implements AutoCloseable {
         Delivery(Endpoint endpoint) {
             this.endpoint = endpoint;
             this.lease = LEASE_MARGIN.plus(CONNECT_TIMEOUT).plus(endpoint.timeout());
-            this.client = new WebhookClient(endpoint.url(), endpoint.format().contentType(), endpoint.headers(),
+            this.client = new WebhookClient(endpoint.url(), endpoint.format().contentType(endpoint.batched()), endpoint.headers(),
                     CONNECT_TIMEOUT, endpoint.timeout(), (SSLSocketFactory) SSLSocketFactory.getDefault());
         }
 
@@ -292,22 +293,32 @@ public final class Notifier implements AutoCloseable {
             if (!holdLease()) {
                 return false;
             }
-            List<Event> batch = log.after(reached, BATCH);
-            for (Event event : batch) {
-                Optional<byte[]> body = endpoint.accepts(event) ? endpoint.format().body(event, config.source())
-                        : Optional.empty();
-                if (body.isPresent() && !deliver(event, body.get())) {
+            List<Event> read = log.after(reached, READ_AT_ONCE);
+            int next = 0;
+            while (next < read.size()) {
+                // the next request: up to the endpoint's batch of the events it wants, past those it does not
+                List<Event> request = new ArrayList<>();
+                long last = reached;
+                while (next < read.size() && request.size() < endpoint.batch()) {
+                    Event event = read.get(next++);
+                    last = event.id();
+                    if (endpoint.accepts(event) && endpoint.format().carries(event)) {
+                        request.add(event);
+                    }
+                }
+                if (!request.isEmpty() && !deliver(last, endpoint.format().body(request, config.source(),
+                        endpoint.batched()))) {
                     return true; // the lease was lost, a replay moved the cursor, or the server stops
                 }
-                reached = event.id();
-                if (body.isPresent()) {
+                reached = last;
+                if (!request.isEmpty()) {
                     delivered = clock.instant();
                 }
                 if (rewound || !holdLease()) {
                     return true;
                 }
             }
-            return !batch.isEmpty();
+            return !read.isEmpty();
         }
 
         /**
@@ -361,15 +372,15 @@ public final class Notifier implements AutoCloseable {
         }
 
         /**
-         * Posts one event until the endpoint takes it, recording the progress before the first wait; false if the
-         * lease was lost, a replay moved the cursor, or the server stops.
+         * Posts one request (its last event {@code lastId}) until the endpoint takes it, recording the progress before
+         * the first wait; false if the lease was lost, a replay moved the cursor, or the server stops.
          */
-        private boolean deliver(Event event, byte[] body) throws InterruptedException {
+        private boolean deliver(long lastId, byte[] body) throws InterruptedException {
             Duration wait = FIRST_RETRY;
             while (running && !rewound) {
                 String error;
                 try {
-                    int status = post(event, body);
+                    int status = post(lastId, body);
                     if (status / 100 == 2) {
                         return true;
                     }
@@ -387,7 +398,7 @@ public final class Notifier implements AutoCloseable {
                     return false;
                 }
                 renewedAt = now.plusMillis(jittered);
-                LOG.debug("event {} to {} failed ({}); next attempt in {} ms", event.id(), endpoint.name(), error,
+                LOG.debug("event {} to {} failed ({}); next attempt in {} ms", lastId, endpoint.name(), error,
                         jittered);
                 Thread.sleep(jittered);
                 wait = wait.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY : wait.multipliedBy(2);
@@ -395,9 +406,9 @@ public final class Notifier implements AutoCloseable {
             return false;
         }
 
-        /** Posts the event once and returns the status. */
-        private int post(Event event, byte[] body) throws IOException {
-            String id = Long.toString(event.id());
+        /** Posts the request once and returns the status; {@code Berth-Event-Id} is its last event's id. */
+        private int post(long lastId, byte[] body) throws IOException {
+            String id = Long.toString(lastId);
             return endpoint.secret() == null ? client.post(body, EVENT_ID_HEADER, id)
                     : client.post(body, EVENT_ID_HEADER, id, SIGNATURE_HEADER, signature(endpoint.secret(), body));
         }

@@ -37,6 +37,7 @@ class NotificationsConfigTest {
                       headers: {Authorization: Bearer abc}
                       secret: s3cret
                       timeout: 3s
+                      batch: 50
                     - name: registry2
                       url: http://127.0.0.1:9000/registry
                       format: distribution
@@ -55,10 +56,13 @@ class NotificationsConfigTest {
         assertThat(security.headers()).isEqualTo(Map.of("Authorization", "Bearer abc"));
         assertThat(security.secret()).isEqualTo("s3cret");
         assertThat(security.timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(security.batch()).isEqualTo(50);
+        assertThat(security.batched()).isTrue();
         Endpoint registry2 = notifications.endpoints().get(1);
         assertThat(registry2.name()).isEqualTo("registry2");
         assertThat(registry2.format()).isEqualTo(EventFormat.DISTRIBUTION);
         assertThat(registry2.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(registry2.batch()).isEqualTo(1);
         assertThat(registry2.secret()).isNull();
         assertThat(Config.DEFAULTS.notifications().retention()).isEqualTo(Duration.ofDays(7));
     }
@@ -72,6 +76,10 @@ class NotificationsConfigTest {
             "format: json | notifications.endpoints[0].format must be cloudevents or distribution, got json",
             "timeout: soon | notifications.endpoints[0].timeout must be a duration",
             "timeout: 0s | notifications.endpoints[0].timeout must be positive",
+            "batch: 0 | notifications.endpoints[0].batch must be a number of events from 1 to 100",
+            "batch: 101 | notifications.endpoints[0].batch must be a number of events from 1 to 100",
+            "batch: many | notifications.endpoints[0].batch must be a number of events from 1 to 100",
+            "batch: 2.5 | notifications.endpoints[0].batch must be a number of events from 1 to 100",
             "retries: 3 | unknown key 'notifications.endpoints[].retries'",
             "secret: '' | notifications.endpoints[0].secret must not be empty",
             "headers: {Host: elsewhere} | notifications.endpoints[0].headers: 'Host' cannot be set",

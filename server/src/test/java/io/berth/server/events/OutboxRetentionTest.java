@@ -82,6 +82,6 @@ class OutboxRetentionTest {
 
     private static Endpoint endpoint(String name) {
         return new Endpoint(name, URI.create("http://127.0.0.1:9/" + name), EventFormat.CLOUDEVENTS, Set.of(),
-                List.of(), Set.of(), Set.of(), Map.of(), null, Duration.ofSeconds(1));
+                List.of(), Set.of(), Set.of(), Map.of(), null, Duration.ofSeconds(1), 1);
     }
 }

@@ -81,7 +81,7 @@ class WebhookDeliveryTest {
                     Set.of(EventType.REFERRER_PUSHED), List.of("team/**"), null);
             Endpoint envelope = new Endpoint("registry2", URI.create(distribution.url()), EventFormat.DISTRIBUTION,
                     Set.of(), List.of(), Set.of(), Set.of(), Map.of("Authorization", "Bearer receiver-token"), null,
-                    Duration.ofSeconds(5));
+                    Duration.ofSeconds(5), 1);
             try (TestRegistry registry = TestRegistry.start(backend, config -> withEndpoints(config, onlyReferrers,
                     envelope))) {
                 RegistryClient client = new RegistryClient(registry.url());
@@ -147,6 +147,82 @@ class WebhookDeliveryTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void batchedEndpointsGetWhatAccumulatedInArraysAndEnvelopesOfSeveralInCommitOrder(Backend backend)
+            throws Exception {
+        try (Receiver cloud = new Receiver(); Receiver envelopes = new Receiver()) {
+            Endpoint batchedCloud = new Endpoint("batched", URI.create(cloud.url()), EventFormat.CLOUDEVENTS, Set.of(),
+                    List.of(), Set.of(), Set.of(), Map.of(), SECRET, Duration.ofSeconds(5), 4);
+            Endpoint batchedEnvelopes = new Endpoint("envelopes", URI.create(envelopes.url()),
+                    EventFormat.DISTRIBUTION, Set.of(), List.of(), Set.of(), Set.of(), Map.of(), null,
+                    Duration.ofSeconds(5), 4);
+            try (TestRegistry registry = TestRegistry.start(backend, config -> withEndpoints(config, batchedCloud,
+                    batchedEnvelopes))) {
+                RegistryClient client = new RegistryClient(registry.url());
+                String repository = TestContent.uniqueRepository("batch");
+                for (int i = 0; i < 5; i++) {
+                    client.pushImage(repository, "v" + i);
+                }
+                List<String> expected = ids(RegistryClient.json(client.get("/admin/events?limit=1000")));
+                assertThat(expected).hasSize(1 + 5 * 2);
+                await(Duration.ofSeconds(20), () -> batchIds(cloud).containsAll(expected));
+                // the envelope carries the pushes (tags and the repository's creation have no action in it)
+                await(Duration.ofSeconds(20), () -> envelopeIds(envelopes).size() == 5);
+
+                // replayed from the first, all of them are waiting at once: they go four to a request
+                int before = cloud.accepted().size();
+                int envelopesBefore = envelopes.accepted().size();
+                for (String endpoint : List.of("batched", "envelopes")) {
+                    assertThat(client.post("/admin/notifications/" + endpoint + "/replay?from=" + expected.getFirst(),
+                            new byte[0]).statusCode()).isEqualTo(200);
+                }
+                await(Duration.ofSeconds(20), () -> batchIds(cloud).size() == 2 * expected.size());
+                await(Duration.ofSeconds(20), () -> envelopeIds(envelopes).size() == 10);
+
+                assertThat(batchIds(cloud)).isEqualTo(concat(expected, expected));
+                assertThat(cloud.accepted().size() - before).isEqualTo(3);
+                for (Receiver.Delivery delivery : cloud.accepted()) {
+                    assertThat(delivery.header("Content-Type")).startsWith("application/cloudevents-batch+json");
+                    assertThat(delivery.header("Berth-Signature")).isEqualTo(hmac(SECRET, delivery.body()));
+                    JsonNode batch = TestContent.parse(delivery.body());
+                    assertThat(batch.isArray()).isTrue();
+                    assertThat(batch.size()).isBetween(1, 4);
+                    assertThat(delivery.header("Berth-Event-Id")).isEqualTo(batch.get(batch.size() - 1).path("id")
+                            .asString());
+                    batch.forEach(event -> assertThat(event.path("specversion").asString()).isEqualTo("1.0"));
+                }
+                List<String> envelopeIds = envelopeIds(envelopes);
+                assertThat(envelopeIds.subList(5, 10)).isEqualTo(envelopeIds.subList(0, 5));
+                assertThat(envelopes.accepted().size() - envelopesBefore).isEqualTo(2);
+                assertThat(envelopes.accepted()).allSatisfy(delivery -> assertThat(
+                        TestContent.parse(delivery.body()).path("events").size()).isBetween(1, 4));
+            }
+        }
+    }
+
+    private static List<String> envelopeIds(Receiver receiver) {
+        List<String> ids = new ArrayList<>();
+        receiver.accepted().forEach(delivery -> TestContent.parse(delivery.body()).path("events")
+                .forEach(event -> ids.add(event.path("id").asString())));
+        return ids;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    /** The ids of the events in the batches a receiver accepted, in the order it accepted them. */
+    static List<String> batchIds(Receiver receiver) {
+        List<String> ids = new ArrayList<>();
+        for (Receiver.Delivery delivery : receiver.accepted()) {
+            TestContent.parse(delivery.body()).forEach(event -> ids.add(event.path("id").asString()));
+        }
+        return ids;
+    }
+
     static Config withEndpoints(Config config, Endpoint... endpoints) {
         return config.withNotifications(new NotificationsConfig(List.of(endpoints), Duration.ofDays(7),
                 "/berth-test", false));
@@ -156,7 +232,7 @@ class WebhookDeliveryTest {
                              List<String> repositories, String secret) {
         return new Endpoint(name, URI.create(url), format, events,
                 repositories.stream().map(RepositoryGlob::new).toList(), Set.of(), Set.of(), Map.of(), secret,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), 1);
     }
 
     static List<String> ids(JsonNode feed) {
