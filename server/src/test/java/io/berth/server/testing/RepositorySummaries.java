@@ -47,6 +47,18 @@ public final class RepositorySummaries {
      * @return the kept counts, by repository name
      */
     public static Map<String, Counts> assertExact(String url) {
+        return check(url, true);
+    }
+
+    /**
+     * As {@link #assertExact}, without the times: for tests that set times in the database directly, which the kept
+     * ones do not follow.
+     */
+    public static Map<String, Counts> assertCountsExact(String url) {
+        return check(url, false);
+    }
+
+    private static Map<String, Counts> check(String url, boolean times) {
         Map<String, Counts> kept = new TreeMap<>();
         Map<String, Counts> computed = new TreeMap<>();
         try (Connection c = DriverManager.getConnection(url)) {
@@ -55,8 +67,10 @@ public final class RepositorySummaries {
                     String name = rs.getString(1);
                     kept.put(name, new Counts(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
                     computed.put(name, new Counts(rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11)));
-                    assertThat(rs.getLong(6)).as("last push of %s", name).isGreaterThanOrEqualTo(rs.getLong(12));
-                    assertThat(rs.getLong(7)).as("last pull of %s", name).isGreaterThanOrEqualTo(rs.getLong(13));
+                    if (times) {
+                        assertThat(rs.getLong(6)).as("last push of %s", name).isGreaterThanOrEqualTo(rs.getLong(12));
+                        assertThat(rs.getLong(7)).as("last pull of %s", name).isGreaterThanOrEqualTo(rs.getLong(13));
+                    }
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT rb.digest, rb.size, b.size FROM repository_blobs rb "
