@@ -139,8 +139,9 @@ final class SqlInventory implements Inventory {
         String direction = query.oldestFirst() ? "ASC" : "DESC";
         if (query.cursor() != null) {
             Cursor cursor = Cursor.parse(query.cursor());
-            sql.append(" AND (m.created_at ").append(after).append(" ? OR (m.created_at = ? AND m.digest ")
-                    .append(after).append(" ?))");
+            // The first condition is a range of the index, which a deep page seeks to instead of walking to it.
+            sql.append(" AND m.created_at ").append(after).append("= ? AND (m.created_at ").append(after)
+                    .append(" ? OR m.digest ").append(after).append(" ?)");
             args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
         }
         sql.append(" ORDER BY m.created_at ").append(direction).append(", m.digest ").append(direction)
@@ -275,6 +276,12 @@ final class SqlInventory implements Inventory {
         }
         Map<Long, Long> sizes = new HashMap<>();
         for (Row row : rows) {
+            Set<Content> contents = direct.getOrDefault(row.id(), Set.of());
+            if (contents.stream().allMatch(content -> content.manifestId() < 0)) {
+                // Blobs only, as most are: the set holds each digest once already.
+                sizes.put(row.id(), row.size() + contents.stream().mapToLong(Content::size).sum());
+                continue;
+            }
             Map<String, Long> unique = new HashMap<>();
             collect(row.id(), direct, unique, new HashSet<>());
             sizes.put(row.id(), row.size() + unique.values().stream().mapToLong(Long::longValue).sum());
@@ -368,13 +375,16 @@ final class SqlInventory implements Inventory {
 
     @Override
     public RegistryUsage registryUsage() {
-        // One pass over each table: the blobs no manifest references are counted and summed together.
+        // Each table read once. The blobs no manifest references are all blobs less the referenced ones, which are
+        // found from the distinct referenced digests (the index gives them in order) rather than by looking for a
+        // reference of each blob: registries hold many more blobs than distinct references, and loose blobs most.
         return store.read(c -> {
             try (PreparedStatement ps = prepare(c, "SELECT (SELECT COUNT(*) FROM repositories), b.n, b.bytes, m.n, "
-                    + "m.bytes, u.n, u.bytes FROM (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs) b "
+                    + "m.bytes, b.n - r.n, b.bytes - r.bytes "
+                    + "FROM (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs) b "
                     + "CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM manifests) m "
-                    + "CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs x WHERE NOT EXISTS "
-                    + "(SELECT 1 FROM manifest_references mr WHERE mr.digest = x.digest)) u");
+                    + "CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(x.size), 0) AS bytes FROM "
+                    + "(SELECT DISTINCT digest FROM manifest_references) d JOIN blobs x ON x.digest = d.digest) r");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new RegistryUsage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
