@@ -231,9 +231,43 @@ final class SqlInventory implements Inventory {
 
     /**
      * Each manifest's bytes with those of the blobs and child manifests it uses, down through indexes of indexes,
-     * each digest counted once per manifest.
+     * each digest counted once per manifest. Most manifests reference blobs only: the database sums their distinct
+     * blobs, in the query that tells which of them list children, whose trees are walked here.
      */
     private static Map<Long, Long> sizes(Connection c, List<Row> rows) throws SQLException {
+        List<Long> ids = rows.stream().map(Row::id).toList();
+        Map<Long, Long> blobBytes = new HashMap<>();
+        Set<Long> parents = new HashSet<>();
+        try (PreparedStatement ps = prepare(c, "SELECT d.manifest_id, MAX(d.child), COALESCE(SUM(d.size), 0) "
+                + "FROM (SELECT r.manifest_id, MAX(CASE WHEN r.kind = 'child' THEN 1 ELSE 0 END) AS child, "
+                + "MAX(b.size) AS size FROM manifest_references r LEFT JOIN blobs b ON b.digest = r.digest "
+                + "WHERE r.manifest_id IN " + placeholders(ids) + " GROUP BY r.manifest_id, r.digest) d "
+                + "GROUP BY d.manifest_id", ids.toArray());
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getInt(2) > 0) {
+                    parents.add(rs.getLong(1));
+                }
+                blobBytes.put(rs.getLong(1), rs.getLong(3));
+            }
+        }
+        Map<Long, Long> sizes = new HashMap<>();
+        List<Row> indexes = new ArrayList<>();
+        for (Row row : rows) {
+            if (parents.contains(row.id())) {
+                indexes.add(row);
+            } else {
+                sizes.put(row.id(), row.size() + blobBytes.getOrDefault(row.id(), 0L));
+            }
+        }
+        if (!indexes.isEmpty()) {
+            sizes.putAll(treeSizes(c, indexes));
+        }
+        return sizes;
+    }
+
+    /** {@link #sizes} of manifests that list children: their trees, each digest counted once per manifest. */
+    private static Map<Long, Long> treeSizes(Connection c, List<Row> rows) throws SQLException {
         // What each manifest (the rows and, as they are found, their children) references directly.
         Map<Long, Set<Content>> direct = new HashMap<>();
         Map<Long, Long> repositoryOf = new HashMap<>();
@@ -276,12 +310,6 @@ final class SqlInventory implements Inventory {
         }
         Map<Long, Long> sizes = new HashMap<>();
         for (Row row : rows) {
-            Set<Content> contents = direct.getOrDefault(row.id(), Set.of());
-            if (contents.stream().allMatch(content -> content.manifestId() < 0)) {
-                // Blobs only, as most are: the set holds each digest once already.
-                sizes.put(row.id(), row.size() + contents.stream().mapToLong(Content::size).sum());
-                continue;
-            }
             Map<String, Long> unique = new HashMap<>();
             collect(row.id(), direct, unique, new HashSet<>());
             sizes.put(row.id(), row.size() + unique.values().stream().mapToLong(Long::longValue).sum());
