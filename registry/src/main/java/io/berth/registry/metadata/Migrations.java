@@ -24,7 +24,7 @@ final class Migrations {
      * version is not yet recorded, so migrations written side by side can land in either order.
      */
     private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V3__gc.sql", "V4__lifecycle.sql",
-            "V5__events.sql");
+            "V5__events.sql", "V6__inventory.sql", "V7__repository_counters.sql");
     private static final long LOCK_KEY = 0x62657274L; // "bert"
 
     private Migrations() {

@@ -31,39 +31,28 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The inventory on SQL. Counts and times of a repository come from its rows in one query; the size of a page of
- * images is worked out from their references (and their children's) in a few queries per page, whatever the page
+ * The inventory on SQL. A repository's counts, size and times are kept on its row by the writes
+ * ({@link RepositoryCounters}), so that a page of repositories in any order is a walk of one index; the size of a page
+ * of images is worked out from their references (and their children's) in a few queries per page, whatever the page
  * holds.
  */
 final class SqlInventory implements Inventory {
     /** A manifest that is a child of an index of its repository. */
     private static final String IS_CHILD = SqlMetadataStore.isChild("m", "");
-    private static final String REPOSITORY_COLUMNS = "r.name AS name, r.created_at AS created_at, "
-            // Images: the manifests without a subject, less those of them the repository's indexes list. Counted
-            // the other way (each manifest checked for an index that lists it), a repository of 10,000 images
-            // takes ten times as long.
-            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL) - "
-            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NULL AND "
-            + "m.digest IN (SELECT cr.digest FROM manifest_references cr JOIN manifests cp ON cp.id = cr.manifest_id "
-            + "WHERE cp.repository_id = r.id AND cr.kind = 'child')) AS images, "
-            + "(SELECT COUNT(*) FROM tags t WHERE t.repository_id = r.id) AS tag_count, "
-            + "(SELECT COUNT(*) FROM manifests m WHERE m.repository_id = r.id AND m.subject_digest IS NOT NULL) "
-            + "AS referrers, "
-            + "(SELECT COALESCE(SUM(b.size), 0) FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest "
-            + "WHERE rb.repository_id = r.id) + (SELECT COALESCE(SUM(m.size), 0) FROM manifests m "
-            + "WHERE m.repository_id = r.id) AS size, "
-            + "(SELECT MAX(u.at) FROM (SELECT created_at AS at FROM manifests WHERE repository_id = r.id "
-            + "UNION ALL SELECT updated_at FROM tags WHERE repository_id = r.id) u) AS pushed, "
-            + "(SELECT MAX(m.last_pulled_at) FROM manifests m WHERE m.repository_id = r.id) AS pulled";
+    /** A repository's summary, kept on its row by every write ({@link RepositoryCounters}). */
+    private static final String REPOSITORY_COLUMNS = "name, created_at, image_count, tag_count, referrer_count, "
+            + "size_bytes, pushed_at, pulled_at";
     /** The most repositories one usage query names (a statement's parameters are limited). */
     static final int MAX_NAMED = 30_000;
     private static final String MANIFEST_COLUMNS = "m.id, m.digest, m.media_type, m.artifact_type, m.subject_digest, "
             + "m.size, m.created_at, m.last_pulled_at";
 
     private final SqlMetadataStore store;
+    private final Dialect dialect;
 
-    SqlInventory(SqlMetadataStore store) {
+    SqlInventory(SqlMetadataStore store, Dialect dialect) {
         this.store = store;
+        this.dialect = dialect;
     }
 
     // ---- repositories
@@ -71,33 +60,31 @@ final class SqlInventory implements Inventory {
     @Override
     public Page<RepositoryInfo> repositories(RepositoryQuery query) {
         List<Object> args = new ArrayList<>();
-        // Sorted by name, the columns are counted for the page's rows only: their order is the names'.
-        boolean byName = query.sort() == RepositoryQuery.Sort.NAME;
-        String name = byName ? "r.name" : "name";
         StringBuilder where = new StringBuilder(" WHERE 1 = 1");
         if (query.nameContains() != null && !query.nameContains().isEmpty()) {
-            where.append(" AND ").append(name).append(" LIKE ? ESCAPE '!'");
+            where.append(" AND name LIKE ? ESCAPE '!'");
             args.add("%" + like(query.nameContains()) + "%");
         }
-        String sql;
-        if (byName) {
+        String order;
+        if (query.sort() == RepositoryQuery.Sort.NAME) {
             if (query.cursor() != null) {
-                where.append(" AND r.name > ?");
+                where.append(" AND name > ?");
                 args.add(query.cursor());
             }
-            sql = "SELECT " + REPOSITORY_COLUMNS + " FROM repositories r" + where + " ORDER BY r.name LIMIT ?";
+            order = "name";
         } else {
-            String column = query.sort() == RepositoryQuery.Sort.SIZE ? "size" : "COALESCE(pushed, 0)";
+            // The column's index (descending, then by name) gives the order; a page starts where the cursor's value
+            // does, so that a deep page seeks to it instead of walking the pages before it.
+            String column = query.sort() == RepositoryQuery.Sort.SIZE ? "size_bytes" : "pushed_at";
             if (query.cursor() != null) {
                 Cursor cursor = Cursor.parse(query.cursor());
-                where.append(" AND (").append(column).append(" < ? OR (").append(column)
-                        .append(" = ? AND name > ?))");
+                where.append(" AND ").append(column).append(" <= ? AND (").append(column).append(" < ? OR name > ?)");
                 args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
             }
-            sql = "SELECT * FROM (SELECT " + REPOSITORY_COLUMNS + " FROM repositories r) x" + where + " ORDER BY "
-                    + column + " DESC, name LIMIT ?";
+            order = column + " DESC, name";
         }
         args.add(query.limit() + 1);
+        String sql = "SELECT " + REPOSITORY_COLUMNS + " FROM repositories" + where + " ORDER BY " + order + " LIMIT ?";
         List<RepositoryInfo> rows = store.read(c -> repositoryRows(c, sql, args.toArray()));
         if (rows.size() <= query.limit()) {
             return new Page<>(rows, null);
@@ -108,17 +95,19 @@ final class SqlInventory implements Inventory {
 
     @Override
     public Optional<RepositoryInfo> repository(String name) {
-        return store.read(c -> repositoryRows(c, "SELECT " + REPOSITORY_COLUMNS + " FROM repositories r "
-                + "WHERE r.name = ?", name)).stream().findFirst();
+        return store.read(c -> repositoryRows(c, "SELECT " + REPOSITORY_COLUMNS + " FROM repositories "
+                + "WHERE name = ?", name)).stream().findFirst();
     }
 
     private static List<RepositoryInfo> repositoryRows(Connection c, String sql, Object... args) throws SQLException {
         List<RepositoryInfo> result = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                result.add(new RepositoryInfo(rs.getString("name"), rs.getLong("images"), rs.getLong("tag_count"),
-                        rs.getLong("referrers"), rs.getLong("size"), instant(rs, "created_at"), instant(rs, "pushed"),
-                        instant(rs, "pulled")));
+                long pushed = rs.getLong("pushed_at");
+                result.add(new RepositoryInfo(rs.getString("name"), rs.getLong("image_count"),
+                        rs.getLong("tag_count"), rs.getLong("referrer_count"), rs.getLong("size_bytes"),
+                        instant(rs, "created_at"), pushed == 0 ? null : Instant.ofEpochMilli(pushed),
+                        instant(rs, "pulled_at")));
             }
         }
         return result;
@@ -150,8 +139,9 @@ final class SqlInventory implements Inventory {
         String direction = query.oldestFirst() ? "ASC" : "DESC";
         if (query.cursor() != null) {
             Cursor cursor = Cursor.parse(query.cursor());
-            sql.append(" AND (m.created_at ").append(after).append(" ? OR (m.created_at = ? AND m.digest ")
-                    .append(after).append(" ?))");
+            // The first condition is a range of the index, which a deep page seeks to instead of walking to it.
+            sql.append(" AND m.created_at ").append(after).append("= ? AND (m.created_at ").append(after)
+                    .append(" ? OR m.digest ").append(after).append(" ?)");
             args.addAll(List.of(cursor.value(), cursor.value(), cursor.key()));
         }
         sql.append(" ORDER BY m.created_at ").append(direction).append(", m.digest ").append(direction)
@@ -241,9 +231,43 @@ final class SqlInventory implements Inventory {
 
     /**
      * Each manifest's bytes with those of the blobs and child manifests it uses, down through indexes of indexes,
-     * each digest counted once per manifest.
+     * each digest counted once per manifest. Most manifests reference blobs only: the database sums their distinct
+     * blobs, in the query that tells which of them list children, whose trees are walked here.
      */
     private static Map<Long, Long> sizes(Connection c, List<Row> rows) throws SQLException {
+        List<Long> ids = rows.stream().map(Row::id).toList();
+        Map<Long, Long> blobBytes = new HashMap<>();
+        Set<Long> parents = new HashSet<>();
+        try (PreparedStatement ps = prepare(c, "SELECT d.manifest_id, MAX(d.child), COALESCE(SUM(d.size), 0) "
+                + "FROM (SELECT r.manifest_id, MAX(CASE WHEN r.kind = 'child' THEN 1 ELSE 0 END) AS child, "
+                + "MAX(b.size) AS size FROM manifest_references r LEFT JOIN blobs b ON b.digest = r.digest "
+                + "WHERE r.manifest_id IN " + placeholders(ids) + " GROUP BY r.manifest_id, r.digest) d "
+                + "GROUP BY d.manifest_id", ids.toArray());
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getInt(2) > 0) {
+                    parents.add(rs.getLong(1));
+                }
+                blobBytes.put(rs.getLong(1), rs.getLong(3));
+            }
+        }
+        Map<Long, Long> sizes = new HashMap<>();
+        List<Row> indexes = new ArrayList<>();
+        for (Row row : rows) {
+            if (parents.contains(row.id())) {
+                indexes.add(row);
+            } else {
+                sizes.put(row.id(), row.size() + blobBytes.getOrDefault(row.id(), 0L));
+            }
+        }
+        if (!indexes.isEmpty()) {
+            sizes.putAll(treeSizes(c, indexes));
+        }
+        return sizes;
+    }
+
+    /** {@link #sizes} of manifests that list children: their trees, each digest counted once per manifest. */
+    private static Map<Long, Long> treeSizes(Connection c, List<Row> rows) throws SQLException {
         // What each manifest (the rows and, as they are found, their children) references directly.
         Map<Long, Set<Content>> direct = new HashMap<>();
         Map<Long, Long> repositoryOf = new HashMap<>();
@@ -257,9 +281,9 @@ final class SqlInventory implements Inventory {
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long id = rs.getLong(1);
-                    repositoryOf.put(id, rs.getLong(5));
                     Set<Content> contents = direct.computeIfAbsent(id, key -> new HashSet<>());
                     if (rs.getString(3).equals("child")) {
+                        repositoryOf.put(id, rs.getLong(5));
                         children.computeIfAbsent(id, key -> new ArrayList<>()).add(rs.getString(2));
                     } else {
                         long size = rs.getLong(4);
@@ -347,34 +371,58 @@ final class SqlInventory implements Inventory {
             throw new IllegalArgumentException("more than " + MAX_NAMED + " repositories");
         }
         return store.read(c -> {
-            try (PreparedStatement ps = prepare(c, "WITH chosen AS (SELECT id FROM repositories WHERE name IN "
-                    + placeholders(repositories) + ") SELECT (SELECT COUNT(*) FROM chosen), "
-                    + "(SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.digest IN (SELECT rb.digest FROM "
-                    + "repository_blobs rb WHERE rb.repository_id IN (SELECT id FROM chosen))), "
-                    + "(SELECT COALESCE(SUM(m.size), 0) FROM manifests m WHERE m.repository_id IN "
-                    + "(SELECT id FROM chosen))", repositories.toArray());
+            List<Object> ids = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "SELECT id FROM repositories WHERE name IN "
+                    + placeholders(repositories), repositories.toArray());
                  ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Usage(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
             }
+            if (ids.isEmpty()) {
+                return new Usage(0, 0, 0);
+            }
+            String chosen = " WHERE repository_id IN " + placeholders(ids);
+            Object[] args = ids.toArray();
+            // Each blob once: the links' sizes grouped by digest. SQLite, which has no statistics to choose by, reads
+            // the chosen repositories' links and sorts them by digest; when they are a good part of all links, walking
+            // the index of every link in digest order, which needs no sort, is several times cheaper.
+            String links = "repository_blobs";
+            if (dialect == Dialect.SQLITE) {
+                long chosenLinks = count(c, "SELECT COUNT(*) FROM repository_blobs" + chosen, args);
+                if (chosenLinks * 4 > count(c, "SELECT COUNT(*) FROM repository_blobs")) {
+                    links = "repository_blobs INDEXED BY repository_blobs_by_digest";
+                }
+            }
+            long blobBytes = count(c, "SELECT COALESCE(SUM(x.size), 0) FROM (SELECT MAX(size) AS size FROM " + links
+                    + chosen + " GROUP BY digest) x", args);
+            long manifestBytes = count(c, "SELECT COALESCE(SUM(size), 0) FROM manifests" + chosen, args);
+            return new Usage(ids.size(), blobBytes, manifestBytes);
         });
     }
 
     @Override
     public RegistryUsage registryUsage() {
-        String unreferenced = "FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM manifest_references mr "
-                + "WHERE mr.digest = b.digest)";
+        // Each table read once. The blobs no manifest references are all blobs less the referenced ones, which are
+        // found from the distinct referenced digests (the index gives them in order) rather than by looking for a
+        // reference of each blob: registries hold many more blobs than distinct references, and loose blobs most.
         return store.read(c -> {
-            try (PreparedStatement ps = prepare(c, "SELECT (SELECT COUNT(*) FROM repositories), "
-                    + "(SELECT COUNT(*) FROM blobs), (SELECT COALESCE(SUM(size), 0) FROM blobs), "
-                    + "(SELECT COUNT(*) FROM manifests), (SELECT COALESCE(SUM(size), 0) FROM manifests), "
-                    + "(SELECT COUNT(*) " + unreferenced + "), (SELECT COALESCE(SUM(b.size), 0) " + unreferenced + ")");
+            try (PreparedStatement ps = prepare(c, "SELECT (SELECT COUNT(*) FROM repositories), b.n, b.bytes, m.n, "
+                    + "m.bytes, b.n - r.n, b.bytes - r.bytes "
+                    + "FROM (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs) b "
+                    + "CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM manifests) m "
+                    + "CROSS JOIN (SELECT COUNT(*) AS n, COALESCE(SUM(x.size), 0) AS bytes FROM "
+                    + "(SELECT DISTINCT digest FROM manifest_references) d JOIN blobs x ON x.digest = d.digest) r");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new RegistryUsage(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
                         rs.getLong(6), rs.getLong(7));
             }
         });
+    }
+
+    private static long count(Connection c, String sql, Object... args) throws SQLException {
+        return SqlMetadataStore.optionalLong(c, sql, args).orElse(0);
     }
 
     // ---- plumbing

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import org.sqlite.SQLiteJDBCLoader;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -55,7 +56,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.reader = reader;
         this.collectorLocks = new CollectorLocks(url, dialect, writer);
         this.events = new SqlEventLog(this, dialect);
-        this.inventory = new SqlInventory(this);
+        this.inventory = new SqlInventory(this, dialect);
     }
 
     /** Connects, migrates the schema, and returns the store. */
@@ -178,14 +179,16 @@ public final class SqlMetadataStore implements MetadataStore {
     public boolean mountBlob(String repository, Digest digest, String from) {
         return record((c, changes) -> {
             // The shared row lock keeps a collector from deleting the blob until the link is committed.
-            if (optionalLong(c, "SELECT size FROM blobs WHERE digest = ?" + forShare(), digest.toString()).isEmpty()) {
+            OptionalLong size = optionalLong(c, "SELECT size FROM blobs WHERE digest = ?" + forShare(),
+                    digest.toString());
+            if (size.isEmpty()) {
                 return false;
             }
             if (from != null && optionalLong(c, "SELECT 1 FROM repository_blobs rb JOIN repositories r "
                     + "ON r.id = rb.repository_id WHERE r.name = ? AND rb.digest = ?", from, digest.toString()).isEmpty()) {
                 return false;
             }
-            link(c, ensureRepository(c, changes, repository), digest);
+            link(c, ensureRepository(c, changes, repository), digest, size.getAsLong());
             return true;
         });
     }
@@ -196,7 +199,7 @@ public final class SqlMetadataStore implements MetadataStore {
             long repositoryId = ensureRepository(c, changes, repository);
             holdBlob(c, digest, size);
             storeBytes.run();
-            link(c, repositoryId, digest);
+            link(c, repositoryId, digest, size);
             update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
@@ -217,23 +220,37 @@ public final class SqlMetadataStore implements MetadataStore {
         }
     }
 
-    /** Links a blob, or renews a link's time: a fresh link protects the blob for the collector's grace period. */
-    private static void link(Connection c, long repositoryId, Digest digest) throws SQLException {
-        update(c, "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) "
-                        + "ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = excluded.created_at",
-                repositoryId, digest.toString(), System.currentTimeMillis());
+    /**
+     * Links a blob, or renews a link's time: a fresh link protects the blob for the collector's grace period. A new
+     * link adds the blob's bytes to the repository's size; the insert, not a read before it, tells whether the link
+     * is new, because uploads do not take the repository's lock ({@link RepositoryCounters}).
+     */
+    private static void link(Connection c, long repositoryId, Digest digest, long size) throws SQLException {
+        long now = System.currentTimeMillis();
+        if (update(c, "INSERT INTO repository_blobs (repository_id, digest, size, created_at) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), size, now) > 0) {
+            RepositoryCounters.add(c, repositoryId, size, 0, 0, 0);
+        } else if (update(c, "UPDATE repository_blobs SET created_at = ? WHERE repository_id = ? AND digest = ?",
+                now, repositoryId, digest.toString()) == 0) {
+            throw new SQLException("link to " + digest + " was deleted concurrently", RETRY_STATE);
+        }
     }
 
     @Override
     public boolean unlinkBlob(String repository, Digest digest) {
         return record((c, changes) -> {
-            OptionalLong size = optionalLong(c, "SELECT b.size FROM repository_blobs rb JOIN repositories r "
-                    + "ON r.id = rb.repository_id JOIN blobs b ON b.digest = rb.digest WHERE r.name = ? "
-                    + "AND rb.digest = ?", repository, digest.toString());
-            if (size.isEmpty() || update(c, "DELETE FROM repository_blobs WHERE digest = ? AND repository_id = "
-                    + "(SELECT id FROM repositories WHERE name = ?)", digest.toString(), repository) == 0) {
+            Long repositoryId = repositoryId(c, repository);
+            if (repositoryId == null) {
                 return false;
             }
+            RepositoryCounters.lock(c, dialect, repositoryId);
+            OptionalLong size = optionalLong(c, "SELECT size FROM repository_blobs WHERE repository_id = ? "
+                    + "AND digest = ?", repositoryId, digest.toString());
+            if (size.isEmpty() || update(c, "DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?",
+                    repositoryId, digest.toString()) == 0) {
+                return false;
+            }
+            RepositoryCounters.add(c, repositoryId, -size.getAsLong(), 0, 0, 0);
             changes.add(Event.blob(EventType.BLOB_DELETED, repository, digest, size.getAsLong()));
             return true;
         });
@@ -268,6 +285,7 @@ public final class SqlMetadataStore implements MetadataStore {
                                List<Reference> references, List<String> tags, Set<String> immutableTags,
                                List<String> platforms) throws SQLException {
         long repositoryId = ensureRepository(c, changes, repository);
+        RepositoryCounters.lock(c, dialect, repositoryId);
         List<Reference> missing = new ArrayList<>();
         for (Reference reference : references) {
             if (reference.required() && !referenceExists(c, repositoryId, reference)) {
@@ -294,13 +312,29 @@ public final class SqlMetadataStore implements MetadataStore {
             throw new SQLException("manifest " + digest + " was deleted concurrently", RETRY_STATE);
         }
         long manifestId = id.getAsLong();
+        long bytes = 0;
+        long images = 0;
+        long referrers = 0;
         if (inserted > 0) {
+            // The children it lists stop being images, unless another index lists them already.
+            List<String> affected = new ArrayList<>();
+            for (Reference reference : references) {
+                if (reference.kind() == Reference.Kind.CHILD) {
+                    affected.add(reference.digest().toString());
+                }
+            }
+            long imagesBefore = RepositoryCounters.images(c, repositoryId, affected);
             for (Reference reference : references) {
                 update(c, "INSERT INTO manifest_references (manifest_id, digest, kind) VALUES (?, ?, ?) "
                                 + "ON CONFLICT (manifest_id, digest, kind) DO NOTHING",
                         manifestId, reference.digest().toString(), reference.kind().name().toLowerCase());
             }
+            affected.add(digest);
+            images = RepositoryCounters.images(c, repositoryId, affected) - imagesBefore;
+            bytes = manifest.size();
+            referrers = manifest.subject() == null ? 0 : 1;
         }
+        long newTags = 0;
         changes.add(Event.manifest(
                 manifest.subject() == null ? EventType.IMAGE_PUSHED : EventType.REFERRER_PUSHED, repository,
                 manifest.digest(), manifest.mediaType(), manifest.artifactType(), manifest.subject(), manifest.size(),
@@ -318,6 +352,12 @@ public final class SqlMetadataStore implements MetadataStore {
             if (!manifest.digest().equals(previous)) {
                 changes.add(Event.tag(EventType.TAG_UPDATED, repository, tag, manifest.digest(), previous));
             }
+            if (previous == null) {
+                newTags++;
+            }
+        }
+        if (inserted > 0 || !tags.isEmpty()) {
+            RepositoryCounters.pushed(c, repositoryId, now, bytes, images, newTags, referrers);
         }
     }
 
@@ -380,8 +420,12 @@ public final class SqlMetadataStore implements MetadataStore {
     public boolean deleteManifest(String repository, Digest digest) {
         return record((c, changes) -> {
             Long repositoryId = repositoryId(c, repository);
-            OptionalLong id = repositoryId == null ? OptionalLong.empty() : optionalLong(c,
-                    "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?", repositoryId, digest.toString());
+            if (repositoryId == null) {
+                return false;
+            }
+            RepositoryCounters.lock(c, dialect, repositoryId);
+            OptionalLong id = optionalLong(c, "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
+                    repositoryId, digest.toString());
             if (id.isEmpty()) {
                 return false;
             }
@@ -392,15 +436,24 @@ public final class SqlMetadataStore implements MetadataStore {
 
     /**
      * Deletes one manifest with its tags and references, and records when it left the repository (its referrers
-     * are collected a delay after that).
+     * are collected a delay after that). The caller holds the repository's lock ({@link RepositoryCounters}).
      */
     private static void deleteManifestRow(Connection c, List<Event> changes, String repository, long repositoryId,
                                           long id, Digest digest) throws SQLException {
         List<String> tags = strings(c, "SELECT name FROM tags WHERE manifest_id = ? ORDER BY name", id);
-        changes.add(deletedManifest(c, repository, id, digest, tags));
+        Event deleted = deletedManifest(c, repository, id, digest, tags);
+        changes.add(deleted);
+        // It, and the children it lists, which become images unless another index lists them too.
+        List<String> affected = strings(c, "SELECT digest FROM manifest_references WHERE manifest_id = ? "
+                + "AND kind = 'child'", id);
+        affected.add(digest.toString());
+        long imagesBefore = RepositoryCounters.images(c, repositoryId, affected);
         update(c, "DELETE FROM tags WHERE manifest_id = ?", id);
         update(c, "DELETE FROM manifest_references WHERE manifest_id = ?", id);
         update(c, "DELETE FROM manifests WHERE id = ?", id);
+        RepositoryCounters.add(c, repositoryId, -deleted.size(),
+                RepositoryCounters.images(c, repositoryId, affected) - imagesBefore, -tags.size(),
+                deleted.subject() == null ? 0 : -1);
         recordDeletion(c, repositoryId, digest.toString(), System.currentTimeMillis());
     }
 
@@ -439,11 +492,16 @@ public final class SqlMetadataStore implements MetadataStore {
     public boolean deleteTag(String repository, String tag) {
         return record((c, changes) -> {
             Long repositoryId = repositoryId(c, repository);
-            Digest digest = repositoryId == null ? null : taggedDigest(c, repositoryId, tag);
+            if (repositoryId == null) {
+                return false;
+            }
+            RepositoryCounters.lock(c, dialect, repositoryId);
+            Digest digest = taggedDigest(c, repositoryId, tag);
             if (digest == null
                     || update(c, "DELETE FROM tags WHERE name = ? AND repository_id = ?", tag, repositoryId) == 0) {
                 return false;
             }
+            RepositoryCounters.add(c, repositoryId, 0, 0, -1, 0);
             changes.add(Event.tag(EventType.TAG_DELETED, repository, tag, digest, null));
             return true;
         });
@@ -534,6 +592,7 @@ public final class SqlMetadataStore implements MetadataStore {
             if (repositoryId == null) {
                 return List.of();
             }
+            RepositoryCounters.lock(c, dialect, repositoryId);
             // The row lock orders this against a concurrent push: one that tags the image or makes it an index's
             // child either commits first (and is seen below) or waits and then finds the image gone.
             OptionalLong id = lockManifest(c, repositoryId, digest.toString());
@@ -596,6 +655,19 @@ public final class SqlMetadataStore implements MetadataStore {
                         }
                     }
                 }
+            }
+            // The repositories' rows first, as every writer that takes them takes them before their manifests'.
+            Map<String, Long> latest = new TreeMap<>();
+            ordered.forEach(pull -> latest.merge(pull.repository(), pull.at().toEpochMilli(), Math::max));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE repositories SET pulled_at = ? WHERE name = ? "
+                    + "AND (pulled_at IS NULL OR pulled_at < ?)")) {
+                for (Map.Entry<String, Long> pulled : latest.entrySet()) {
+                    ps.setLong(1, pulled.getValue());
+                    ps.setString(2, pulled.getKey());
+                    ps.setLong(3, pulled.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE manifests SET last_pulled_at = ? "
                     + "WHERE digest = ? AND repository_id = (SELECT id FROM repositories WHERE name = ?) "

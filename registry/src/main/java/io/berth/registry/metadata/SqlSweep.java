@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A {@link Sweep} on SQL. Candidates come from one read connection. Each deletion is one transaction on the store's
@@ -101,6 +102,7 @@ final class SqlSweep implements Sweep {
             candidates.forEach(manifest -> byId.put(manifest.id(), manifest));
             String ids = "m.id IN (" + placeholders(candidates.size()) + ")";
             Object[] keys = byId.keySet().stream().sorted().toArray();
+            lockRepositories(c, candidates.stream().map(m -> new Owner(m.repositoryId(), m.repository())).toList());
             lockForUpdate(c, "SELECT m.id FROM manifests m WHERE " + ids + " ORDER BY m.id", keys);
             List<Collectable.Manifest> confirmed = new ArrayList<>();
             try (PreparedStatement ps = prepare(c, "SELECT m.id FROM manifests m WHERE " + ids
@@ -144,6 +146,7 @@ final class SqlSweep implements Sweep {
         return store.record((c, changes) -> {
             Object[] keys = candidates.stream().map(Collectable.Manifest::id).sorted().toArray();
             String ids = "m.id IN (" + placeholders(keys.length) + ")";
+            lockRepositories(c, candidates.stream().map(m -> new Owner(m.repositoryId(), m.repository())).toList());
             lockForUpdate(c, "SELECT m.id FROM manifests m WHERE " + ids + " ORDER BY m.id", keys);
             List<Collectable.Manifest> confirmed = orphans(c, ids, keys, orphanedBefore, keys.length);
             // A referrer goes as of when it became garbage, not now: its own referrers follow in this collection.
@@ -204,24 +207,49 @@ final class SqlSweep implements Sweep {
         long of(Collectable.Manifest manifest);
     }
 
+    /** Deletes the manifests; the caller holds their repositories' locks ({@link RepositoryCounters}). */
     private static void deleteManifests(Connection c, List<Event> changes, List<Collectable.Manifest> manifests,
                                         DeletedAt deletedAt) throws SQLException {
         if (manifests.isEmpty()) {
             return;
         }
+        Map<Long, Event> events = new HashMap<>();
         for (Collectable.Manifest manifest : manifests) {
             // untagged, or its tags would have kept it
-            changes.add(SqlMetadataStore.deletedManifest(c, manifest.repository(), manifest.id(), manifest.digest(),
-                    List.of()));
+            Event event = SqlMetadataStore.deletedManifest(c, manifest.repository(), manifest.id(),
+                    manifest.digest(), List.of());
+            events.put(manifest.id(), event);
+            changes.add(event);
         }
-        Object[] ids = manifests.stream().map(Collectable.Manifest::id).toArray();
-        String in = "(" + placeholders(ids.length) + ")";
         for (Collectable.Manifest manifest : manifests) {
             SqlMetadataStore.recordDeletion(c, manifest.repositoryId(), manifest.digest().toString(),
                     deletedAt.of(manifest));
         }
-        update(c, "DELETE FROM manifest_references WHERE manifest_id IN " + in, ids);
-        update(c, "DELETE FROM manifests WHERE id IN " + in, ids);
+        Map<Long, List<Collectable.Manifest>> byRepository = new TreeMap<>();
+        manifests.forEach(m -> byRepository.computeIfAbsent(m.repositoryId(), id -> new ArrayList<>()).add(m));
+        for (Map.Entry<Long, List<Collectable.Manifest>> repository : byRepository.entrySet()) {
+            long repositoryId = repository.getKey();
+            Object[] ids = repository.getValue().stream().map(Collectable.Manifest::id).toArray();
+            String in = "(" + placeholders(ids.length) + ")";
+            // They, and the children they list, which become images unless another index lists them too.
+            List<String> affected = SqlMetadataStore.strings(c, "SELECT digest FROM manifest_references "
+                    + "WHERE kind = 'child' AND manifest_id IN " + in, ids);
+            repository.getValue().forEach(m -> affected.add(m.digest().toString()));
+            long imagesBefore = RepositoryCounters.images(c, repositoryId, affected);
+            long tags = SqlMetadataStore.optionalLong(c, "SELECT COUNT(*) FROM tags WHERE manifest_id IN " + in, ids)
+                    .orElse(0);
+            long bytes = 0;
+            long referrers = 0;
+            for (Collectable.Manifest manifest : repository.getValue()) {
+                Event event = events.get(manifest.id());
+                bytes += event.size();
+                referrers += event.subject() == null ? 0 : 1;
+            }
+            update(c, "DELETE FROM manifest_references WHERE manifest_id IN " + in, ids);
+            update(c, "DELETE FROM manifests WHERE id IN " + in, ids);
+            RepositoryCounters.add(c, repositoryId, -bytes,
+                    RepositoryCounters.images(c, repositoryId, affected) - imagesBefore, -tags, -referrers);
+        }
         SqlMetadataStore.bumpManifestEpoch(c);
     }
 
@@ -288,15 +316,20 @@ final class SqlSweep implements Sweep {
                 conditions.add("(rb.repository_id = ? AND rb.digest = ?)");
             }
             String which = "(" + String.join(" OR ", conditions) + ")";
+            lockRepositories(c, sorted.stream().map(link -> new Owner(link.repositoryId(), link.repository()))
+                    .toList());
             lockForUpdate(c, "SELECT rb.repository_id FROM repository_blobs rb WHERE " + which
                     + " ORDER BY rb.repository_id, rb.digest", keys.toArray());
             List<Collectable.Link> confirmed = new ArrayList<>();
+            Map<Long, Long> bytes = new TreeMap<>();
             keys.add(createdBefore);
-            try (PreparedStatement ps = prepare(c, "SELECT rb.repository_id, rb.digest FROM repository_blobs rb WHERE "
-                    + which + " AND rb.created_at < ? AND " + unreferencedLink(), keys.toArray());
+            try (PreparedStatement ps = prepare(c, "SELECT rb.repository_id, rb.digest, rb.size "
+                    + "FROM repository_blobs rb WHERE " + which + " AND rb.created_at < ? AND " + unreferencedLink(),
+                    keys.toArray());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     confirmed.add(byKey.get(rs.getLong(1) + " " + rs.getString(2)));
+                    bytes.merge(rs.getLong(1), rs.getLong(3), Long::sum);
                 }
             }
             try (PreparedStatement delete = c.prepareStatement(
@@ -307,6 +340,9 @@ final class SqlSweep implements Sweep {
                     delete.addBatch();
                 }
                 delete.executeBatch();
+            }
+            for (Map.Entry<Long, Long> repository : bytes.entrySet()) {
+                RepositoryCounters.add(c, repository.getKey(), -repository.getValue(), 0, 0, 0);
             }
             confirmed.forEach(link -> changes.add(Event.blob(EventType.BLOB_DELETED, link.repository(), link.digest(),
                     link.size())));
@@ -405,6 +441,22 @@ final class SqlSweep implements Sweep {
     }
 
     // ---- plumbing
+
+    /** A repository whose rows a deletion changes. */
+    private record Owner(long id, String name) {
+    }
+
+    /**
+     * Takes the locks of the repositories whose rows a deletion changes, before any of those rows, in the order of
+     * their names, which every writer that takes several follows.
+     */
+    private void lockRepositories(Connection c, List<Owner> owners) throws SQLException {
+        Map<String, Long> byName = new TreeMap<>();
+        owners.forEach(owner -> byName.put(owner.name(), owner.id()));
+        for (long id : byName.values()) {
+            RepositoryCounters.lock(c, dialect, id);
+        }
+    }
 
     /** Locks the rows a query selects, on PostgreSQL; SQLite's write transaction holds the whole database. */
     private void lockForUpdate(Connection c, String select, Object... args) throws SQLException {

@@ -14,6 +14,7 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.ChildServer;
+import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestDatabase;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -104,6 +105,9 @@ class CrashTest {
                 server.close();
             }
             assertThat(ledger.acknowledged).as("acknowledged pushes over %d rounds (seed %d)", ROUNDS, seed).isNotEmpty();
+            // The repositories' kept summaries change in the transactions of the writes, so no kill leaves them off.
+            RepositorySummaries.assertExact(database != null ? database.url()
+                    : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath());
         } finally {
             if (database != null) {
                 database.close();

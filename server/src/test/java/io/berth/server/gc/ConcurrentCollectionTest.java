@@ -11,6 +11,7 @@ import io.berth.server.GcConfig;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -111,6 +112,7 @@ class ConcurrentCollectionTest {
             }
 
             assertThat(unexpected).as("answers other than success or a clean refusal").isEmpty();
+            RepositorySummaries.assertExact(registry.config().effectiveMetadataUrl());
             assertThat(pushed.get()).as("manifests pushed").isGreaterThan(20);
             assertThat(refusedPushes.get()).as("pushes whose blobs were collected first").isPositive();
             assertThat(blobsCollected.get()).as("blobs collected while pushing").isPositive();

@@ -15,6 +15,7 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.MutableClock;
+import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestRegistry;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
@@ -70,6 +72,11 @@ class GarbageCollectionTest {
     @BeforeEach
     void realTime() {
         CLOCK.reset();
+    }
+
+    @AfterEach
+    void summariesMatchTheirRows() {
+        RepositorySummaries.assertExact(registry.config().effectiveMetadataUrl());
     }
 
     @Test

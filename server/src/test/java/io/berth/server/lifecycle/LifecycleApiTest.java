@@ -18,6 +18,7 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.AuditCapture;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestRegistry;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -74,7 +75,11 @@ class LifecycleApiTest {
     @AfterEach
     void stop() {
         if (registry != null) {
-            registry.close();
+            try { // the tests set push and pull times in the database
+                RepositorySummaries.assertCountsExact(registry.config().effectiveMetadataUrl());
+            } finally {
+                registry.close();
+            }
         }
     }
 

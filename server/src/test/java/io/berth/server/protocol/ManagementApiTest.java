@@ -4,6 +4,7 @@ import static io.berth.server.protocol.RegistryClient.assertError;
 import static io.berth.server.protocol.RegistryClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.server.testing.RepositorySummaries;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -20,6 +22,11 @@ import tools.jackson.databind.JsonNode;
  */
 class ManagementApiTest extends PerBackendRegistryTest {
     private static final String SBOM_TYPE = "application/spdx+json";
+
+    @AfterEach
+    void summariesMatchTheirRows() {
+        RepositorySummaries.assertExact(registry.config().effectiveMetadataUrl());
+    }
 
     @Test
     void aRepositoryIsListedWithItsCountsSizeAndTimes() {

@@ -14,18 +14,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.QuotaRule;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -58,6 +60,11 @@ class QuotaTest {
             registry.close();
             registry = null;
         }
+    }
+
+    @AfterEach
+    void summariesMatchTheirRows() {
+        RepositorySummaries.assertExact(registry.config().effectiveMetadataUrl());
     }
 
     @Test
