@@ -9,8 +9,10 @@ import io.berth.registry.inventory.RegistryUsage;
 import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.inventory.TagInfo;
 import io.berth.registry.inventory.Usage;
+import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.List;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -55,12 +57,41 @@ final class ManagementJson {
         return node;
     }
 
+    /** A page of images, written as it goes (no tree): the most read listing of a large repository. */
     static byte[] images(Page<ImageInfo> page) {
-        ObjectNode body = JSON.createObjectNode();
-        ArrayNode list = body.putArray("images");
-        page.items().forEach(image -> list.add(imageNode(image)));
-        body.put("next", page.last());
-        return JSON.writeValueAsBytes(body);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 480 * page.items().size());
+        try (JsonGenerator out = JSON.createGenerator(bytes)) {
+            out.writeStartObject();
+            out.writeName("images");
+            out.writeStartArray();
+            for (ImageInfo image : page.items()) {
+                out.writeStartObject();
+                out.writeStringProperty("digest", image.digest().toString());
+                out.writeStringProperty("mediaType", image.mediaType());
+                out.writeStringProperty("artifactType", image.artifactType());
+                out.writeStringProperty("subjectDigest", image.subject() == null ? null : image.subject().toString());
+                writeStrings(out, "tags", image.tags());
+                out.writeNumberProperty("manifestSizeBytes", image.manifestSize());
+                out.writeNumberProperty("sizeBytes", image.sizeBytes());
+                writeStrings(out, "platforms", image.platforms());
+                out.writeStringProperty("pushedAt", time(image.pushedAt()));
+                out.writeStringProperty("lastPulledAt", time(image.lastPulledAt()));
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeStringProperty("next", page.last());
+            out.writeEndObject();
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeStrings(JsonGenerator out, String name, List<String> values) {
+        out.writeName(name);
+        out.writeStartArray();
+        for (String value : values) {
+            out.writeString(value);
+        }
+        out.writeEndArray();
     }
 
     private static ObjectNode imageNode(ImageInfo image) {
