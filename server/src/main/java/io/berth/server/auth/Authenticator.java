@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -207,7 +208,7 @@ public final class Authenticator {
     }
 
     private Identity loggedIn(TokenService.Login kind, String token, String source) throws InvalidTokenException {
-        String method = kind.name().toLowerCase(java.util.Locale.ROOT);
+        String method = kind.name().toLowerCase(Locale.ROOT);
         try {
             TokenService.LoginToken login = tokens.verifyLogin(kind, token);
             String subject = login.subject();

@@ -42,6 +42,7 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -149,10 +150,6 @@ public final class TokenService {
             this.claim = claim;
             this.ttl = ttl;
         }
-
-        public Duration ttl() {
-            return ttl;
-        }
     }
 
     /** A refresh token, valid while the holder's credential keeps the fingerprint {@code credential}. */
@@ -228,7 +225,7 @@ public final class TokenService {
         SignedJWT jwt = parse(token);
         JWTClaimsSet claims = claimsOf(jwt);
         if (!issuer.equals(claims.getIssuer()) || !Boolean.TRUE.equals(claims.getClaim(kind.claim))) {
-            throw new InvalidTokenException("not a " + kind.name().toLowerCase(java.util.Locale.ROOT)
+            throw new InvalidTokenException("not a " + kind.name().toLowerCase(Locale.ROOT)
                     + " token of this registry");
         }
         verifySignature(jwt, ownVerifier);

@@ -18,8 +18,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
@@ -369,7 +371,7 @@ final class UiRoutes {
                 return new Asset(bytes, contentType, "\"" + HexFormat.of().formatHex(hash, 0, 8) + "\"");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
-            } catch (java.security.NoSuchAlgorithmException e) {
+            } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
         }
@@ -416,7 +418,7 @@ final class UiRoutes {
     private static void send(Response response, Callback callback, int status, Html page) {
         PAGE_HEADERS.forEach(response.getHeaders()::put);
         response.setStatus(status);
-        response.write(true, java.nio.ByteBuffer.wrap(page.toString().getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(true, ByteBuffer.wrap(page.toString().getBytes(StandardCharsets.UTF_8)), callback);
     }
 
     private void sendError(Request request, Response response, Callback callback, int status, String message) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.LongFunction;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -267,7 +268,7 @@ public final class Pages {
                 limit(Long.toString(repository.images()), repository.images(), quota.maxImages(), String::valueOf))));
     }
 
-    private static Html limit(String used, long usedValue, Long max, java.util.function.LongFunction<String> format) {
+    private static Html limit(String used, long usedValue, Long max, LongFunction<String> format) {
         if (max == null) {
             return Html.of("{} (no limit)", used);
         }
