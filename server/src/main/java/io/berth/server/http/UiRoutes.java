@@ -96,13 +96,14 @@ final class UiRoutes {
      * need, the form's token for a POST, then the handler, with every failure answered as a page.
      */
     void serve(Request request, Response response, Callback callback, RouteTable.Match match) {
-        Gate.Caller caller = gate.sessionCaller(request, SESSION_COOKIE);
-        request.setAttribute(CALLER_ATTRIBUTE, caller);
-        if (gate.enabled() && !caller.identity().authenticated() && Gate.cookie(request, SESSION_COOKIE) != null) {
-            // a session that ended (expired, or the password changed): dropped, so it is not checked again
-            Response.addCookie(response, cookie(request, SESSION_COOKIE, "", HttpCookie.SameSite.LAX, 0));
-        }
         try {
+            Gate.Caller caller = gate.sessionCaller(request, SESSION_COOKIE);
+            request.setAttribute(CALLER_ATTRIBUTE, caller);
+            if (gate.enabled() && !caller.identity().authenticated()
+                    && Gate.cookie(request, SESSION_COOKIE) != null) {
+                // a session that ended (expired, or the password changed): dropped, so it is not checked again
+                Response.addCookie(response, cookie(request, SESSION_COOKIE, "", HttpCookie.SameSite.LAX, 0));
+            }
             if (match == null) {
                 throw new HttpError(404, ErrorCode.NAME_UNKNOWN, "There is no such page.", (String) null);
             }
