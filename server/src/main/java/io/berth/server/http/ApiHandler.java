@@ -196,6 +196,6 @@ public final class ApiHandler extends Handler.Abstract {
         byte[] body = code == null
                 ? ErrorBody.of("UNKNOWN", message == null ? "internal server error" : message, null)
                 : ErrorBody.of(code.wireCode(), message, detail);
-        Responses.sendJson(response, callback, status, "application/json", body);
+        Responses.send(response, callback, status, "application/json", body);
     }
 }

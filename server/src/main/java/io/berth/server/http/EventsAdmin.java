@@ -43,7 +43,7 @@ final class EventsAdmin {
         events.forEach(event -> list.add(JSON.readTree(EventFormat.cloudEvent(event, notifier.config().source()))));
         body.put("last", events.isEmpty() ? after : events.getLast().id());
         body.put("latest", notifier.log().latest());
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 JSON.writeValueAsBytes(body));
     }
 
@@ -75,7 +75,7 @@ final class EventsAdmin {
         }
         body.put("latest", notifier.log().latest());
         body.put("server", notifier.owner());
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 JSON.writeValueAsBytes(body));
     }
 
@@ -104,7 +104,7 @@ final class EventsAdmin {
         ObjectNode body = JSON.createObjectNode();
         body.put("endpoint", name);
         body.put("cursor", position);
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 JSON.writeValueAsBytes(body));
     }
 

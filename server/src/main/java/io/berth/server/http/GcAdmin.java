@@ -28,7 +28,7 @@ final class GcAdmin {
         if (report.isEmpty()) {
             throw new HttpError(429, ErrorCode.TOOMANYREQUESTS, "a garbage collection is running; try again when it ends");
         }
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 GcSummary.json(report.get()));
     }
 }

@@ -182,7 +182,7 @@ final class LifecycleAdmin {
     }
 
     private static void send(Exchange exchange, ObjectNode body) {
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 JSON.writeValueAsBytes(body));
     }
 }

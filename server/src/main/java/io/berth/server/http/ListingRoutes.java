@@ -33,7 +33,7 @@ final class ListingRoutes {
 
     /** {@code /v2/}: the client speaks to a registry, and its credentials are good. */
     void base(Exchange exchange) {
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", EMPTY_OBJECT);
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json", EMPTY_OBJECT);
     }
 
     /** A page of the repositories the caller may pull, in name order. */
@@ -61,7 +61,7 @@ final class ListingRoutes {
         if (hasMore && n > 0) {
             Responses.link(exchange.response(), "/v2/_catalog", n, items.getLast(), null);
         }
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 JSON.writeValueAsBytes(body));
     }
 
@@ -90,7 +90,7 @@ final class ListingRoutes {
         if (page.hasMore()) {
             Responses.link(exchange.response(), "/v2/" + exchange.name() + "/tags/list", n, page.last(), null);
         }
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", page.json());
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json", page.json());
     }
 
     void referrers(Exchange exchange) {
@@ -135,6 +135,6 @@ final class ListingRoutes {
         if (page.hasMore()) {
             Responses.link(response, "/v2/" + name + "/referrers/" + subject, n, page.last(), artifactType);
         }
-        Responses.sendJson(response, callback, 200, MediaTypes.OCI_INDEX, page.json());
+        Responses.send(response, callback, 200, MediaTypes.OCI_INDEX, page.json());
     }
 }

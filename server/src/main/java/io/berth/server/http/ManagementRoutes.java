@@ -47,7 +47,7 @@ final class ManagementRoutes {
 
     /** {@code GET /api/v1/openapi.json}: the API's OpenAPI 3.1 document. */
     void openApi(Exchange exchange) {
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", openApi);
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json", openApi);
     }
 
     /** The OpenAPI document, as the server's resource holds it. */
@@ -116,8 +116,6 @@ final class ManagementRoutes {
         registry.deleteRepository(exchange.name());
         Responses.sendEmpty(exchange.response(), exchange.callback(), 204);
     }
-
-
 
     // ---- images
 
@@ -203,7 +201,7 @@ final class ManagementRoutes {
     // ---- plumbing
 
     private static void send(Exchange exchange, byte[] body) {
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json", body);
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json", body);
     }
 
     private static int limit(Fields query) {

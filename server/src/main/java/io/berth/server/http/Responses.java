@@ -23,7 +23,8 @@ final class Responses {
     private Responses() {
     }
 
-    static void sendJson(Response response, Callback callback, int status, String contentType, byte[] body) {
+    /** A whole body of {@code contentType}, with its length. */
+    static void send(Response response, Callback callback, int status, String contentType, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -53,7 +53,7 @@ final class TokenEndpoint {
 
     /** {@code GET} and {@code POST /token}: answers one token request (blocking: checks passwords). */
     void answer(Exchange exchange) throws Exception {
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, "application/json",
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json",
                 answer(exchange.request()));
     }
 

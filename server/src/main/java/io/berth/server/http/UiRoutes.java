@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -60,7 +59,6 @@ final class UiRoutes {
     private static final String CALLER_ATTRIBUTE = UiRoutes.class.getName() + ".caller";
     /** Pages run no inline script or style, load nothing from elsewhere, and may not be framed. */
     private static final List<HttpField> PAGE_HEADERS = List.of(
-            new HttpField(HttpHeader.CONTENT_TYPE, "text/html;charset=utf-8"),
             new HttpField("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
                     + "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
             new HttpField("X-Content-Type-Options", "nosniff"),
@@ -358,7 +356,7 @@ final class UiRoutes {
             Responses.sendEmpty(exchange.response(), exchange.callback(), 304);
             return;
         }
-        Responses.sendJson(exchange.response(), exchange.callback(), 200, asset.contentType(), asset.bytes());
+        Responses.send(exchange.response(), exchange.callback(), 200, asset.contentType(), asset.bytes());
     }
 
     private record Asset(byte[] bytes, String contentType, String etag) {
@@ -418,8 +416,8 @@ final class UiRoutes {
 
     private static void send(Response response, Callback callback, int status, Html page) {
         PAGE_HEADERS.forEach(response.getHeaders()::put);
-        response.setStatus(status);
-        response.write(true, ByteBuffer.wrap(page.toString().getBytes(StandardCharsets.UTF_8)), callback);
+        Responses.send(response, callback, status, "text/html;charset=utf-8",
+                page.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private void sendError(Request request, Response response, Callback callback, int status, String message) {
