@@ -75,7 +75,8 @@ public final class Bench implements Callable<Integer> {
     int concurrency = 8;
 
     @Option(names = "--read-seconds", description = "Seconds of HEAD, then of GET, on manifests; with "
-            + "--read-client=wrk also of each referrers listing and of the tag pages (default: ${DEFAULT-VALUE}).")
+            + "--read-client=wrk also of each referrers listing, of the tag pages and of the management API's "
+            + "listings (default: ${DEFAULT-VALUE}).")
     int readSeconds = 30;
 
     /** Who sends the read-only closed-loop requests. */
@@ -157,7 +158,9 @@ public final class Bench implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int apiBlobs = 100_000;
 
-    @Option(names = "--api-reads", description = "Reads of each management API listing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--api-reads", description = "Reads of each management API listing with the Java client (with "
+            + "wrk: a tenth of them as a warm-up, then --read-seconds of each); a fifth of them of each web UI page, "
+            + "and a twentieth of the usage (default: ${DEFAULT-VALUE}).")
     int apiReads = 500;
 
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
@@ -331,7 +334,7 @@ public final class Bench implements Callable<Integer> {
                 new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
                 new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed, largeClient())));
         if (apiImages > 0) {
-            phases.add(new ManagementApiPhase(workload, apiImages, apiRepositories, apiBlobs, apiReads));
+            phases.add(new ManagementApiPhase(workload, apiImages, apiRepositories, apiBlobs, apiReads, reads));
         }
         return phases;
     }

@@ -8,10 +8,12 @@ import io.berth.bench.client.UnexpectedResponse;
 import io.berth.bench.measure.ClosedLoop;
 import io.berth.bench.measure.Outcome;
 import io.berth.bench.report.PhaseResult;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,16 +36,25 @@ public final class ManagementApiPhase implements Phase {
     private final int repositories;
     private final int blobs;
     private final int reads;
+    private final ReadClient client;
     private final List<String> titles;
 
-    public ManagementApiPhase(Workload workload, int images, int repositories, int blobs, int reads) {
+    /**
+     * @param client who reads the listings at concurrency: with {@code wrk} for its duration after a check, as the
+     *     other read phases, or {@code reads} times with the Java client, which parses every page
+     */
+    public ManagementApiPhase(Workload workload, int images, int repositories, int blobs, int reads,
+                              ReadClient client) {
         this.workload = workload;
         this.images = images;
         this.repositories = repositories;
         this.blobs = blobs;
         this.reads = reads;
+        this.client = client;
         int c = workload.concurrency();
-        String each = "%d×, C=%d".formatted(reads, c);
+        String each = client.isWrk()
+                ? "wrk, C=%d, %d s; %d checked first".formatted(c, client.duration().toSeconds(), ReadClient.CHECKED)
+                : "%d×, Java client, C=%d".formatted(reads, c);
         this.titles = List.of(
                 "management API: images of a repository of %d, first page of %d (newest first), %s"
                         .formatted(images, PAGE, each),
@@ -164,11 +175,12 @@ public final class ManagementApiPhase implements Phase {
     }
 
     /**
-     * Reads {@code path} {@link #reads} times, each page checked to hold {@code size} items of {@code field}, after
-     * a tenth as many untimed reads that let the server compile the listing's code.
+     * Reads {@code path} again and again at the workload's concurrency, each page the Java client reads checked to
+     * hold {@code size} items of {@code field}, after a tenth of {@link #reads} untimed reads that let the server
+     * compile the listing's code.
      */
     private PhaseResult reads(String title, RegistryClient registry, String path, String field, int size)
-            throws UnexpectedResponse {
+            throws UnexpectedResponse, IOException, InterruptedException {
         ClosedLoop.Operation read = index -> {
             HttpResponse<byte[]> response = get(registry, path);
             int listed = JSON.readTree(response.body()).path(field).size();
@@ -177,8 +189,12 @@ public final class ManagementApiPhase implements Phase {
             }
             return response.body().length;
         };
-        expectNoErrors("warming up " + path, ClosedLoop.times(Math.max(1, reads / 10), workload.concurrency(), read));
-        return PhaseResult.of(title, ClosedLoop.times(reads, workload.concurrency(), read), "req", false);
+        int c = workload.concurrency();
+        expectNoErrors("warming up " + path, ClosedLoop.times(Math.max(1, reads / 10), c, read));
+        if (client.isWrk()) {
+            return client.measure(title, registry, read, "GET", List.of(path), Map.of(), c, client.duration());
+        }
+        return PhaseResult.of(title, ClosedLoop.times(reads, c, read), "req", false);
     }
 
     /** The cursor that follows the first {@code pages} pages of a listing, walking them. */

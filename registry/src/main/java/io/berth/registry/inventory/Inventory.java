@@ -33,5 +33,14 @@ public interface Inventory {
     /** What the repositories store together: blobs they share count once. Unknown names count nothing. */
     Usage usage(List<String> repositories);
 
+    /**
+     * What every repository under {@code namespace} stores, as {@link #usage} of all their names; read from what the
+     * writes keep per namespace, so its cost does not grow with the links of the namespace.
+     *
+     * @param namespace a prefix that ends with {@code /}, such as {@code team/} or {@code team/app/}; or {@code ""},
+     *     the whole registry
+     */
+    Usage namespaceUsage(String namespace);
+
     RegistryUsage registryUsage();
 }

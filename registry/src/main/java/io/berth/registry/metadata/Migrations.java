@@ -23,8 +23,9 @@ final class Migrations {
      * Every migration, in order. A new one is appended here and added as a resource. Each is applied once, when its
      * version is not yet recorded, so migrations written side by side can land in either order.
      */
-    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V3__gc.sql", "V4__lifecycle.sql",
-            "V5__events.sql", "V6__inventory.sql", "V7__repository_counters.sql");
+    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V3__gc.sql",
+            "V4__lifecycle.sql", "V5__events.sql", "V6__inventory.sql", "V7__repository_counters.sql",
+            "V8__namespace_blobs.sql");
     private static final long LOCK_KEY = 0x62657274L; // "bert"
 
     private Migrations() {

@@ -402,6 +402,21 @@ final class SqlInventory implements Inventory {
     }
 
     @Override
+    public Usage namespaceUsage(String namespace) {
+        if (!namespace.isEmpty() && !namespace.endsWith("/")) {
+            throw new IllegalArgumentException("not a namespace: " + namespace);
+        }
+        return store.read(c -> {
+            String repositories = "FROM repositories r WHERE r.name LIKE ? ESCAPE '!'";
+            String prefix = like(namespace) + "%";
+            return new Usage(count(c, "SELECT COUNT(*) " + repositories, prefix),
+                    count(c, "SELECT COALESCE(SUM(size), 0) FROM namespace_blobs WHERE namespace = ?", namespace),
+                    count(c, "SELECT COALESCE(SUM(m.size), 0) FROM manifests m WHERE m.repository_id IN (SELECT r.id "
+                            + repositories + ")", prefix));
+        });
+    }
+
+    @Override
     public RegistryUsage registryUsage() {
         // Each table read once. The blobs no manifest references are all blobs less the referenced ones, which are
         // found from the distinct referenced digests (the index gives them in order) rather than by looking for a

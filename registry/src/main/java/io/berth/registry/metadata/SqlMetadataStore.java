@@ -188,7 +188,7 @@ public final class SqlMetadataStore implements MetadataStore {
                     + "ON r.id = rb.repository_id WHERE r.name = ? AND rb.digest = ?", from, digest.toString()).isEmpty()) {
                 return false;
             }
-            link(c, ensureRepository(c, changes, repository), digest, size.getAsLong());
+            link(c, ensureRepository(c, changes, repository), repository, digest, size.getAsLong());
             return true;
         });
     }
@@ -199,7 +199,7 @@ public final class SqlMetadataStore implements MetadataStore {
             long repositoryId = ensureRepository(c, changes, repository);
             holdBlob(c, digest, size);
             storeBytes.run();
-            link(c, repositoryId, digest, size);
+            link(c, repositoryId, repository, digest, size);
             update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
@@ -223,12 +223,15 @@ public final class SqlMetadataStore implements MetadataStore {
     /**
      * Links a blob, or renews a link's time: a fresh link protects the blob for the collector's grace period. A new
      * link adds the blob's bytes to the repository's size; the insert, not a read before it, tells whether the link
-     * is new, because uploads do not take the repository's lock ({@link RepositoryCounters}).
+     * is new, because uploads do not take the repository's lock ({@link RepositoryCounters}); so does its count in the
+     * repository's namespaces ({@link NamespaceBlobs}).
      */
-    private static void link(Connection c, long repositoryId, Digest digest, long size) throws SQLException {
+    private static void link(Connection c, long repositoryId, String repository, Digest digest, long size)
+            throws SQLException {
         long now = System.currentTimeMillis();
         if (update(c, "INSERT INTO repository_blobs (repository_id, digest, size, created_at) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), size, now) > 0) {
+            NamespaceBlobs.linked(c, repository, digest.toString(), size);
             RepositoryCounters.add(c, repositoryId, size, 0, 0, 0);
         } else if (update(c, "UPDATE repository_blobs SET created_at = ? WHERE repository_id = ? AND digest = ?",
                 now, repositoryId, digest.toString()) == 0) {
@@ -250,6 +253,7 @@ public final class SqlMetadataStore implements MetadataStore {
                     repositoryId, digest.toString()) == 0) {
                 return false;
             }
+            NamespaceBlobs.unlinked(c, repository, digest.toString());
             RepositoryCounters.add(c, repositoryId, -size.getAsLong(), 0, 0, 0);
             changes.add(Event.blob(EventType.BLOB_DELETED, repository, digest, size.getAsLong()));
             return true;
@@ -819,6 +823,7 @@ public final class SqlMetadataStore implements MetadataStore {
             }
             update(c, "DELETE FROM tags WHERE repository_id = ?", id);
             update(c, "DELETE FROM manifests WHERE repository_id = ?", id);
+            NamespaceBlobs.unlinkingAll(c, repository, id);
             update(c, "DELETE FROM repository_blobs WHERE repository_id = ?", id);
             update(c, "DELETE FROM deleted_manifests WHERE repository_id = ?", id);
             update(c, "DELETE FROM repositories WHERE id = ?", id);

@@ -341,6 +341,9 @@ final class SqlSweep implements Sweep {
                 }
                 delete.executeBatch();
             }
+            for (Collectable.Link link : confirmed) {
+                NamespaceBlobs.unlinked(c, link.repository(), link.digest().toString());
+            }
             for (Map.Entry<Long, Long> repository : bytes.entrySet()) {
                 RepositoryCounters.add(c, repository.getKey(), -repository.getValue(), 0, 0, 0);
             }

@@ -184,7 +184,11 @@ final class ManagementRoutes {
     /** What the repositories under {@code namespace} that the caller may pull store. */
     Usage usage(Gate.Caller caller, String namespace) {
         Predicate<String> visible = gate.pullable(caller);
-        List<String> counted = registry.inventory().repositoryNames(namespace).stream().filter(visible).toList();
+        List<String> names = registry.inventory().repositoryNames(namespace);
+        List<String> counted = names.stream().filter(visible).toList();
+        if ((namespace.isEmpty() || namespace.endsWith("/")) && counted.size() == names.size()) {
+            return registry.inventory().namespaceUsage(namespace); // the caller sees the whole namespace
+        }
         try {
             return registry.inventory().usage(counted);
         } catch (IllegalArgumentException e) {

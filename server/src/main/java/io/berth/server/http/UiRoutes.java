@@ -226,15 +226,19 @@ final class UiRoutes {
         send(exchange, 200, Pages.image(viewer(exchange), exchange.name(), detail, mayDelete(exchange)));
     }
 
-    /** {@code GET /ui/usage?namespace=PREFIX}: bytes stored under a namespace, the largest repositories, quotas. */
+    /**
+     * {@code GET /ui/usage?namespace=PREFIX}: bytes stored under a namespace, the largest repositories, quotas; without
+     * a namespace, of all repositories, with the registry's totals for an administrator.
+     */
     void usage(Exchange exchange) {
         String namespace = Optional.ofNullable(exchange.query().getValue("namespace")).orElse("");
         Gate.Caller caller = exchange.caller();
         List<RepositoryInfo> largest = management.visibleRepositories(caller, new RepositoryQuery(
                 RepositoryQuery.Sort.SIZE, blankToNull(namespace), null, LARGEST),
                 name -> name.startsWith(namespace)).items();
+        // The registry's totals count every blob and manifest: on the page of all repositories only.
         send(exchange, 200, Pages.usage(viewer(exchange), namespace, management.usage(caller, namespace),
-                management.registryUsage(caller), largest, registry.options().quotas()));
+                namespace.isEmpty() ? management.registryUsage(caller) : null, largest, registry.options().quotas()));
     }
 
     // ---- deletions: a question first (GET), then the form's POST

@@ -467,8 +467,8 @@ public final class Pages {
     // ---- usage
 
     /**
-     * The bytes a namespace stores, with the largest of its repositories and their quotas; the registry's totals for
-     * an administrator ({@code totals} null for others).
+     * The bytes a namespace stores, with the largest of its repositories and their quotas; the registry's totals
+     * when given ({@code totals} null on a namespace's page, and for those who do not administer the registry).
      */
     public static Html usage(Viewer viewer, String namespace, Usage usage, RegistryUsage totals,
                              List<RepositoryInfo> largest, Quotas quotas) {
@@ -501,7 +501,7 @@ public final class Pages {
                 <div><dt>Blobs</dt><dd>{}</dd></div>
                 <div><dt>Manifests</dt><dd>{}</dd></div>
                 </dl>
-                <p class="muted">Each blob is counted once however many repositories share it.</p>
+                <p class="muted">Each blob is counted once however many repositories share it.{}</p>
                 {}
                 <h2>Largest repositories</h2>
                 <table class="list" id="largest"><thead><tr><th>Repository</th><th class="num">Size</th>\
@@ -509,7 +509,8 @@ public final class Pages {
                 {}</tbody></table>
                 """, namespace, namespace.isEmpty() ? "All repositories" : "Under " + namespace,
                 ByteSizes.format(usage.sizeBytes()), usage.repositories(), ByteSizes.format(usage.blobBytes()),
-                ByteSizes.format(usage.manifestBytes()), registryTotals, rows);
+                ByteSizes.format(usage.manifestBytes()), namespace.isEmpty() ? Html.EMPTY
+                        : Html.of(" <a href=\"/ui/usage\">All repositories</a>"), registryTotals, rows);
         return layout(viewer, "Usage", crumbs(null, Html.text("Usage")), body);
     }
 

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.RepositorySummaries.Counts;
+import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A repository's summary is kept on its row by every write, and stays what its rows say: through re-pushes, tag
  * moves, indexes whose children stop and start being images, referrers, blob links and unlinks, deletions of
- * manifests, tags and the repository, and pushes that race each other.
+ * manifests, tags and the repository, and pushes that race each other. So do the blobs kept per namespace.
  */
 class RepositorySummaryTest extends PerBackendRegistryTest {
 
@@ -29,7 +33,9 @@ class RepositorySummaryTest extends PerBackendRegistryTest {
 
     @Test
     void theSummaryFollowsEveryKindOfWrite() {
-        String repository = TestContent.uniqueRepository("summary");
+        // in namespaces, whose blobs are kept too: team/ and team/app/
+        String team = TestContent.uniqueRepository("summary");
+        String repository = team + "/app/web";
         RegistryClient.PushedImage first = client.pushImage(repository, "v1", 2);
         assertThat(counts(repository).images()).isEqualTo(1);
 
@@ -69,7 +75,7 @@ class RepositorySummaryTest extends PerBackendRegistryTest {
         assertThat(counts(repository).referrers()).as("their subject gone, they wait for the collector").isEqualTo(2);
 
         assertThat(client.delete("/v2/" + repository + "/blobs/" + looseDigest).statusCode()).isEqualTo(202);
-        String other = TestContent.uniqueRepository("summary");
+        String other = team + "/other";
         HttpResponse<byte[]> mounted = client.post("/v2/" + other + "/blobs/uploads/?mount="
                 + TestContent.sha256(second.layers().get(0)) + "&from=" + repository, new byte[0]);
         assertThat(mounted.statusCode()).isEqualTo(201);
@@ -94,7 +100,7 @@ class RepositorySummaryTest extends PerBackendRegistryTest {
 
     @Test
     void racingPushesTagsAndDeletesKeepTheSummaryExact() throws Exception {
-        String repository = TestContent.uniqueRepository("summary");
+        String repository = TestContent.uniqueRepository("summary") + "/racing";
         byte[] shared = TestContent.randomBytes(4096);
         int writers = 8;
         int rounds = 6;
@@ -131,6 +137,34 @@ class RepositorySummaryTest extends PerBackendRegistryTest {
         Counts counts = counts(repository);
         assertThat(counts.tags()).isPositive();
         assertThat(counts.bytes()).isPositive();
+    }
+
+    @Test
+    void theMigrationFindsTheNamespacesBlobsFromTheLinks() throws Exception {
+        try (TestRegistry own = TestRegistry.start(backend)) {
+            RegistryClient ownClient = new RegistryClient(own.url());
+            String team = TestContent.uniqueRepository("migrated");
+            RegistryClient.PushedImage image = ownClient.pushImage(team + "/app/web", "v1", 2);
+            for (byte[] layer : image.layers()) {
+                ownClient.pushBlob(team + "/app/api", layer); // shared within team/ and team/app/
+            }
+            ownClient.pushImage(team + "/db", "v1", 1);
+            ownClient.pushImage("top-" + team, "v1", 1); // only in the registry's
+            String url = own.config().effectiveMetadataUrl();
+            Map<String, List<Long>> kept = RepositorySummaries.namespaceBlobs(url);
+            // team/app/: web's 3 blobs, api's among them; team/: those and db's 2; the registry: those and top's 2
+            assertThat(kept).hasSize(3 + 5 + 7);
+
+            // a database of the version before: no such table, and the migration not applied
+            try (Connection c = DriverManager.getConnection(url); Statement statement = c.createStatement()) {
+                statement.execute("DROP TABLE namespace_blobs");
+                statement.execute("DELETE FROM schema_migrations WHERE version = 8");
+            }
+            own.restart();
+
+            assertThat(RepositorySummaries.namespaceBlobs(url)).isEqualTo(kept);
+            RepositorySummaries.assertExact(url);
+        }
     }
 
     // ---- helpers

@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -78,11 +79,51 @@ public final class RepositorySummaries {
                  ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).as("a link whose size is not its blob's").isFalse();
             }
+            assertThat(namespaceBlobs(c)).as("blobs kept per namespace (size, links)").isEqualTo(namespaces(c));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         assertThat(kept).as("repositories' kept counts (bytes, images, tags, referrers)").isEqualTo(computed);
         return kept;
+    }
+
+    /** Each namespace's blobs as kept: "namespace digest" to size and links. */
+    public static Map<String, List<Long>> namespaceBlobs(String url) {
+        try (Connection c = DriverManager.getConnection(url)) {
+            return namespaceBlobs(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, List<Long>> namespaceBlobs(Connection c) throws SQLException {
+        Map<String, List<Long>> kept = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT namespace, digest, size, links FROM namespace_blobs");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                kept.put(rs.getString(1) + " " + rs.getString(2), List.of(rs.getLong(3), rs.getLong(4)));
+            }
+        }
+        return kept;
+    }
+
+    /** Each namespace's blobs as the links give them: every prefix of a repository's name up to a '/', and "". */
+    private static Map<String, List<Long>> namespaces(Connection c) throws SQLException {
+        Map<String, List<Long>> computed = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.name, rb.digest, rb.size FROM repository_blobs rb "
+                + "JOIN repositories r ON r.id = rb.repository_id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                computed.merge(" " + rs.getString(2), List.of(rs.getLong(3), 1L),
+                        (a, b) -> List.of(a.get(0), a.get(1) + b.get(1))); // the whole registry
+                for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+                    computed.merge(name.substring(0, slash + 1) + " " + rs.getString(2), List.of(rs.getLong(3), 1L),
+                            (a, b) -> List.of(a.get(0), a.get(1) + b.get(1)));
+                }
+            }
+        }
+        return computed;
     }
 
     /** The kept counts of one repository, checked as {@link #assertExact} checks all; null when there is none. */

@@ -211,10 +211,13 @@ class UiTest {
             Browser admin = signIn(registry, "alice");
             String team = admin.get("/ui/usage?namespace=team/").body();
             assertThat(team).contains("Under team/").contains("team/app").contains("team/web")
-                    .doesNotContain("public/tool").contains("Garbage collection would free");
+                    .doesNotContain("public/tool").doesNotContain("Garbage collection would free");
+            assertThat(admin.get("/ui/usage").body()).contains("All repositories").contains("public/tool")
+                    .contains("Garbage collection would free");
             Browser bob = signIn(registry, "bob");
             String seen = bob.get("/ui/usage?namespace=team/").body();
-            assertThat(seen).contains("team/app").doesNotContain("Garbage collection would free");
+            assertThat(seen).contains("team/app");
+            assertThat(bob.get("/ui/usage").body()).doesNotContain("Garbage collection would free");
         }
     }
 
