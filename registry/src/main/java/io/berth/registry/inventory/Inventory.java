@@ -4,6 +4,7 @@ import io.berth.oci.Digest;
 import io.berth.registry.Page;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What the registry holds, as its users browse it: repositories with their counts, sizes and times, their images and
@@ -23,6 +24,12 @@ public interface Inventory {
 
     /** The manifests of the repository whose subject is {@code subject}, oldest first. */
     List<ImageInfo> referrers(String repository, Digest subject);
+
+    /**
+     * A number that changes, in the same transaction, with every write that changes what {@link #images} answers for
+     * the repository: equal numbers, equal pages. Empty when the repository does not exist.
+     */
+    OptionalLong generation(String repository);
 
     /** The repository's tags in name order, after {@code after} (null: from the first). */
     Page<TagInfo> tags(String repository, String after, int limit);

@@ -24,6 +24,10 @@ import java.util.stream.Collectors;
  * mounts) update the row last instead, so that uploads into one repository do not wait for each other's bytes; a
  * new link is invisible to other transactions until it commits, so they never wait on it while holding the lock.
  *
+ * <p>Each change also raises the repository's {@code generation}: every write of its manifests and tags changes a
+ * count or the last push, so comes here, and a page of its images computed at one generation stays valid until the
+ * next (pull times raise it where they are written).
+ *
  * <p>Whether a manifest is an image depends on other manifests (an index that lists it makes it a child), so a write
  * counts the images among the manifests it can affect, itself and its children, before and after the change, and
  * adds the difference.
@@ -66,7 +70,8 @@ final class RepositoryCounters {
             throws SQLException {
         if (bytes != 0 || images != 0 || tags != 0 || referrers != 0) {
             update(c, "UPDATE repositories SET size_bytes = size_bytes + ?, image_count = image_count + ?, "
-                    + "tag_count = tag_count + ?, referrer_count = referrer_count + ? WHERE id = ?",
+                    + "tag_count = tag_count + ?, referrer_count = referrer_count + ?, generation = generation + 1 "
+                    + "WHERE id = ?",
                     bytes, images, tags, referrers, repositoryId);
         }
     }
@@ -75,7 +80,7 @@ final class RepositoryCounters {
     static void pushed(Connection c, long repositoryId, long at, long bytes, long images, long tags, long referrers)
             throws SQLException {
         update(c, "UPDATE repositories SET size_bytes = size_bytes + ?, image_count = image_count + ?, "
-                + "tag_count = tag_count + ?, referrer_count = referrer_count + ?, "
+                + "tag_count = tag_count + ?, referrer_count = referrer_count + ?, generation = generation + 1, "
                 + "pushed_at = CASE WHEN pushed_at < ? THEN ? ELSE pushed_at END WHERE id = ?",
                 bytes, images, tags, referrers, at, at, repositoryId);
     }

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -153,6 +154,12 @@ final class SqlInventory implements Inventory {
         }
         List<ImageInfo> page = rows.subList(0, query.limit());
         return new Page<>(page, page.getLast().pushedAt().toEpochMilli() + ":" + page.getLast().digest());
+    }
+
+    @Override
+    public OptionalLong generation(String repository) {
+        return store.read(c -> SqlMetadataStore.optionalLong(c, "SELECT generation FROM repositories WHERE name = ?",
+                repository));
     }
 
     @Override

@@ -663,12 +663,14 @@ public final class SqlMetadataStore implements MetadataStore {
             // The repositories' rows first, as every writer that takes them takes them before their manifests'.
             Map<String, Long> latest = new TreeMap<>();
             ordered.forEach(pull -> latest.merge(pull.repository(), pull.at().toEpochMilli(), Math::max));
-            try (PreparedStatement ps = c.prepareStatement("UPDATE repositories SET pulled_at = ? WHERE name = ? "
-                    + "AND (pulled_at IS NULL OR pulled_at < ?)")) {
+            // The generation too: the manifests' pull times are on the pages of their images (RepositoryCounters).
+            try (PreparedStatement ps = c.prepareStatement("UPDATE repositories SET pulled_at = CASE WHEN "
+                    + "pulled_at IS NULL OR pulled_at < ? THEN ? ELSE pulled_at END, generation = generation + 1 "
+                    + "WHERE name = ?")) {
                 for (Map.Entry<String, Long> pulled : latest.entrySet()) {
                     ps.setLong(1, pulled.getValue());
-                    ps.setString(2, pulled.getKey());
-                    ps.setLong(3, pulled.getValue());
+                    ps.setLong(2, pulled.getValue());
+                    ps.setString(3, pulled.getKey());
                     ps.addBatch();
                 }
                 ps.executeBatch();

@@ -1,11 +1,12 @@
 package io.berth.server.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.oci.Digest;
 import io.berth.registry.ErrorCode;
 import io.berth.registry.Page;
 import io.berth.registry.Registry;
 import io.berth.registry.inventory.ImageDetails;
-import io.berth.registry.inventory.ImageInfo;
 import io.berth.registry.inventory.ImageQuery;
 import io.berth.registry.inventory.RegistryUsage;
 import io.berth.registry.inventory.RepositoryInfo;
@@ -15,10 +16,12 @@ import io.berth.registry.inventory.Usage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.eclipse.jetty.util.Fields;
@@ -32,11 +35,23 @@ final class ManagementRoutes {
     static final String OPENAPI_RESOURCE = "/openapi.json";
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
+    /** Bytes of image pages kept: the pages users and dashboards open again and again, of repositories of any size. */
+    private static final long IMAGE_PAGES_BYTES = 16L << 20;
 
     private final Registry registry;
     private final ImageDetails details;
     private final Gate gate;
     private final byte[] openApi;
+    /**
+     * Pages of images as sent, by the repository's generation ({@link io.berth.registry.inventory.Inventory#generation}):
+     * a write to the repository raises it in its own transaction, so a page is served again only while it is what the
+     * database would answer, on any node. Old generations' pages are never asked for again and age out.
+     */
+    private final Cache<ImagePage, byte[]> imagePages = Caffeine.newBuilder()
+            .maximumWeight(IMAGE_PAGES_BYTES)
+            .weigher((ImagePage key, byte[] page) -> page.length)
+            .expireAfterAccess(Duration.ofMinutes(10))
+            .build();
 
     ManagementRoutes(Registry registry, Gate gate) {
         this.registry = registry;
@@ -124,7 +139,10 @@ final class ManagementRoutes {
      * &artifactType=T&order=newest|oldest&limit=N&cursor=C}.
      */
     void images(Exchange exchange) {
-        registry.checkExists(exchange.name());
+        OptionalLong generation = registry.inventory().generation(exchange.name());
+        if (generation.isEmpty()) {
+            registry.checkExists(exchange.name()); // says why: no such repository, or not a valid name
+        }
         Fields query = exchange.query();
         ImageQuery imageQuery = new ImageQuery(
                 choice(query, "type", ImageQuery.Kind.class, ImageQuery.Kind.ALL),
@@ -132,8 +150,15 @@ final class ManagementRoutes {
                 query.getValue("artifactType"),
                 choice(query, "order", Order.class, Order.NEWEST) == Order.OLDEST,
                 query.getValue("cursor"), limit(query));
-        Page<ImageInfo> page = fromCursor(() -> registry.inventory().images(exchange.name(), imageQuery));
-        send(exchange, ManagementJson.images(page));
+        Supplier<byte[]> page = () -> ManagementJson.images(fromCursor(() -> registry.inventory()
+                .images(exchange.name(), imageQuery)));
+        // The generation is read before the page: a page cached under it is that generation's or a later one's.
+        send(exchange, generation.isEmpty() ? page.get()
+                : imagePages.get(new ImagePage(exchange.name(), generation.getAsLong(), imageQuery), key -> page.get()));
+    }
+
+    /** What a page of images depends on. */
+    private record ImagePage(String repository, long generation, ImageQuery query) {
     }
 
     /** The order of an image listing: by push time. */

@@ -121,6 +121,32 @@ class ManagementApiTest extends PerBackendRegistryTest {
     }
 
     @Test
+    void aPageOfImagesReadAgainShowsEveryWriteAtOnce() {
+        String repository = TestContent.uniqueRepository("manage");
+        Content content = new Content(repository);
+        String page = "/api/v1/repositories/" + repository + "/-/images";
+        RegistryClient.PushedImage first = content.image("v1", 1);
+        assertThat(tagsOf(get(page))).containsExactly("[\"v1\"]");
+
+        content.tag("v2", first);
+        assertThat(tagsOf(get(page))).containsExactly("[\"v1\",\"v2\"]");
+        client.delete("/api/v1/repositories/" + repository + "/-/tags/v1");
+        assertThat(tagsOf(get(page))).containsExactly("[\"v2\"]");
+
+        assertThat(only(get(page).path("images")).path("lastPulledAt").isNull()).isTrue();
+        client.get("/v2/" + repository + "/manifests/v2");
+        client.get("/admin/lifecycle/preview"); // which writes the pull times noted so far first
+        assertThat(only(get(page).path("images")).path("lastPulledAt").asString()).isNotEmpty();
+
+        RegistryClient.PushedImage second = content.image(null, 1);
+        assertThat(digests(list(get(page).path("images")))).containsExactly(second.digest(), first.digest());
+        client.delete("/api/v1/repositories/" + repository + "/-/images/" + second.digest());
+        assertThat(digests(list(get(page).path("images")))).containsExactly(first.digest());
+        client.delete("/api/v1/repositories/" + repository);
+        assertError(client.get(page), 404, "NAME_UNKNOWN");
+    }
+
+    @Test
     void oneImageShowsItsConfigLayersAndTheTreeOfItsReferrers() {
         String repository = TestContent.uniqueRepository("manage");
         Content content = new Content(repository);
@@ -301,6 +327,11 @@ class ManagementApiTest extends PerBackendRegistryTest {
             next = page.path("next").isNull() ? null : page.path("next").asString();
         } while (next != null);
         return items;
+    }
+
+    /** The tags of each image of a page, each list as JSON. */
+    private static List<String> tagsOf(JsonNode page) {
+        return list(page.path("images")).stream().map(image -> image.path("tags").toString()).toList();
     }
 
     private static JsonNode only(JsonNode array) {
