@@ -16,6 +16,7 @@ import io.berth.registry.inventory.Inventory;
 import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
+import io.berth.registry.metadata.RepositoryLimit;
 import io.berth.registry.metadata.Reference;
 import io.berth.registry.metadata.StoredManifest;
 import io.berth.registry.metadata.TagImmutableException;
@@ -177,7 +178,7 @@ public final class Registry {
                 System.currentTimeMillis());
         // An image manifest pushed by digest alone may be a platform of an index pushed next: not counted as an image.
         boolean image = stored.subject() == null && (manifest.isIndex() || !tags.isEmpty());
-        quotas.pushing(repository, digest, payload.length, image);
+        RepositoryLimit limit = quotas.pushing(repository, digest, payload.length, image);
         Map<String, String> immutable = new HashMap<>();
         for (String tag : tags) {
             options.immutableTags().rule(repository, tag).ifPresent(rule -> immutable.put(tag, rule));
@@ -185,7 +186,7 @@ public final class Registry {
         List<Reference> missing;
         try {
             missing = metadata.putManifest(repository, stored, references, List.copyOf(tags),
-                    Set.copyOf(immutable.keySet()), manifest.platforms());
+                    Set.copyOf(immutable.keySet()), manifest.platforms(), limit);
         } catch (TagImmutableException e) {
             String reason = "tag " + e.tag() + " in " + repository + " is immutable (" + immutable.get(e.tag())
                     + ") and points to " + e.current();

@@ -8,6 +8,7 @@ import io.berth.oci.Names;
 import io.berth.registry.blob.AwaitableInput;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.metadata.MetadataStore;
+import io.berth.registry.metadata.RepositoryLimit;
 import io.berth.registry.metadata.Upload;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,9 +92,10 @@ public final class Uploads {
     public MountResult mount(String repository, Digest digest, String from) {
         Registry.checkName(repository);
         boolean validSource = from == null || Names.isValidRepository(from);
-        if (validSource && blobExists(digest)) {
-            metadata.blobSize(digest).ifPresent(size -> quotas.linking(repository, digest, size));
-            if (metadata.mountBlob(repository, digest, from)) {
+        OptionalLong size = validSource && blobExists(digest) ? metadata.blobSize(digest) : OptionalLong.empty();
+        if (size.isPresent()) {
+            RepositoryLimit limit = quotas.linking(repository, digest, size.getAsLong());
+            if (metadata.mountBlob(repository, digest, from, limit)) {
                 return new MountResult.Mounted(digest);
             }
         }
@@ -171,8 +174,9 @@ public final class Uploads {
             delete(id);
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
         }
+        RepositoryLimit limit;
         try {
-            quotas.linking(upload.repository(), actual, size);
+            limit = quotas.linking(upload.repository(), actual, size);
         } catch (RegistryException e) {
             delete(id); // the bytes would only wait for the session's expiry
             throw e;
@@ -184,7 +188,7 @@ public final class Uploads {
             if (!placed && !blobExists(actual)) {
                 commit(id, size, actual);
             }
-        });
+        }, limit);
         if (!placed) {
             try {
                 blobs.deleteUpload(id);

@@ -32,9 +32,10 @@ public interface MetadataStore extends AutoCloseable {
      * {@code from} is null, else one that repository may serve. Holds the blob's row meanwhile, so a concurrent
      * garbage collection either finds the new link or has removed the blob first.
      *
+     * @param limit checked when the link is new, in the transaction
      * @return false when the blob (or {@code from}'s link to it) is not there, and nothing changed
      */
-    boolean mountBlob(String repository, Digest digest, String from);
+    boolean mountBlob(String repository, Digest digest, String from, RepositoryLimit limit);
 
     boolean unlinkBlob(String repository, Digest digest);
 
@@ -44,8 +45,10 @@ public interface MetadataStore extends AutoCloseable {
      *
      * @param storeBytes makes sure the blob's bytes are stored; runs while the blob's row is held, so that no
      *                   garbage collection can remove them between its check and the commit
+     * @param limit      checked when the link is new, in the transaction
      */
-    void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes);
+    void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes,
+                        RepositoryLimit limit);
 
     /**
      * Stores a manifest with its references and points the tags at it, all in one transaction, unless a required
@@ -55,11 +58,13 @@ public interface MetadataStore extends AutoCloseable {
      *                      check is part of the transaction, so of two pushes racing to create one such tag, one
      *                      wins and the other is refused
      * @param platforms     for an index, its children's platforms, for the event of the push
+     * @param limit         checked when the manifest is new, in the transaction
      * @return the missing required references; when not empty nothing was stored
      * @throws TagImmutableException when one of {@code immutableTags} points to another manifest; nothing was stored
      */
     List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                List<String> tags, Set<String> immutableTags, List<String> platforms);
+                                List<String> tags, Set<String> immutableTags, List<String> platforms,
+                                RepositoryLimit limit);
 
     Optional<StoredManifest> manifest(String repository, Digest digest);
 

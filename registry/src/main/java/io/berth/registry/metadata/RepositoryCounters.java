@@ -84,4 +84,19 @@ final class RepositoryCounters {
                 + "pushed_at = CASE WHEN pushed_at < ? THEN ? ELSE pushed_at END WHERE id = ?",
                 bytes, images, tags, referrers, at, at, repositoryId);
     }
+
+    /** Lets {@code limit} refuse a change that added to the repository, seeing its figures with the change. */
+    static void check(Connection c, long repositoryId, String repository, long addedBytes, long addedImages,
+                      RepositoryLimit limit) throws SQLException {
+        if (limit == RepositoryLimit.NONE || addedBytes <= 0) {
+            return;
+        }
+        try (PreparedStatement ps = prepare(c, "SELECT size_bytes, image_count FROM repositories WHERE id = ?",
+                repositoryId);
+             ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                limit.check(repository, rs.getLong(1), rs.getLong(2), addedBytes, addedImages);
+            }
+        }
+    }
 }

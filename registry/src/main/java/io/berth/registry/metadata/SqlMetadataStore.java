@@ -176,7 +176,7 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
-    public boolean mountBlob(String repository, Digest digest, String from) {
+    public boolean mountBlob(String repository, Digest digest, String from, RepositoryLimit limit) {
         return record((c, changes) -> {
             // The shared row lock keeps a collector from deleting the blob until the link is committed.
             OptionalLong size = optionalLong(c, "SELECT size FROM blobs WHERE digest = ?" + forShare(),
@@ -188,18 +188,19 @@ public final class SqlMetadataStore implements MetadataStore {
                     + "ON r.id = rb.repository_id WHERE r.name = ? AND rb.digest = ?", from, digest.toString()).isEmpty()) {
                 return false;
             }
-            link(c, ensureRepository(c, changes, repository), repository, digest, size.getAsLong());
+            link(c, ensureRepository(c, changes, repository), repository, digest, size.getAsLong(), limit);
             return true;
         });
     }
 
     @Override
-    public void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes) {
+    public void completeUpload(String uploadId, String repository, Digest digest, long size, Runnable storeBytes,
+                               RepositoryLimit limit) {
         record((c, changes) -> {
             long repositoryId = ensureRepository(c, changes, repository);
             holdBlob(c, digest, size);
             storeBytes.run();
-            link(c, repositoryId, repository, digest, size);
+            link(c, repositoryId, repository, digest, size, limit);
             update(c, "DELETE FROM uploads WHERE id = ?", uploadId);
             return null;
         });
@@ -226,13 +227,14 @@ public final class SqlMetadataStore implements MetadataStore {
      * is new, because uploads do not take the repository's lock ({@link RepositoryCounters}); so does its count in the
      * repository's namespaces ({@link NamespaceBlobs}).
      */
-    private static void link(Connection c, long repositoryId, String repository, Digest digest, long size)
-            throws SQLException {
+    private static void link(Connection c, long repositoryId, String repository, Digest digest, long size,
+                             RepositoryLimit limit) throws SQLException {
         long now = System.currentTimeMillis();
         if (update(c, "INSERT INTO repository_blobs (repository_id, digest, size, created_at) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (repository_id, digest) DO NOTHING", repositoryId, digest.toString(), size, now) > 0) {
             NamespaceBlobs.linked(c, repository, digest.toString(), size);
             RepositoryCounters.add(c, repositoryId, size, 0, 0, 0);
+            RepositoryCounters.check(c, repositoryId, repository, size, 0, limit);
         } else if (update(c, "UPDATE repository_blobs SET created_at = ? WHERE repository_id = ? AND digest = ?",
                 now, repositoryId, digest.toString()) == 0) {
             throw new SQLException("link to " + digest + " was deleted concurrently", RETRY_STATE);
@@ -264,10 +266,11 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public List<Reference> putManifest(String repository, StoredManifest manifest, List<Reference> references,
-                                       List<String> tags, Set<String> immutableTags, List<String> platforms) {
+                                       List<String> tags, Set<String> immutableTags, List<String> platforms,
+                                       RepositoryLimit limit) {
         try {
             return record((c, changes) -> {
-                storeManifest(c, changes, repository, manifest, references, tags, immutableTags, platforms);
+                storeManifest(c, changes, repository, manifest, references, tags, immutableTags, platforms, limit);
                 return List.of();
             });
         } catch (MissingReferences e) {
@@ -287,7 +290,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     private void storeManifest(Connection c, List<Event> changes, String repository, StoredManifest manifest,
                                List<Reference> references, List<String> tags, Set<String> immutableTags,
-                               List<String> platforms) throws SQLException {
+                               List<String> platforms, RepositoryLimit limit) throws SQLException {
         long repositoryId = ensureRepository(c, changes, repository);
         RepositoryCounters.lock(c, dialect, repositoryId);
         List<Reference> missing = new ArrayList<>();
@@ -362,6 +365,9 @@ public final class SqlMetadataStore implements MetadataStore {
         }
         if (inserted > 0 || !tags.isEmpty()) {
             RepositoryCounters.pushed(c, repositoryId, now, bytes, images, newTags, referrers);
+        }
+        if (inserted > 0) {
+            RepositoryCounters.check(c, repositoryId, repository, bytes, images, limit);
         }
     }
 

@@ -57,7 +57,8 @@ class SqliteConcurrentWritersTest {
         // committed after its read began, unless it takes the write lock when it begins.
         Digest digest = Digest.sha256("x".getBytes(StandardCharsets.UTF_8));
         try (Connection other = lockedByAnotherWriter()) {
-            CompletableFuture<Void> link = CompletableFuture.runAsync(() -> store.completeUpload("u1", "repo", digest, 1, () -> { }));
+            CompletableFuture<Void> link = CompletableFuture.runAsync(() -> store.completeUpload("u1", "repo", digest, 1, () -> { },
+                    RepositoryLimit.NONE));
             Thread.sleep(500);
             assertThat(link).isNotDone();
             other.commit();

@@ -31,7 +31,7 @@ class SqliteEventCursorTest {
 
     private void createRepository(String name) {
         Digest digest = Digest.sha256(name.getBytes(StandardCharsets.UTF_8));
-        store.completeUpload("upload-" + name, name, digest, 1, () -> { });
+        store.completeUpload("upload-" + name, name, digest, 1, () -> { }, RepositoryLimit.NONE);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.oci.Digest;
 import io.berth.registry.events.EventLog;
+import io.berth.registry.metadata.RepositoryLimit;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.registry.metadata.Upload;
 import java.net.URI;
@@ -77,7 +78,7 @@ class OutboxRetentionTest {
         byte[] bytes = repository.getBytes(StandardCharsets.UTF_8);
         String id = "upload-" + repository;
         store.createUpload(new Upload(id, repository, bytes.length, 0, 0));
-        store.completeUpload(id, repository, Digest.sha256(bytes), bytes.length, () -> { });
+        store.completeUpload(id, repository, Digest.sha256(bytes), bytes.length, () -> { }, RepositoryLimit.NONE);
     }
 
     private static Endpoint endpoint(String name) {

@@ -21,6 +21,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -151,6 +156,54 @@ class QuotaTest {
         }
         byte[] index = TestContent.toJson(TestContent.index(OCI_INDEX, platforms));
         assertError(client.putManifest(repository, "multi", OCI_INDEX, index), 403, "DENIED");
+    }
+
+    @Test
+    void pushesRacingIntoOneRepositoryNeverTakeItPastItsQuota() throws Exception {
+        // Each sees the repository empty before its change; the check in the change's transaction sees the others.
+        String few = "few/" + uniqueRepository("race");
+        List<byte[]> manifests = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            manifests.add(imageManifest(few));
+        }
+        List<Integer> images = race(8, i -> client.putManifest(few, "r" + i, OCI_MANIFEST, manifests.get(i)));
+        assertThat(images).filteredOn(status -> status == 201).hasSize(2);
+        assertThat(images).filteredOn(status -> status == 403).hasSize(6);
+        assertThat(json(client.get("/api/v1/repositories/" + few)).path("imageCount").asLong()).isEqualTo(2);
+
+        String small = "small/" + uniqueRepository("race");
+        List<byte[]> blobs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            blobs.add(TestContent.randomBytes(6_000)); // three fit in 20,000 bytes
+        }
+        List<Integer> uploads = race(8, i -> client.post("/v2/" + small + "/blobs/uploads/?digest="
+                + sha256(blobs.get(i)), blobs.get(i), "Content-Type", "application/octet-stream"));
+        assertThat(uploads).filteredOn(status -> status == 201).hasSize(3);
+        assertThat(uploads).filteredOn(status -> status == 403).hasSize(5);
+        assertThat(json(client.get("/api/v1/repositories/" + small)).path("sizeBytes").asLong()).isEqualTo(18_000);
+    }
+
+    /** Sends {@code count} requests at once, from as many threads; their statuses. */
+    private static List<Integer> race(int count, IntFunction<HttpResponse<byte[]>> request) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(count);
+        ExecutorService pool = Executors.newFixedThreadPool(count);
+        try {
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                statuses.add(pool.submit(() -> {
+                    start.await();
+                    return request.apply(n).statusCode();
+                }));
+            }
+            List<Integer> result = new ArrayList<>();
+            for (Future<Integer> status : statuses) {
+                result.add(status.get());
+            }
+            return result;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Pushes a one-layer image under {@code tag} and answers the manifest push. */
