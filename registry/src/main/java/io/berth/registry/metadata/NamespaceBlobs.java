@@ -10,9 +10,8 @@ import java.util.List;
 /**
  * The blobs linked under each namespace ({@code namespace_blobs}): for every prefix of a repository's name that ends
  * with a {@code /}, and for the whole registry ({@code ""}), each blob its repositories link, once, with how many of
- * them link it. Every write that adds or
- * removes a link changes them in its transaction, so a namespace's usage is a sum over its own rows, each blob once,
- * however many repositories share it, and as exact as the links.
+ * them link it. Every write that adds or removes a link changes them in its transaction, so a namespace's usage is a
+ * sum over its own rows, each blob once, however many repositories share it, and as exact as the links.
  */
 final class NamespaceBlobs {
     private NamespaceBlobs() {

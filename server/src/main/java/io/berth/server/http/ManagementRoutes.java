@@ -36,16 +36,17 @@ final class ManagementRoutes {
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 1000;
     /** Bytes of image pages kept: the pages users and dashboards open again and again, of repositories of any size. */
-    private static final long IMAGE_PAGES_BYTES = 16L << 20;
+    private static final long IMAGE_PAGES_BYTES = 8L << 20;
 
     private final Registry registry;
     private final ImageDetails details;
     private final Gate gate;
     private final byte[] openApi;
     /**
-     * Pages of images as sent, by the repository's generation ({@link io.berth.registry.inventory.Inventory#generation}):
-     * a write to the repository raises it in its own transaction, so a page is served again only while it is what the
-     * database would answer, on any node. Old generations' pages are never asked for again and age out.
+     * Pages of images as sent, by the repository's generation
+     * ({@link io.berth.registry.inventory.Inventory#generation}): a write to the repository raises it in its own
+     * transaction, so a page is served again only while it is what the database would answer, on any node. Old
+     * generations' pages are never asked for again and age out.
      */
     private final Cache<ImagePage, byte[]> imagePages = Caffeine.newBuilder()
             .maximumWeight(IMAGE_PAGES_BYTES)
@@ -153,8 +154,8 @@ final class ManagementRoutes {
         Supplier<byte[]> page = () -> ManagementJson.images(fromCursor(() -> registry.inventory()
                 .images(exchange.name(), imageQuery)));
         // The generation is read before the page: a page cached under it is that generation's or a later one's.
-        send(exchange, generation.isEmpty() ? page.get()
-                : imagePages.get(new ImagePage(exchange.name(), generation.getAsLong(), imageQuery), key -> page.get()));
+        send(exchange, generation.isEmpty() ? page.get() : imagePages.get(
+                new ImagePage(exchange.name(), generation.getAsLong(), imageQuery), key -> page.get()));
     }
 
     /** What a page of images depends on. */
