@@ -1,0 +1,195 @@
+package io.berth.server.storage;
+
+import static io.berth.server.protocol.RegistryClient.body;
+import static io.berth.server.protocol.RegistryClient.header;
+import static io.berth.server.protocol.RegistryClient.withQuery;
+import static io.berth.server.protocol.TestContent.sha256;
+import static io.berth.server.protocol.TestContent.uniqueRepository;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.berth.s3.S3Proxy;
+import io.berth.s3.S3Settings;
+import io.berth.server.BerthServer;
+import io.berth.server.Config;
+import io.berth.server.GcConfig;
+import io.berth.server.StorageConfig;
+import io.berth.server.protocol.RegistryClient;
+import io.berth.server.protocol.TestContent;
+import io.berth.server.testing.Backend;
+import io.berth.server.testing.TestRegistry;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** Pushes and pulls through the HTTP API of a server that stores its blobs in S3 (s3proxy, on loopback). */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Backend.class)
+class S3StorageTest {
+    private static final String OCTETS = "application/octet-stream";
+    private static final int MIB = 1024 * 1024;
+    private static final String PREFIX = "berth/";
+    private static final AtomicInteger BUCKETS = new AtomicInteger();
+    private static S3Proxy s3proxy;
+
+    @Parameter
+    Backend backend;
+
+    private String bucket;
+    private TestRegistry registry;
+    private RegistryClient client;
+    private String repository;
+
+    @BeforeAll
+    static void startS3Proxy() throws Exception {
+        s3proxy = S3Proxy.start();
+    }
+
+    @AfterAll
+    static void stopS3Proxy() {
+        if (s3proxy != null) {
+            s3proxy.close();
+        }
+    }
+
+    @BeforeEach
+    void startRegistry() {
+        bucket = "berth-server-" + BUCKETS.incrementAndGet();
+        S3Settings settings = s3proxy.bucket(bucket, PREFIX);
+        // Collection on demand only, with no grace: a blob no manifest references goes at the next collection.
+        registry = TestRegistry.start(backend, config -> config.withStorage(new StorageConfig.S3(settings))
+                .withGc(new GcConfig(Duration.ZERO, Duration.ZERO, Duration.ZERO, List.of())));
+        client = new RegistryClient(registry.url());
+        repository = uniqueRepository("s3");
+    }
+
+    @AfterEach
+    void stopRegistry() {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    private List<String> keys(String under) {
+        try (S3Client s3 = s3proxy.client()) {
+            return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(PREFIX + under)).contents().stream()
+                    .map(S3Object::key).toList();
+        }
+    }
+
+    private HttpResponse<byte[]> patch(String upload, byte[] blob, int from, int to) {
+        HttpResponse<byte[]> response = client.patch(upload, Arrays.copyOfRange(blob, from, to),
+                "Content-Type", OCTETS, "Content-Range", from + "-" + (to - 1));
+        assertThat(response.statusCode()).as(body(response)).isEqualTo(202);
+        assertThat(header(response, "Range")).isEqualTo("0-" + (to - 1));
+        return response;
+    }
+
+    @Test
+    void anImagePushedInChunksIsPulledWholeAndInRanges() {
+        byte[] layer = TestContent.randomBytes(11 * MIB);
+        String upload = client.startUpload(repository);
+        upload = RegistryClient.location(patch(upload, layer, 0, MIB));
+        upload = RegistryClient.location(patch(upload, layer, MIB, 8 * MIB));
+        upload = RegistryClient.location(patch(upload, layer, 8 * MIB, 11 * MIB));
+        HttpResponse<byte[]> done = client.put(withQuery(upload, "digest=" + sha256(layer)), new byte[0]);
+        assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
+        byte[] config = TestContent.imageConfig("amd64");
+        client.pushBlob(repository, config);
+        byte[] manifest = TestContent.toJson(TestContent.ociManifest(
+                TestContent.descriptor(TestContent.OCI_CONFIG, config),
+                List.of(TestContent.descriptor(TestContent.OCI_LAYER, layer))));
+        client.pushManifest(repository, "v1", TestContent.OCI_MANIFEST, manifest);
+
+        assertThat(client.get("/v2/" + repository + "/manifests/v1", "Accept", TestContent.OCI_MANIFEST).body())
+                .isEqualTo(manifest);
+        String blob = "/v2/" + repository + "/blobs/" + sha256(layer);
+        HttpResponse<byte[]> whole = client.get(blob);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.body()).isEqualTo(layer);
+        HttpResponse<byte[]> range = client.get(blob, "Range", "bytes=" + (8 * MIB - 10) + "-" + (8 * MIB + 9));
+        assertThat(range.statusCode()).isEqualTo(206);
+        assertThat(range.body()).isEqualTo(Arrays.copyOfRange(layer, 8 * MIB - 10, 8 * MIB + 10));
+        assertThat(header(client.head(blob), "Content-Length")).isEqualTo(Integer.toString(layer.length));
+
+        assertThat(keys("blobs/")).contains(PREFIX + "blobs/sha256/" + sha256(layer).substring("sha256:".length()));
+        assertThat(keys("uploads/")).as("no upload left in the bucket").isEmpty();
+    }
+
+    @Test
+    void aChunkedUploadContinuesAfterARestartThatForgotItsRunningDigest() throws Exception {
+        byte[] blob = TestContent.randomBytes(7 * MIB + 5);
+        String upload = client.startUpload(repository);
+        upload = RegistryClient.location(patch(upload, blob, 0, 6 * MIB));
+
+        registry.restart(); // as another node would, this one hashes the bytes stored so far again
+
+        upload = RegistryClient.location(patch(upload, blob, 6 * MIB, 7 * MIB));
+        HttpResponse<byte[]> done = client.put(withQuery(upload, "digest=" + sha256(blob)),
+                Arrays.copyOfRange(blob, 7 * MIB, blob.length), "Content-Type", OCTETS);
+        assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
+        assertThat(client.get("/v2/" + repository + "/blobs/" + sha256(blob)).body()).isEqualTo(blob);
+    }
+
+    @Test
+    void aWrongDigestIsRefusedAndLeavesNothingInTheBucket() {
+        byte[] blob = TestContent.randomBytes(1000);
+        String upload = client.startUpload(repository);
+
+        HttpResponse<byte[]> done = client.put(withQuery(upload, "digest=" + sha256(new byte[] {1})), blob,
+                "Content-Type", OCTETS);
+
+        RegistryClient.assertError(done, 400, "DIGEST_INVALID");
+        assertThat(keys("")).isEmpty();
+    }
+
+    @Test
+    void garbageCollectionRemovesAnUnreferencedBlobFromTheBucket() throws Exception {
+        byte[] blob = TestContent.randomBytes(2000);
+        String digest = client.pushBlob(repository, blob);
+        assertThat(keys("blobs/")).hasSize(1);
+        Thread.sleep(5); // older than the grace of zero
+
+        HttpResponse<byte[]> report = client.post("/admin/gc", new byte[0]);
+
+        assertThat(report.statusCode()).as(body(report)).isEqualTo(200);
+        assertThat(keys("blobs/")).isEmpty();
+        assertThat(keys("trash/")).isEmpty();
+        client.assertAbsent("/v2/" + repository + "/blobs/" + digest, "BLOB_UNKNOWN");
+    }
+
+    @Test
+    void aBucketThatDoesNotExistEndsStartupWithAMessage() throws Exception {
+        Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
+                .withStorage(new StorageConfig.S3(new S3Settings("no-such-bucket", null, null, s3proxy.endpoint(),
+                        true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null)));
+
+        assertThatThrownBy(() -> BerthServer.start(config).close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("storage: cannot use bucket s3://no-such-bucket/");
+    }
+
+    @Test
+    void wrongCredentialsEndStartupWithAMessage() throws Exception {
+        Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
+                .withStorage(new StorageConfig.S3(new S3Settings(bucket, null, null, s3proxy.endpoint(), true,
+                        S3Proxy.ACCESS_KEY, "not-the-secret", null)));
+
+        assertThatThrownBy(() -> BerthServer.start(config).close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("storage: cannot use bucket s3://" + bucket + "/");
+    }
+}
