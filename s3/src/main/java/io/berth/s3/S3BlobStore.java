@@ -6,6 +6,7 @@ import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
 import io.berth.registry.blob.BufferPool;
 import io.berth.registry.blob.BufferRelay;
+import io.berth.registry.blob.StorageUnavailableException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -603,8 +605,15 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /**
+     * A failed request as an IOException: one that is S3's or the network's ({@code StorageUnavailableException}),
+     * expected to pass, or one that is not (a refusal, such as missing permissions).
+     */
     private static IOException failure(SdkException e) {
-        return new IOException("S3: " + e.getMessage(), e);
+        String message = "S3: " + e.getMessage();
+        boolean passing = e instanceof SdkClientException
+                || (e instanceof S3Exception s3 && (s3.statusCode() >= 500 || s3.statusCode() == 429));
+        return passing ? new StorageUnavailableException(message, e) : new IOException(message, e);
     }
 
     // ---- keys

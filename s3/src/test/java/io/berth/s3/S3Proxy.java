@@ -30,14 +30,15 @@ public final class S3Proxy implements AutoCloseable {
     public static final String SECRET_KEY = "berth-test-secret";
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
-    private final Process process;
+    private final ProcessBuilder command;
     private final Path directory;
-    private final URI endpoint;
+    private final int port;
+    private Process process;
 
-    private S3Proxy(Process process, Path directory, URI endpoint) {
-        this.process = process;
+    private S3Proxy(ProcessBuilder command, Path directory, int port) {
+        this.command = command;
         this.directory = directory;
-        this.endpoint = endpoint;
+        this.port = port;
     }
 
     /** Starts s3proxy, or skips the calling test (fails it in CI) when it cannot run here. */
@@ -72,23 +73,44 @@ public final class S3Proxy implements AutoCloseable {
                 "jclouds.identity=" + ACCESS_KEY,
                 "jclouds.credential=" + SECRET_KEY,
                 ""));
-        Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--properties",
-                properties.toString())
+        ProcessBuilder command = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(),
+                "--properties", properties.toString())
                 .redirectErrorStream(true)
-                .redirectOutput(directory.resolve("s3proxy.log").toFile())
-                .start();
-        S3Proxy proxy = new S3Proxy(process, directory, endpoint);
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("s3proxy.log").toFile()));
+        S3Proxy proxy = new S3Proxy(command, directory, port);
         try {
-            proxy.awaitPort(port);
+            proxy.resume();
         } catch (IOException | RuntimeException | InterruptedException e) {
-            String log = Files.readString(directory.resolve("s3proxy.log"));
             proxy.close();
-            throw new IOException("s3proxy did not start: " + e.getMessage() + "\n" + log, e);
+            throw e;
         }
         return proxy;
     }
 
-    private void awaitPort(int port) throws IOException, InterruptedException {
+    /** Starts the process (again, after {@link #pause()}), on the same port and objects. */
+    public void resume() throws IOException, InterruptedException {
+        process = command.start();
+        try {
+            awaitPort();
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            String log = Files.readString(directory.resolve("s3proxy.log"));
+            throw new IOException("s3proxy did not start: " + e.getMessage() + "\n" + log, e);
+        }
+    }
+
+    /** Stops the process, keeping its objects: an outage of the object store. */
+    public void pause() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitPort() throws IOException, InterruptedException {
         Instant deadline = Instant.now().plus(STARTUP);
         while (true) {
             if (!process.isAlive()) {
@@ -106,7 +128,7 @@ public final class S3Proxy implements AutoCloseable {
     }
 
     public URI endpoint() {
-        return endpoint;
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     /** Creates a bucket, and returns settings for a store in it under {@code prefix}. */
@@ -114,11 +136,11 @@ public final class S3Proxy implements AutoCloseable {
         try (S3Client client = client()) {
             client.createBucket(b -> b.bucket(bucket));
         }
-        return new S3Settings(bucket, prefix, null, endpoint, true, ACCESS_KEY, SECRET_KEY, null);
+        return new S3Settings(bucket, prefix, null, endpoint(), true, ACCESS_KEY, SECRET_KEY, null);
     }
 
     public S3Client client() {
-        return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
+        return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
                         SECRET_KEY)))
                 .build();
@@ -127,13 +149,8 @@ public final class S3Proxy implements AutoCloseable {
     /** Stops the process and removes its objects. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process != null) {
+            pause();
         }
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

@@ -172,6 +172,34 @@ class S3StorageTest {
     }
 
     @Test
+    void anObjectStoreOutageIsAnswered503AndPushesSucceedAgainWhenItIsBack() throws Exception {
+        try (S3Proxy own = S3Proxy.start()) {
+            S3Settings settings = own.bucket("outage", null);
+            try (TestRegistry onOwn = TestRegistry.start(backend,
+                    config -> config.withStorage(new StorageConfig.S3(settings)))) {
+                RegistryClient berth = new RegistryClient(onOwn.url());
+                byte[] before = TestContent.randomBytes(3000);
+                String stored = berth.pushBlob(repository, before);
+
+                own.pause();
+                byte[] during = TestContent.randomBytes(3000);
+                HttpResponse<byte[]> push = berth.post("/v2/" + repository + "/blobs/uploads/?digest="
+                        + sha256(during), during, "Content-Type", OCTETS);
+                HttpResponse<byte[]> session = berth.post("/v2/" + repository + "/blobs/uploads/", new byte[0]);
+                HttpResponse<byte[]> pull = berth.get("/v2/" + repository + "/blobs/" + stored);
+                own.resume();
+
+                RegistryClient.assertError(push, 503, "UNKNOWN");
+                assertThat(header(push, "Retry-After")).isEqualTo("5");
+                RegistryClient.assertError(session, 503, "UNKNOWN");
+                RegistryClient.assertError(pull, 503, "UNKNOWN");
+                berth.pushBlob(repository, during);
+                assertThat(berth.get("/v2/" + repository + "/blobs/" + stored).body()).isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
     void aBucketThatDoesNotExistEndsStartupWithAMessage() throws Exception {
         Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
                 .withStorage(new StorageConfig.S3(new S3Settings("no-such-bucket", null, null, s3proxy.endpoint(),
