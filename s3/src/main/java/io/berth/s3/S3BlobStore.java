@@ -101,6 +101,10 @@ public final class S3BlobStore implements BlobStore {
 
     /** A store on a client of its own, built from {@code settings}; closing the store closes the client. */
     public static S3BlobStore open(S3Settings settings) {
+        if ((settings.accessKey() == null) != (settings.secretKey() == null)) {
+            throw new IllegalArgumentException("storage.accessKey and storage.secretKey (or BERTH_STORAGE_ACCESS_KEY "
+                    + "and BERTH_STORAGE_SECRET_KEY) go together: set both, or neither for the default credentials");
+        }
         S3ClientBuilder builder = S3Client.builder()
                 .httpClientBuilder(Apache5HttpClient.builder().maxConnections(MAX_CONNECTIONS))
                 .forcePathStyle(settings.pathStyle());
@@ -140,7 +144,19 @@ public final class S3BlobStore implements BlobStore {
 
     /** Fails unless the bucket can be reached with these credentials: for startup, and for readiness checks. */
     public void check() throws IOException {
-        call(() -> s3.headBucket(b -> b.bucket(bucket)));
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+        } catch (S3Exception e) {
+            // A HEAD answer has no body, so the SDK's message holds only the status: say what it means here.
+            switch (e.statusCode()) {
+                case 404 -> throw new IOException("the bucket does not exist", e);
+                case 400, 401, 403 -> throw new IOException("access denied (status " + e.statusCode()
+                        + "): check the credentials, the region and the bucket's permissions", e);
+                default -> throw failure(e);
+            }
+        } catch (SdkException e) {
+            throw failure(e);
+        }
     }
 
     // ---- blobs

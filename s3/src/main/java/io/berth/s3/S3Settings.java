@@ -14,7 +14,8 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  * @param pathStyle    addresses the bucket in the path ({@code http://host/bucket/key}) instead of the host name, as
  *                     most S3-compatible stores expect
  * @param accessKey    with {@code secretKey}, static credentials; both null for the SDK's default provider chain
- *                     (environment, profile, container or instance role)
+ *                     (environment, profile, container or instance role). One without the other is refused when a
+ *                     store is opened, not here: the configuration file may name one and the environment the other.
  * @param storageClass S3 storage class of the blobs (uploads in progress stay in the default class); null for the
  *                     bucket's default
  */
@@ -37,15 +38,12 @@ public record S3Settings(String bucket, String prefix, String region, URI endpoi
                 || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")))) {
             throw new IllegalArgumentException("storage.endpoint must be an http or https URL, got " + endpoint);
         }
-        if ((accessKey == null) != (secretKey == null)) {
-            throw new IllegalArgumentException("storage.accessKey and storage.secretKey go together: set both or neither");
-        }
         if (storageClass != null && StorageClass.fromValue(storageClass) == StorageClass.UNKNOWN_TO_SDK_VERSION) {
             throw new IllegalArgumentException("storage.storageClass '" + storageClass + "' is not an S3 storage class");
         }
     }
 
-    /** The same settings with static credentials. */
+    /** The same settings with these static credentials. */
     public S3Settings withCredentials(String accessKey, String secretKey) {
         return new S3Settings(bucket, prefix, region, endpoint, pathStyle, accessKey, secretKey, storageClass);
     }

@@ -138,6 +138,13 @@ class S3BlobStoreTest {
     }
 
     @Test
+    void anAccessKeyWithoutASecretIsRefusedWhenTheStoreIsOpened() {
+        assertThatThrownBy(() -> S3BlobStore.open(settings.withCredentials(S3Proxy.ACCESS_KEY, null)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("go together");
+    }
+
+    @Test
     void aRefusalIsAnIOExceptionButNotUnavailability() throws Exception {
         try (S3BlobStore store = S3BlobStore.open(settings.withCredentials(S3Proxy.ACCESS_KEY, "wrong"))) {
             assertThatThrownBy(() -> store.open(Digest.sha256(new byte[0])))

@@ -494,8 +494,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                 throw new IllegalArgumentException("BERTH_STORAGE_ACCESS_KEY and BERTH_STORAGE_SECRET_KEY need "
                         + "storage.type: s3");
             }
-            config = config.withStorage(new StorageConfig.S3(s3.withCredentials(env.get("BERTH_STORAGE_ACCESS_KEY"),
-                    env.get("BERTH_STORAGE_SECRET_KEY"))));
+            config = config.withStorage(new StorageConfig.S3(s3.withCredentials(
+                    env.getOrDefault("BERTH_STORAGE_ACCESS_KEY", s3.accessKey()),
+                    env.getOrDefault("BERTH_STORAGE_SECRET_KEY", s3.secretKey()))));
         }
         if (env.containsKey("BERTH_METADATA_URL")) {
             config = config.withMetadata(env.get("BERTH_METADATA_URL"), env.get("BERTH_METADATA_USERNAME"),

@@ -261,9 +261,10 @@ class ConfigTest {
                   endpoint: http://127.0.0.1:9000
                   pathStyle: true
                   storageClass: STANDARD_IA
+                  accessKey: key
                 """);
         Config config = new Main.Serve().load(Map.of("BERTH_CONFIG", file.toString(),
-                "BERTH_STORAGE_ACCESS_KEY", "key", "BERTH_STORAGE_SECRET_KEY", "secret"));
+                "BERTH_STORAGE_SECRET_KEY", "secret"));
 
         assertThat(config.storage()).isEqualTo(new StorageConfig.S3(new S3Settings("registry-blobs", "berth/",
                 "eu-central-1", URI.create("http://127.0.0.1:9000"), true, "key", "secret", "STANDARD_IA")));
@@ -287,7 +288,6 @@ class ConfigTest {
                 "storage:\n  bucket: b\n", "storage.bucket needs storage.type: s3",
                 "storage:\n  type: s3\n  bucket: b\n  path: /srv\n", "storage.path is for storage.type: filesystem",
                 "storage:\n  type: s3\n  bucket: b\n  endpoint: localhost:9000\n", "storage.endpoint must be an http",
-                "storage:\n  type: s3\n  bucket: b\n  accessKey: k\n", "set both or neither",
                 "storage:\n  type: s3\n  bucket: b\n  storageClass: COLD\n", "'COLD' is not an S3 storage class",
                 "storage:\n  type: s3\n  bucket: b\n  pathStyle: yes please\n", "storage.pathStyle must be true or false",
                 "storage:\n  type: s3\n  bucket: b\n  secret: s\n", "unknown key 'storage.secret'");

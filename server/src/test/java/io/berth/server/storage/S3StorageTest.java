@@ -207,7 +207,8 @@ class S3StorageTest {
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("storage: cannot use bucket s3://no-such-bucket/");
+                .hasMessage("storage: cannot use bucket s3://no-such-bucket/ at " + s3proxy.endpoint()
+                        + ": the bucket does not exist");
     }
 
     @Test
@@ -218,6 +219,7 @@ class S3StorageTest {
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("storage: cannot use bucket s3://" + bucket + "/");
+                .hasMessageStartingWith("storage: cannot use bucket s3://" + bucket + "/ at " + s3proxy.endpoint()
+                        + ": access denied");
     }
 }
