@@ -60,8 +60,9 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  * read, which is why the parts are not written into one directly).
  *
  * <p>S3 needs a part's length before its bytes, and a request body may not say how long it is: parts are gathered in
- * a pooled buffer of {@link #PART_SIZE} bytes, one per upload being written, so many concurrent uploads wait for
- * buffers instead of exhausting the heap. With at most 10,000 parts per multipart upload, a blob can be
+ * pooled buffers of {@link #PART_SIZE} bytes, one per upload being written (two when the pool can spare them, so
+ * that one part is sent while the next fills), so many concurrent uploads wait for buffers instead of exhausting the
+ * heap. With at most 10,000 parts per multipart upload, a blob can be
  * {@code PART_SIZE * 10,000} bytes long.
  *
  * <p>Blob content appears only when S3 completes a {@code CopyObject} or multipart upload, both atomic: a reader sees
@@ -227,15 +228,17 @@ public final class S3BlobStore implements BlobStore {
         }
         deleteKeys(stale);
 
-        byte[] buffer = PARTS.take();
-        try {
+        try (PartWriter writer = new PartWriter(uploadId)) {
+            byte[] buffer = writer.buffer();
             long partStart = offset;
             int filled = 0;
             if (continued != null) {
                 partStart = continued.start();
                 filled = (int) (offset - continued.start());
                 try (InputStream in = range(continued.key(), 0, filled)) {
-                    in.readNBytes(buffer, 0, filled);
+                    if (in.readNBytes(buffer, 0, filled) != filled) {
+                        throw new IOException("part " + continued.key() + " ended before " + filled + " bytes");
+                    }
                 }
             }
             long written = offset;
@@ -251,7 +254,7 @@ public final class S3BlobStore implements BlobStore {
                     filled += read;
                     written += read;
                     if (filled == PART_SIZE) {
-                        putPart(uploadId, partStart, buffer, filled);
+                        buffer = writer.send(partStart, buffer, filled);
                         partStart += filled;
                         filled = 0;
                     }
@@ -260,11 +263,99 @@ public final class S3BlobStore implements BlobStore {
                 BufferPool.BODIES.give(chunk);
             }
             if (filled > 0 && written > offset) { // else the buffer holds only the bytes of the part continued
-                putPart(uploadId, partStart, buffer, filled);
+                writer.send(partStart, buffer, filled);
             }
+            writer.finish();
             return written;
-        } finally {
-            PARTS.give(buffer);
+        }
+    }
+
+    /**
+     * Writes an upload's parts in order, each once it is full. When the pool can spare a second buffer, a part is
+     * sent on a thread of its own while the next one fills from the request, so that receiving (and hashing) and
+     * sending overlap; otherwise each part is sent before the next one fills. One part at most is on its way.
+     */
+    private final class PartWriter implements AutoCloseable {
+        private final String uploadId;
+        private final List<byte[]> taken = new ArrayList<>();
+        /** The buffer free once the part on its way has been sent; null when parts are sent inline. */
+        private byte[] spare;
+        private Thread sending;
+        private volatile IOException failure;
+
+        PartWriter(String uploadId) throws IOException {
+            this.uploadId = uploadId;
+            taken.add(PARTS.take());
+            List<byte[]> second = PARTS.tryTake(1);
+            taken.addAll(second);
+            spare = second.isEmpty() ? null : second.getFirst();
+        }
+
+        /** The buffer to fill first. */
+        byte[] buffer() {
+            return taken.getFirst();
+        }
+
+        /** Sends {@code length} bytes of {@code full} as the part at {@code start}; returns the buffer to fill next. */
+        byte[] send(long start, byte[] full, int length) throws IOException {
+            if (spare == null) {
+                putPart(uploadId, start, full, length);
+                return full;
+            }
+            awaitSent();
+            byte[] next = spare;
+            spare = full;
+            sending = Thread.ofVirtual().name("berth-s3-part").start(() -> {
+                try {
+                    putPart(uploadId, start, full, length);
+                } catch (IOException e) {
+                    failure = e;
+                } catch (RuntimeException e) {
+                    failure = new IOException("writing part " + start + " of upload " + uploadId + " failed", e);
+                }
+            });
+            return next;
+        }
+
+        /** Waits until every part sent is stored; rethrows a failure to store one. */
+        void finish() throws IOException {
+            awaitSent();
+        }
+
+        private void awaitSent() throws IOException {
+            if (sending != null) {
+                joinUninterruptibly(sending);
+                sending = null;
+            }
+            IOException failed = failure;
+            if (failed != null) {
+                throw failed;
+            }
+        }
+
+        /** Gives the buffers back, once no part is on its way from them. */
+        @Override
+        public void close() {
+            if (sending != null) {
+                joinUninterruptibly(sending);
+            }
+            taken.forEach(PARTS::give);
+        }
+    }
+
+    /** Waits for a thread to end even when interrupted meanwhile, and then keeps the interrupt. */
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

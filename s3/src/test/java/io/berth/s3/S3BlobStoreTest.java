@@ -85,6 +85,20 @@ class S3BlobStoreTest {
     }
 
     @Test
+    void aLongChunkIsSentAsFullPartsInOrder() throws Exception {
+        byte[] bytes = random(25 * MIB).readAllBytes();
+        try (S3BlobStore store = S3BlobStore.open(settings)) {
+            store.createUpload("long", false);
+            assertThat(store.writeUpload("long", 0, new ByteArrayInputStream(bytes), IGNORED)).isEqualTo(bytes.length);
+
+            assertThat(objects().values()).containsExactly(8L * MIB, 8L * MIB, 8L * MIB, 1L * MIB);
+            try (var in = store.readUpload("long", bytes.length)) {
+                assertThat(in.readAllBytes()).isEqualTo(bytes);
+            }
+        }
+    }
+
+    @Test
     void blobsAreStoredAtTheirDigestAndHiddenInTheTrash() throws Exception {
         byte[] bytes = "layer".getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.sha256(bytes);
