@@ -7,6 +7,7 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.s3.S3Proxy;
 import io.berth.s3.S3Settings;
@@ -142,6 +143,32 @@ class S3StorageTest {
                 Arrays.copyOfRange(blob, 7 * MIB, blob.length), "Content-Type", OCTETS);
         assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
         assertThat(client.get("/v2/" + repository + "/blobs/" + sha256(blob)).body()).isEqualTo(blob);
+    }
+
+    @Test
+    void aChunkedPushWhoseRequestsAlternateBetweenTwoNodesIsPulledWholeFromEither() throws Exception {
+        assumeTrue(backend == Backend.POSTGRES, "nodes share PostgreSQL; SQLite serves one process");
+        try (BerthServer second = BerthServer.start(registry.config().withListen("127.0.0.1:0"))) {
+            RegistryClient other = new RegistryClient("http://127.0.0.1:" + second.port());
+            RegistryClient[] nodes = {client, other};
+            byte[] blob = TestContent.randomBytes(13 * MIB + 7);
+            int[] cuts = {0, 2 * MIB, 3 * MIB, 9 * MIB, 12 * MIB, blob.length};
+            String upload = other.startUpload(repository);
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                RegistryClient node = nodes[i % 2];
+                HttpResponse<byte[]> response = node.patch(upload, Arrays.copyOfRange(blob, cuts[i], cuts[i + 1]),
+                        "Content-Type", OCTETS, "Content-Range", cuts[i] + "-" + (cuts[i + 1] - 1));
+                assertThat(response.statusCode()).as("PATCH %d: %s", i, body(response)).isEqualTo(202);
+                upload = RegistryClient.location(response);
+            }
+            HttpResponse<byte[]> done = other.put(withQuery(upload, "digest=" + sha256(blob)), new byte[0]);
+            assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
+
+            for (RegistryClient node : nodes) {
+                assertThat(node.get("/v2/" + repository + "/blobs/" + sha256(blob)).body()).isEqualTo(blob);
+            }
+            assertThat(keys("uploads/")).isEmpty();
+        }
     }
 
     @Test
