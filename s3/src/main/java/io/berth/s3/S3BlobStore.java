@@ -11,7 +11,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +36,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -44,6 +48,7 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.StorageClass;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * Blobs as objects of an S3 bucket (or an S3-compatible store) at {@code <prefix>blobs/<algorithm>/<hex>}, uploads
@@ -96,6 +101,8 @@ public final class S3BlobStore implements BlobStore {
     private static final String COMMIT = "commit";
 
     private final S3Client s3;
+    private final S3Presigner presigner;
+    private final Duration redirect;
     private final String bucket;
     private final String prefix;
     private final StorageClass storageClass;
@@ -122,22 +129,41 @@ public final class S3BlobStore implements BlobStore {
                     AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())));
         }
         S3Client client;
+        S3Presigner presigner = null;
         try {
             client = builder.build();
+            if (settings.redirect() != null) {
+                // The same region, endpoint, addressing and credentials as the client's, so that the URLs name the
+                // objects the client writes.
+                S3Presigner.Builder presign = S3Presigner.builder()
+                        .region(client.serviceClientConfiguration().region())
+                        .credentialsProvider(client.serviceClientConfiguration().credentialsProvider())
+                        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle())
+                                .build());
+                if (settings.endpoint() != null) {
+                    presign.endpointOverride(settings.endpoint());
+                }
+                presigner = presign.build();
+            }
         } catch (SdkException e) {
             throw new IllegalArgumentException("cannot set up the S3 client for " + settings.describe() + ": "
                     + e.getMessage() + " (set storage.region?)", e);
         }
-        return new S3BlobStore(client, settings.bucket(), settings.prefix(),
+        return new S3BlobStore(client, presigner, settings.redirect(), settings.bucket(), settings.prefix(),
                 settings.storageClass() == null ? null : StorageClass.fromValue(settings.storageClass()));
     }
 
     /**
+     * @param presigner    makes the URLs downloads are redirected to; null to send the bytes through Berth
+     * @param redirect     how long those URLs stay valid
      * @param prefix       empty, or ends with {@code /}
      * @param storageClass of blobs; null for the bucket's default
      */
-    public S3BlobStore(S3Client s3, String bucket, String prefix, StorageClass storageClass) {
+    public S3BlobStore(S3Client s3, S3Presigner presigner, Duration redirect, String bucket, String prefix,
+                       StorageClass storageClass) {
         this.s3 = s3;
+        this.presigner = presigner;
+        this.redirect = redirect;
         this.bucket = bucket;
         this.prefix = prefix;
         this.storageClass = storageClass;
@@ -186,6 +212,22 @@ public final class S3BlobStore implements BlobStore {
         @Override
         public InputStream open(long offset, long length) throws IOException {
             return range(key, offset, length);
+        }
+
+        @Override
+        public Optional<URI> directUrl() throws IOException {
+            if (presigner == null) {
+                return Optional.empty();
+            }
+            try {
+                // Signed here, without a request to S3: a URL for an object that went meanwhile answers 404 there.
+                return Optional.of(presigner.presignGetObject(b -> b.signatureDuration(redirect)
+                        .getObjectRequest(get -> get.bucket(bucket).key(key))).url().toURI());
+            } catch (SdkException e) {
+                throw failure(e);
+            } catch (URISyntaxException e) {
+                throw new IOException("presigned URL of " + key + " is no URI", e);
+            }
         }
     }
 
@@ -546,6 +588,9 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void close() {
         s3.close();
+        if (presigner != null) {
+            presigner.close();
+        }
     }
 
     // ---- S3 operations

@@ -1,6 +1,7 @@
 package io.berth.s3;
 
 import java.net.URI;
+import java.time.Duration;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /**
@@ -18,9 +19,11 @@ import software.amazon.awssdk.services.s3.model.StorageClass;
  *                     store is opened, not here: the configuration file may name one and the environment the other.
  * @param storageClass S3 storage class of the blobs (uploads in progress stay in the default class); null for the
  *                     bucket's default
+ * @param redirect     how long the presigned URLs that blob downloads are redirected to stay valid; null to send
+ *                     the bytes through Berth instead
  */
 public record S3Settings(String bucket, String prefix, String region, URI endpoint, boolean pathStyle,
-                         String accessKey, String secretKey, String storageClass) {
+                         String accessKey, String secretKey, String storageClass, Duration redirect) {
 
     /** Checks the settings, so that a mistake ends startup with a message instead of failing the first push. */
     public S3Settings {
@@ -38,14 +41,28 @@ public record S3Settings(String bucket, String prefix, String region, URI endpoi
                 || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https")))) {
             throw new IllegalArgumentException("storage.endpoint must be an http or https URL, got " + endpoint);
         }
+        if (redirect != null && (redirect.isNegative() || redirect.isZero() || redirect.compareTo(MAX_REDIRECT) > 0)) {
+            throw new IllegalArgumentException("storage.redirectExpiry must be more than 0 and at most 7 days "
+                    + "(the longest a presigned URL is valid), got " + redirect);
+        }
         if (storageClass != null && StorageClass.fromValue(storageClass) == StorageClass.UNKNOWN_TO_SDK_VERSION) {
             throw new IllegalArgumentException("storage.storageClass '" + storageClass + "' is not an S3 storage class");
         }
     }
 
+    /** The longest a presigned URL is valid (SigV4). */
+    private static final Duration MAX_REDIRECT = Duration.ofDays(7);
+
     /** The same settings with these static credentials. */
     public S3Settings withCredentials(String accessKey, String secretKey) {
-        return new S3Settings(bucket, prefix, region, endpoint, pathStyle, accessKey, secretKey, storageClass);
+        return new S3Settings(bucket, prefix, region, endpoint, pathStyle, accessKey, secretKey, storageClass,
+                redirect);
+    }
+
+    /** The same settings with blob downloads redirected to presigned URLs valid for {@code expiry}; null for none. */
+    public S3Settings withRedirect(Duration expiry) {
+        return new S3Settings(bucket, prefix, region, endpoint, pathStyle, accessKey, secretKey, storageClass,
+                expiry);
     }
 
     /** For logs: where the blobs are, without credentials. */

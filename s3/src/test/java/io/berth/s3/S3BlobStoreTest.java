@@ -141,7 +141,7 @@ class S3BlobStoreTest {
             closedPort = socket.getLocalPort();
         }
         S3Settings unreachable = new S3Settings("bucket", null, null, URI.create("http://127.0.0.1:" + closedPort),
-                true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null);
+                true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null, null);
         try (S3BlobStore store = S3BlobStore.open(unreachable)) {
             Digest digest = Digest.sha256(new byte[0]);
             assertThatThrownBy(() -> store.open(digest)).isInstanceOf(StorageUnavailableException.class);

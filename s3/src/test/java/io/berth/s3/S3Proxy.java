@@ -136,7 +136,7 @@ public final class S3Proxy implements AutoCloseable {
         try (S3Client client = client()) {
             client.createBucket(b -> b.bucket(bucket));
         }
-        return new S3Settings(bucket, prefix, null, endpoint(), true, ACCESS_KEY, SECRET_KEY, null);
+        return new S3Settings(bucket, prefix, null, endpoint(), true, ACCESS_KEY, SECRET_KEY, null, null);
     }
 
     public S3Client client() {

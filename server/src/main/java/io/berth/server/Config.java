@@ -297,7 +297,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
     }
 
     private static final Set<String> S3_KEYS = Set.of("bucket", "prefix", "region", "endpoint", "pathStyle",
-            "accessKey", "secretKey", "storageClass");
+            "accessKey", "secretKey", "storageClass", "redirect", "redirectExpiry");
+    /** How long a presigned URL stays valid when {@code storage.redirectExpiry} does not say: as Distribution's. */
+    private static final Duration REDIRECT_EXPIRY = Duration.ofMinutes(20);
     private static final Set<String> STORAGE_KEYS = union(Set.of("type", "path"), S3_KEYS);
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -322,16 +324,17 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                 if (node.has("path")) {
                     throw new IllegalArgumentException(file + ": storage.path is for storage.type: filesystem");
                 }
-                JsonNode pathStyle = node.path("pathStyle");
-                if (!pathStyle.isMissingNode() && !pathStyle.isNull() && !pathStyle.isBoolean()) {
-                    throw new IllegalArgumentException(file + ": storage.pathStyle must be true or false");
+                boolean pathStyle = storageFlag(node, "pathStyle", file);
+                boolean redirect = storageFlag(node, "redirect", file);
+                if (!redirect && node.has("redirectExpiry")) {
+                    throw new IllegalArgumentException(file + ": storage.redirectExpiry needs storage.redirect: true");
                 }
                 String endpoint = text(node, "endpoint");
                 try {
                     return new StorageConfig.S3(new S3Settings(text(node, "bucket"), text(node, "prefix"),
-                            text(node, "region"), endpoint == null ? null : URI.create(endpoint),
-                            pathStyle.asBoolean(false), text(node, "accessKey"), text(node, "secretKey"),
-                            text(node, "storageClass")));
+                            text(node, "region"), endpoint == null ? null : URI.create(endpoint), pathStyle,
+                            text(node, "accessKey"), text(node, "secretKey"), text(node, "storageClass"),
+                            redirect ? duration(node, "redirectExpiry", REDIRECT_EXPIRY) : null));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
                 }
@@ -339,6 +342,15 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             default -> throw new IllegalArgumentException(file + ": storage.type must be filesystem or s3, got '"
                     + type + "'");
         }
+    }
+
+    /** A true or false at {@code storage.<field>}; false when absent. */
+    private static boolean storageFlag(JsonNode node, String field, Path file) {
+        JsonNode value = node.path(field);
+        if (!value.isMissingNode() && !value.isNull() && !value.isBoolean()) {
+            throw new IllegalArgumentException(file + ": storage." + field + " must be true or false");
+        }
+        return value.asBoolean(false);
     }
 
     private static AuthConfig authSection(AuthConfig auth, JsonNode node, Path file) {

@@ -267,9 +267,22 @@ class ConfigTest {
                 "BERTH_STORAGE_SECRET_KEY", "secret"));
 
         assertThat(config.storage()).isEqualTo(new StorageConfig.S3(new S3Settings("registry-blobs", "berth/",
-                "eu-central-1", URI.create("http://127.0.0.1:9000"), true, "key", "secret", "STANDARD_IA")));
+                "eu-central-1", URI.create("http://127.0.0.1:9000"), true, "key", "secret", "STANDARD_IA", null)));
         assertThat(config.effectiveStoragePath()).isNull();
         assertThat(config.storage().toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void blobDownloadsAreRedirectedForTwentyMinutesUnlessTheExpirySaysOtherwise() throws Exception {
+        Path file = dir.resolve("redirect.yaml");
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n  redirect: true\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect())
+                .isEqualTo(Duration.ofMinutes(20));
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n  redirect: true\n  redirectExpiry: 5m\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect())
+                .isEqualTo(Duration.ofMinutes(5));
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect()).isNull();
     }
 
     @Test
@@ -290,7 +303,9 @@ class ConfigTest {
                 "storage:\n  type: s3\n  bucket: b\n  endpoint: localhost:9000\n", "storage.endpoint must be an http",
                 "storage:\n  type: s3\n  bucket: b\n  storageClass: COLD\n", "'COLD' is not an S3 storage class",
                 "storage:\n  type: s3\n  bucket: b\n  pathStyle: yes please\n", "storage.pathStyle must be true or false",
-                "storage:\n  type: s3\n  bucket: b\n  secret: s\n", "unknown key 'storage.secret'");
+                "storage:\n  type: s3\n  bucket: b\n  secret: s\n", "unknown key 'storage.secret'",
+                "storage:\n  type: s3\n  bucket: b\n  redirectExpiry: 5m\n", "needs storage.redirect: true",
+                "storage:\n  type: s3\n  bucket: b\n  redirect: true\n  redirectExpiry: 8d\n", "at most 7 days");
         for (Map.Entry<String, String> refusal : refusals.entrySet()) {
             Files.writeString(file, refusal.getKey());
             assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).as(refusal.getKey())

@@ -19,6 +19,9 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -172,6 +175,36 @@ class S3StorageTest {
     }
 
     @Test
+    void blobDownloadsAreRedirectedToPresignedUrlsWhenAskedFor() throws Exception {
+        S3Settings settings = s3proxy.bucket(bucket + "-redirect", PREFIX).withRedirect(Duration.ofMinutes(5));
+        try (TestRegistry redirecting = TestRegistry.start(backend,
+                config -> config.withStorage(new StorageConfig.S3(settings)))) {
+            RegistryClient berth = new RegistryClient(redirecting.url());
+            byte[] blob = TestContent.randomBytes(100_000);
+            String path = "/v2/" + repository + "/blobs/" + berth.pushBlob(repository, blob);
+            HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+            HttpResponse<byte[]> get = http.send(HttpRequest.newBuilder(berth.uri(path)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+
+            assertThat(get.statusCode()).isEqualTo(307);
+            assertThat(header(get, "Docker-Content-Digest")).isEqualTo(sha256(blob));
+            URI location = URI.create(header(get, "Location"));
+            assertThat(location.toString()).startsWith(s3proxy.endpoint() + "/" + settings.bucket() + "/" + PREFIX
+                    + "blobs/sha256/").contains("X-Amz-Signature=");
+            assertThat(http.send(HttpRequest.newBuilder(location).build(), HttpResponse.BodyHandlers.ofByteArray())
+                    .body()).isEqualTo(blob);
+            HttpResponse<byte[]> range = http.send(HttpRequest.newBuilder(location).header("Range", "bytes=10-19")
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(range.statusCode()).isEqualTo(206);
+            assertThat(range.body()).isEqualTo(Arrays.copyOfRange(blob, 10, 20));
+            HttpResponse<byte[]> head = berth.head(path);
+            assertThat(head.statusCode()).as("HEAD answers itself").isEqualTo(200);
+            assertThat(header(head, "Content-Length")).isEqualTo("100000");
+        }
+    }
+
+    @Test
     void aWrongDigestIsRefusedAndLeavesNothingInTheBucket() {
         byte[] blob = TestContent.randomBytes(1000);
         String upload = client.startUpload(repository);
@@ -230,7 +263,7 @@ class S3StorageTest {
     void aBucketThatDoesNotExistEndsStartupWithAMessage() throws Exception {
         Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
                 .withStorage(new StorageConfig.S3(new S3Settings("no-such-bucket", null, null, s3proxy.endpoint(),
-                        true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null)));
+                        true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null, null)));
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
@@ -242,7 +275,7 @@ class S3StorageTest {
     void wrongCredentialsEndStartupWithAMessage() throws Exception {
         Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
                 .withStorage(new StorageConfig.S3(new S3Settings(bucket, null, null, s3proxy.endpoint(), true,
-                        S3Proxy.ACCESS_KEY, "not-the-secret", null)));
+                        S3Proxy.ACCESS_KEY, "not-the-secret", null, null)));
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
