@@ -446,7 +446,8 @@ public final class S3BlobStore implements BlobStore {
             copyParts(ranges, target, uploadKey(uploadId) + COMMIT);
         }
         try {
-            deleteUpload(uploadId);
+            // The multipart upload is complete: its record goes with the parts, with nothing to abort.
+            deleteKeys(keys(uploadKey(uploadId)));
         } catch (IOException e) {
             // The blob is stored; the parts left behind have no session, and the expiry of upload data removes them.
             LOG.warn("could not remove the parts of upload {} after committing it; expiry removes them", uploadId, e);
@@ -488,14 +489,19 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void deleteUpload(String uploadId) throws IOException {
         String directory = uploadKey(uploadId);
-        List<String> keys = new ArrayList<>();
-        for (S3Object object : list(directory)) {
-            keys.add(object.key());
-        }
+        List<String> keys = keys(directory);
         if (keys.contains(directory + COMMIT)) {
             abortCommit(directory + COMMIT);
         }
         deleteKeys(keys);
+    }
+
+    private List<String> keys(String keyPrefix) throws IOException {
+        List<String> keys = new ArrayList<>();
+        for (S3Object object : list(keyPrefix)) {
+            keys.add(object.key());
+        }
+        return keys;
     }
 
     /** Aborts the multipart upload a commit's record names, if it is still there. */

@@ -14,16 +14,20 @@ import io.berth.s3.S3Settings;
 import io.berth.server.BerthServer;
 import io.berth.server.Config;
 import io.berth.server.GcConfig;
+import io.berth.server.Main;
 import io.berth.server.StorageConfig;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -33,9 +37,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
+import picocli.CommandLine;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -51,6 +57,9 @@ class S3StorageTest {
 
     @Parameter
     Backend backend;
+
+    @TempDir
+    Path configDir;
 
     private String bucket;
     private TestRegistry registry;
@@ -228,6 +237,31 @@ class S3StorageTest {
         assertThat(report.statusCode()).as(body(report)).isEqualTo(200);
         assertThat(keys("blobs/")).isEmpty();
         assertThat(keys("trash/")).isEmpty();
+        client.assertAbsent("/v2/" + repository + "/blobs/" + digest, "BLOB_UNKNOWN");
+    }
+
+    @Test
+    void theGcCommandOpensTheBucketFromTheConfigurationFile() throws Exception {
+        byte[] blob = TestContent.randomBytes(2000);
+        String digest = client.pushBlob(repository, blob);
+        Thread.sleep(5); // older than the grace of zero
+        Path configFile = configDir.resolve("berth.yaml");
+        // The command reads the process's environment, which a test cannot set: the secret is in the file.
+        Files.writeString(configFile, "storage:\n  type: s3\n  bucket: " + bucket + "\n  prefix: " + PREFIX
+                + "\n  endpoint: " + s3proxy.endpoint() + "\n  pathStyle: true\n  accessKey: " + S3Proxy.ACCESS_KEY
+                + "\n  secretKey: " + S3Proxy.SECRET_KEY + "\n"
+                + (registry.config().metadataUrl() == null ? "" : "metadata:\n  url: " + registry.config().metadataUrl()
+                + "\n")
+                + "gc:\n  grace: 0s\n");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+                .execute("gc", "--config", configFile.toString(), "--data", registry.dataDir().toString());
+
+        assertThat(exit).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("blob      " + digest);
+        assertThat(keys("blobs/")).isEmpty();
         client.assertAbsent("/v2/" + repository + "/blobs/" + digest, "BLOB_UNKNOWN");
     }
 
