@@ -4,7 +4,6 @@ import io.berth.registry.Registry;
 import io.berth.registry.RegistryOptions;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobStore;
-import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.metadata.SqlMetadataStore;
 import io.berth.server.auth.AccessPolicy;
@@ -49,6 +48,7 @@ public final class BerthServer implements AutoCloseable {
     private static final Duration FIRST_COLLECTION_AFTER = Duration.ofMinutes(5);
 
     private final Config config;
+    private final Installation installation;
     private final SqlMetadataStore metadata;
     private final BlobStore blobs;
     private final Uploads uploads;
@@ -80,9 +80,9 @@ public final class BerthServer implements AutoCloseable {
         List<LifecyclePolicies.Assigned> configuredPolicies = LifecyclePolicies.fromConfig(config.lifecycle());
 
         Files.createDirectories(config.data());
-        this.blobs = new FileSystemBlobStore(config.effectiveStoragePath());
-        this.metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(), config.metadataUsername(),
-                config.metadataPassword());
+        this.installation = Installation.open(config);
+        this.blobs = installation.blobs();
+        this.metadata = installation.metadata();
         // SQLite has one writer, this process, so cached entries stay until a change here invalidates them;
         // PostgreSQL may be shared by several servers, so each one's cache forgets within a second.
         this.cachesWithoutExpiry = metadata.kind().equals("sqlite");
@@ -236,7 +236,7 @@ public final class BerthServer implements AutoCloseable {
     public String describe() {
         String scheme = config.tls().enabled() ? "https" : "http";
         return "Berth listening on " + scheme + "://" + hostForUrl(config.host()) + ":" + port()
-                + " (storage: filesystem " + config.effectiveStoragePath().toAbsolutePath().normalize()
+                + " (storage: " + Installation.describeStorage(config)
                 + ", metadata: " + metadata.kind() + ", auth: " + (config.auth().enabled() ? "on" : "off") + ")";
     }
 
@@ -261,12 +261,7 @@ public final class BerthServer implements AutoCloseable {
         }
         flushPulls();
         notifier.close();
-        metadata.close();
-        try {
-            blobs.close();
-        } catch (IOException e) {
-            LOG.warn("closing blob storage failed", e);
-        }
+        installation.close();
     }
 
     public void join() throws InterruptedException {

@@ -2,9 +2,11 @@ package io.berth.server;
 
 import io.berth.registry.ByteSizes;
 import io.berth.registry.RegistryOptions;
+import io.berth.s3.S3Settings;
 import io.berth.server.events.NotificationsConfig;
 import io.berth.server.events.NotificationsSection;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,27 +25,28 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * environment variables, command-line options.
  *
  * @param metadataUrl      JDBC URL of the metadata database; null means SQLite at {@code <data>/metadata.db}
- * @param storagePath      directory of the filesystem blob store; null means {@code <data>}
+ * @param storage          where blobs are stored: the filesystem (by default under {@code <data>}) or S3
  * @param maxManifestBytes largest manifest accepted
  * @param allowAnonymous   serve without authentication on a non-loopback address
  */
 public record Config(String host, int port, Path data, String metadataUrl, String metadataUsername,
-                     String metadataPassword, Path storagePath, boolean allowSparseIndex, Duration uploadExpiry,
+                     String metadataPassword, StorageConfig storage, boolean allowSparseIndex, Duration uploadExpiry,
                      int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
                      boolean allowAnonymous, GcConfig gc, List<LifecycleConfig> lifecycle,
                      List<ImmutableTagsRule> immutableTags, NotificationsConfig notifications,
                      List<QuotaRule> quotas) {
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
-            null, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of(),
+            StorageConfig.DEFAULT, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of(),
             NotificationsConfig.NONE, List.of());
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
     }
 
+    /** The directory of the filesystem blob store; null when blobs are stored elsewhere. */
     public Path effectiveStoragePath() {
-        return storagePath != null ? storagePath : data;
+        return storage instanceof StorageConfig.FileSystem(Path path) ? (path != null ? path : data) : null;
     }
 
     /** The registry's switches; {@code cacheTtl} as {@link RegistryOptions#cacheTtl}. */
@@ -68,81 +71,85 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storagePath, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                metadataPassword, storage, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withData(Path data) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withMetadata(String url, String username, String password) {
-        return new Config(host, port, data, url, username, password, storagePath, allowSparseIndex, uploadExpiry,
+        return new Config(host, port, data, url, username, password, storage, allowSparseIndex, uploadExpiry,
                 referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
-    public Config withStoragePath(Path storagePath) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+    public Config withStoragePath(Path path) {
+        return withStorage(new StorageConfig.FileSystem(path));
+    }
+
+    public Config withStorage(StorageConfig storage) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAuth(AuthConfig auth) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withTls(TlsConfig tls) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
                 allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withAllowAnonymous(boolean allowAnonymous) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withGc(GcConfig gc) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
                 lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withLifecycle(List<LifecycleConfig> lifecycle) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
                 List.copyOf(lifecycle), immutableTags, notifications, quotas);
     }
 
     public Config withNotifications(NotificationsConfig notifications) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
                 lifecycle, immutableTags, notifications, quotas);
     }
 
     public Config withQuotas(List<QuotaRule> quotas) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
                 lifecycle, immutableTags, notifications, List.copyOf(quotas));
     }
 
     public Config withImmutableTags(List<ImmutableTagsRule> immutableTags) {
-        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storagePath,
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
                 lifecycle, List.copyOf(immutableTags), notifications, quotas);
     }
@@ -184,9 +191,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (root.hasNonNull("data")) {
             config = config.withData(Path.of(root.get("data").asString()));
         }
-        JsonNode storage = section(root, "storage", Set.of("path"), file);
-        if (storage.hasNonNull("path")) {
-            config = config.withStoragePath(Path.of(storage.get("path").asString()));
+        JsonNode storage = section(root, "storage", STORAGE_KEYS, file);
+        if (!storage.isMissingNode() && !storage.isNull()) {
+            config = config.withStorage(storageSection(storage, file));
         }
         JsonNode metadata = section(root, "metadata", Set.of("url", "username", "password"), file);
         if (metadata.hasNonNull("url")) {
@@ -287,6 +294,63 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             config = config.withAuth(authSection(config.auth(), auth, file));
         }
         return config;
+    }
+
+    private static final Set<String> S3_KEYS = Set.of("bucket", "prefix", "region", "endpoint", "pathStyle",
+            "accessKey", "secretKey", "storageClass", "redirect", "redirectExpiry");
+    /** How long a presigned URL stays valid when {@code storage.redirectExpiry} does not say: as Distribution's. */
+    private static final Duration REDIRECT_EXPIRY = Duration.ofMinutes(20);
+    private static final Set<String> STORAGE_KEYS = union(Set.of("type", "path"), S3_KEYS);
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+
+    /** {@code storage}: {@code type: filesystem} (the default) with a {@code path}, or {@code type: s3} with a bucket. */
+    private static StorageConfig storageSection(JsonNode node, Path file) {
+        String type = node.hasNonNull("type") ? node.get("type").asString() : "filesystem";
+        switch (type) {
+            case "filesystem" -> {
+                for (String key : S3_KEYS) {
+                    if (node.has(key)) {
+                        throw new IllegalArgumentException(file + ": storage." + key + " needs storage.type: s3");
+                    }
+                }
+                return new StorageConfig.FileSystem(path(node, "path"));
+            }
+            case "s3" -> {
+                if (node.has("path")) {
+                    throw new IllegalArgumentException(file + ": storage.path is for storage.type: filesystem");
+                }
+                boolean pathStyle = storageFlag(node, "pathStyle", file);
+                boolean redirect = storageFlag(node, "redirect", file);
+                if (!redirect && node.has("redirectExpiry")) {
+                    throw new IllegalArgumentException(file + ": storage.redirectExpiry needs storage.redirect: true");
+                }
+                String endpoint = text(node, "endpoint");
+                try {
+                    return new StorageConfig.S3(new S3Settings(text(node, "bucket"), text(node, "prefix"),
+                            text(node, "region"), endpoint == null ? null : URI.create(endpoint), pathStyle,
+                            text(node, "accessKey"), text(node, "secretKey"), text(node, "storageClass"),
+                            redirect ? duration(node, "redirectExpiry", REDIRECT_EXPIRY) : null));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+                }
+            }
+            default -> throw new IllegalArgumentException(file + ": storage.type must be filesystem or s3, got '"
+                    + type + "'");
+        }
+    }
+
+    /** A true or false at {@code storage.<field>}; false when absent. */
+    private static boolean storageFlag(JsonNode node, String field, Path file) {
+        JsonNode value = node.path(field);
+        if (!value.isMissingNode() && !value.isNull() && !value.isBoolean()) {
+            throw new IllegalArgumentException(file + ": storage." + field + " must be true or false");
+        }
+        return value.asBoolean(false);
     }
 
     private static AuthConfig authSection(AuthConfig auth, JsonNode node, Path file) {
@@ -435,6 +499,16 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         if (env.containsKey("BERTH_STORAGE_PATH")) {
             config = config.withStoragePath(Path.of(env.get("BERTH_STORAGE_PATH")));
+        }
+        if (env.containsKey("BERTH_STORAGE_ACCESS_KEY") || env.containsKey("BERTH_STORAGE_SECRET_KEY")) {
+            // Keeps the secret out of the configuration file.
+            if (!(config.storage() instanceof StorageConfig.S3(S3Settings s3))) {
+                throw new IllegalArgumentException("BERTH_STORAGE_ACCESS_KEY and BERTH_STORAGE_SECRET_KEY need "
+                        + "storage.type: s3");
+            }
+            config = config.withStorage(new StorageConfig.S3(s3.withCredentials(
+                    env.getOrDefault("BERTH_STORAGE_ACCESS_KEY", s3.accessKey()),
+                    env.getOrDefault("BERTH_STORAGE_SECRET_KEY", s3.secretKey()))));
         }
         if (env.containsKey("BERTH_METADATA_URL")) {
             config = config.withMetadata(env.get("BERTH_METADATA_URL"), env.get("BERTH_METADATA_USERNAME"),

@@ -4,7 +4,7 @@ import io.berth.registry.Registry;
 import io.berth.registry.events.Actor;
 import io.berth.registry.RegistryOptions;
 import io.berth.registry.Uploads;
-import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.blob.BlobStore;
 import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.gc.GcReport;
 import io.berth.registry.metadata.SqlMetadataStore;
@@ -38,9 +38,9 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return configOptions.run(spec, false, (config, out, err) -> {
-            FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath());
-            try (SqlMetadataStore metadata = SqlMetadataStore.open(config.effectiveMetadataUrl(),
-                    config.metadataUsername(), config.metadataPassword())) {
+            try (Installation installation = Installation.open(config)) {
+                BlobStore blobs = installation.blobs();
+                SqlMetadataStore metadata = installation.metadata();
                 // No cache worth keeping: this process only deletes, and exits.
                 RegistryOptions options = config.registryOptions(null);
                 Registry registry = new Registry(blobs, metadata, options);

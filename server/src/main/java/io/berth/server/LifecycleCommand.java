@@ -1,7 +1,7 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
-import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.blob.BlobStore;
 import io.berth.registry.lifecycle.Expiry;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.SqlMetadataStore;
@@ -47,9 +47,9 @@ final class LifecycleCommand implements Runnable {
     private static int withLifecycle(CommandSpec spec, ConfigOptions options, Work work) throws Exception {
         return options.run(spec, false, (config, out, err) -> {
             List<LifecyclePolicies.Assigned> configured = LifecyclePolicies.fromConfig(config.lifecycle());
-            try (SqlMetadataStore store = SqlMetadataStore.open(config.effectiveMetadataUrl(),
-                    config.metadataUsername(), config.metadataPassword());
-                 FileSystemBlobStore blobs = new FileSystemBlobStore(config.effectiveStoragePath())) {
+            try (Installation installation = Installation.open(config)) {
+                SqlMetadataStore store = installation.metadata();
+                BlobStore blobs = installation.blobs();
                 Clock clock = Clock.systemUTC();
                 store.events().addListener(new AuditLog());
                 Registry registry = new Registry(blobs, store, config.registryOptions(null));

@@ -48,8 +48,7 @@ final class TokenCommand implements Runnable {
     private static int withRobotTokens(CommandSpec spec, ConfigOptions options, boolean creating, Work work)
             throws Exception {
         return options.run(spec, creating, (config, out, err) -> {
-            try (SqlMetadataStore store = SqlMetadataStore.open(config.effectiveMetadataUrl(),
-                    config.metadataUsername(), config.metadataPassword())) {
+            try (SqlMetadataStore store = Installation.openMetadata(config)) {
                 return work.run(new RobotTokens(store, Clock.systemUTC()), out, err);
             }
         });

@@ -3,6 +3,8 @@ package io.berth.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.berth.s3.S3Settings;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -245,5 +247,71 @@ class ConfigTest {
                 "registry.example.com", null, Path.of("/etc/berth/jwks.json")));
         Files.writeString(file, "auth:\n  tokens: {}\n");
         assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("unknown key 'auth.tokens'");
+    }
+
+    @Test
+    void s3StorageIsReadFromTheStorageSectionWithCredentialsFromTheEnvironment() throws Exception {
+        Path file = dir.resolve("s3.yaml");
+        Files.writeString(file, """
+                storage:
+                  type: s3
+                  bucket: registry-blobs
+                  prefix: berth
+                  region: eu-central-1
+                  endpoint: http://127.0.0.1:9000
+                  pathStyle: true
+                  storageClass: STANDARD_IA
+                  accessKey: key
+                """);
+        Config config = new Main.Serve().load(Map.of("BERTH_CONFIG", file.toString(),
+                "BERTH_STORAGE_SECRET_KEY", "secret"));
+
+        assertThat(config.storage()).isEqualTo(new StorageConfig.S3(new S3Settings("registry-blobs", "berth/",
+                "eu-central-1", URI.create("http://127.0.0.1:9000"), true, "key", "secret", "STANDARD_IA", null)));
+        assertThat(config.effectiveStoragePath()).isNull();
+        assertThat(config.storage().toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void blobDownloadsAreRedirectedForTwentyMinutesUnlessTheExpirySaysOtherwise() throws Exception {
+        Path file = dir.resolve("redirect.yaml");
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n  redirect: true\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect())
+                .isEqualTo(Duration.ofMinutes(20));
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n  redirect: true\n  redirectExpiry: 5m\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect())
+                .isEqualTo(Duration.ofMinutes(5));
+        Files.writeString(file, "storage:\n  type: s3\n  bucket: b\n");
+        assertThat(((StorageConfig.S3) Config.DEFAULTS.withYaml(file).storage()).settings().redirect()).isNull();
+    }
+
+    @Test
+    void theStorageSectionDefaultsToTheFilesystem() throws Exception {
+        Path file = dir.resolve("fs.yaml");
+        Files.writeString(file, "storage:\n  path: /srv/blobs\n");
+        assertThat(Config.DEFAULTS.withYaml(file).storage()).isEqualTo(new StorageConfig.FileSystem(Path.of("/srv/blobs")));
+    }
+
+    @Test
+    void invalidStorageSettingsAreRefusedWithTheirReason() throws Exception {
+        Path file = dir.resolve("bad.yaml");
+        Map<String, String> refusals = Map.of(
+                "storage:\n  type: gcs\n", "storage.type must be filesystem or s3, got 'gcs'",
+                "storage:\n  type: s3\n", "storage.bucket is required for storage type s3",
+                "storage:\n  bucket: b\n", "storage.bucket needs storage.type: s3",
+                "storage:\n  type: s3\n  bucket: b\n  path: /srv\n", "storage.path is for storage.type: filesystem",
+                "storage:\n  type: s3\n  bucket: b\n  endpoint: localhost:9000\n", "storage.endpoint must be an http",
+                "storage:\n  type: s3\n  bucket: b\n  storageClass: COLD\n", "'COLD' is not an S3 storage class",
+                "storage:\n  type: s3\n  bucket: b\n  pathStyle: yes please\n", "storage.pathStyle must be true or false",
+                "storage:\n  type: s3\n  bucket: b\n  secret: s\n", "unknown key 'storage.secret'",
+                "storage:\n  type: s3\n  bucket: b\n  redirectExpiry: 5m\n", "needs storage.redirect: true",
+                "storage:\n  type: s3\n  bucket: b\n  redirect: true\n  redirectExpiry: 8d\n", "at most 7 days");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            Files.writeString(file, refusal.getKey());
+            assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).as(refusal.getKey())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(refusal.getValue());
+        }
+        assertThatThrownBy(() -> Config.DEFAULTS.withEnvironment(Map.of("BERTH_STORAGE_ACCESS_KEY", "k")))
+                .hasMessageContaining("need storage.type: s3");
     }
 }

@@ -4,6 +4,7 @@ import io.berth.registry.ErrorCode;
 import io.berth.registry.Registry;
 import io.berth.registry.RegistryException;
 import io.berth.registry.StorageFull;
+import io.berth.registry.blob.StorageUnavailableException;
 import io.berth.registry.Uploads;
 import io.berth.registry.events.Actor;
 import io.berth.server.AuthConfig;
@@ -41,13 +42,16 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final HttpField API_VERSION = new HttpField("Docker-Distribution-API-Version", "registry/2.0");
     private static final String REQUEST_ID = "X-Request-Id";
+    /** What a 503 for unavailable storage asks clients to wait before they retry. */
+    private static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
     private static final Pattern REQUEST_ID_FORM = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final RouteTable routes;
     private final Gate gate;
     private final UiRoutes ui;
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
-    private final StorageFullLog storageFull = new StorageFullLog();
+    private final StorageFailureLog storageFull = StorageFailureLog.full();
+    private final StorageFailureLog storageUnavailable = StorageFailureLog.unavailable();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
                        Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
@@ -171,7 +175,15 @@ public final class ApiHandler extends Handler.Abstract {
                 // The server's failure, not the request's, and one that lasts: RFC 4918's 507, said once in the log.
                 Responses.drain(request, Responses.REFUSED_BODY_DRAINED);
                 storageFull.failed(request.getMethod(), request.getHttpURI().getPath(), e);
-                sendError(response, callback, 507, null, StorageFullLog.MESSAGE, null);
+                sendError(response, callback, 507, null, StorageFailureLog.FULL, null);
+                return;
+            }
+            if (StorageUnavailableException.causes(e)) {
+                // An object store that is down or throttling: a 503, which clients retry, and no stack trace per request.
+                Responses.drain(request, Responses.REFUSED_BODY_DRAINED);
+                storageUnavailable.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS);
+                sendError(response, callback, 503, null, StorageFailureLog.UNAVAILABLE, null);
                 return;
             }
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);

@@ -5,6 +5,7 @@ import io.berth.registry.ErrorCode;
 import io.berth.registry.Registry;
 import io.berth.registry.blob.BlobContent;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +38,15 @@ final class BlobRoutes {
         long size = blob.size();
         var headers = response.getHeaders();
         headers.put("Docker-Content-Digest", digest.toString());
+        Optional<URI> direct = HttpMethod.HEAD.is(request.getMethod()) ? Optional.empty() : blob.directUrl();
+        if (direct.isPresent()) {
+            // The bytes come from the object store, not through this server; the client sends its Range there.
+            headers.put(HttpHeader.LOCATION, direct.get().toString());
+            headers.put(HttpHeader.CONTENT_LENGTH, 0);
+            response.setStatus(307);
+            Responses.endWithoutBody(response, exchange.callback());
+            return;
+        }
         headers.put(HttpHeader.ETAG, "\"" + digest + "\"");
         headers.put(HttpHeader.ACCEPT_RANGES, "bytes");
         headers.put(HttpHeader.CACHE_CONTROL, "max-age=31536000");

@@ -6,6 +6,9 @@ import static io.berth.server.conformance.ConformanceContent.OCI_MANIFEST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.berth.s3.S3Proxy;
+import io.berth.s3.S3Settings;
+import io.berth.server.StorageConfig;
 import io.berth.server.conformance.ConformanceClient.Response;
 import io.berth.server.conformance.ConformanceContent.Blob;
 import io.berth.server.conformance.ConformanceContent.ChunkedBlob;
@@ -15,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -28,12 +32,14 @@ import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The OCI Distribution Specification conformance suite ({@code conformance/} in opencontainers/distribution-spec,
- * the Go + ginkgo suite), mirrored check by check against a Berth server on loopback, once per metadata backend.
+ * the Go + ginkgo suite), mirrored check by check against a Berth server on loopback, once per metadata backend on
+ * the filesystem, and once on PostgreSQL with S3 (s3proxy), the storage that several nodes share.
  *
  * <p>All four workflows run, in the suite's order, against one registry and one namespace, exactly as
  * {@code OCI_TEST_PULL=1 OCI_TEST_PUSH=1 OCI_TEST_CONTENT_DISCOVERY=1 OCI_TEST_CONTENT_MANAGEMENT=1} with the
@@ -80,8 +86,8 @@ import tools.jackson.databind.JsonNode;
  *   <li>The suite builds sixteen configs and manifests and uses five; this mirror builds the five.</li>
  * </ul>
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
+@ParameterizedClass(name = "{0}, {1}")
+@MethodSource("setups")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
 @DisplayName("OCI distribution-spec conformance suite")
@@ -98,8 +104,19 @@ class OciConformanceTest {
             "MANIFEST_UNVERIFIED", "NAME_INVALID", "NAME_UNKNOWN", "SIZE_INVALID", "TAG_INVALID", "UNAUTHORIZED",
             "DENIED", "UNSUPPORTED");
 
-    @Parameter
+    /** Where the blobs are. */
+    enum Storage { FILESYSTEM, S3 }
+
+    static Stream<Arguments> setups() {
+        return Stream.of(Arguments.of(Backend.SQLITE, Storage.FILESYSTEM), Arguments.of(Backend.POSTGRES,
+                Storage.FILESYSTEM), Arguments.of(Backend.POSTGRES, Storage.S3));
+    }
+
+    @Parameter(0)
     private Backend backend;
+    @Parameter(1)
+    private Storage storage;
+    private S3Proxy s3proxy;
     private TestRegistry registry;
     private ConformanceClient client;
     private ConformanceContent content;
@@ -108,8 +125,14 @@ class OciConformanceTest {
     /** One fresh registry, namespace and content per backend: {@link TestInstance.Lifecycle#PER_CLASS} shares
      * this instance between invocations, so everything an invocation uses is set here. */
     @BeforeParameterizedClassInvocation
-    void startRegistry() {
-        registry = TestRegistry.start(backend);
+    void startRegistry() throws Exception {
+        if (storage == Storage.S3) {
+            s3proxy = S3Proxy.start();
+            S3Settings settings = s3proxy.bucket("conformance", "berth/");
+            registry = TestRegistry.start(backend, config -> config.withStorage(new StorageConfig.S3(settings)));
+        } else {
+            registry = TestRegistry.start(backend);
+        }
         client = new ConformanceClient(registry.url(),
                 "conformance/repo-" + HexFormat.of().formatHex(ConformanceContent.randomBytes(4)));
         crossmountNamespace = "conformance-" + UUID.randomUUID();
@@ -121,6 +144,10 @@ class OciConformanceTest {
         if (registry != null) {
             registry.close();
             registry = null;
+        }
+        if (s3proxy != null) {
+            s3proxy.close();
+            s3proxy = null;
         }
     }
 
@@ -1100,6 +1127,6 @@ class OciConformanceTest {
 
     /** The suite's {@code Warn}: a registry may lack an optional feature; the check still passes. */
     private void warn(String message) {
-        System.err.println("WARNING [" + backend + "]: " + message);
+        System.err.println("WARNING [" + backend + ", " + storage + "]: " + message);
     }
 }
