@@ -366,7 +366,7 @@ public final class S3BlobStore implements BlobStore {
 
         private void awaitSent() throws IOException {
             if (sending != null) {
-                joinUninterruptibly(sending);
+                BufferRelay.joinUninterruptibly(sending);
                 sending = null;
             }
             IOException failed = failure;
@@ -379,25 +379,9 @@ public final class S3BlobStore implements BlobStore {
         @Override
         public void close() {
             if (sending != null) {
-                joinUninterruptibly(sending);
+                BufferRelay.joinUninterruptibly(sending);
             }
             taken.forEach(PARTS::give);
-        }
-    }
-
-    /** Waits for a thread to end even when interrupted meanwhile, and then keeps the interrupt. */
-    private static void joinUninterruptibly(Thread thread) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -797,19 +781,22 @@ public final class S3BlobStore implements BlobStore {
         return uploadKey(uploadId) + PART + String.format("%019d", start);
     }
 
+    /** A stream that reads in bulk: a single byte is read as a bulk read of one. */
+    private abstract static class BulkInputStream extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** An object's body; reading errors of the SDK as IOExceptions, and closing before the end without draining. */
-    private static final class ObjectInputStream extends InputStream {
+    private static final class ObjectInputStream extends BulkInputStream {
         private final ResponseInputStream<GetObjectResponse> in;
         private boolean ended;
 
         ObjectInputStream(ResponseInputStream<GetObjectResponse> in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -844,19 +831,13 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /** The ranges of several objects read one after another, each object opened when reading reaches it. */
-    private final class RangesInputStream extends InputStream {
+    private final class RangesInputStream extends BulkInputStream {
         private final List<Range> ranges;
         private int next;
         private InputStream current = InputStream.nullInputStream();
 
         RangesInputStream(List<Range> ranges) {
             this.ranges = ranges;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -177,7 +177,7 @@ public final class BufferRelay {
     }
 
     /** Waits for a thread to end even when interrupted meanwhile, and then keeps the interrupt. */
-    static void joinUninterruptibly(Thread thread) {
+    public static void joinUninterruptibly(Thread thread) {
         boolean interrupted = false;
         while (true) {
             try {
