@@ -146,6 +146,23 @@ public final class Bench implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     int notificationBatch = 1;
 
+    @Option(names = "--s3", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After the comparisons above, compare Berth on PostgreSQL and S3 with Distribution's S3 "
+                    + "driver, both on one s3proxy (default: on; --no-s3 leaves it out).")
+    boolean s3;
+
+    @Option(names = "--s3-images", description = "Images of 3 × 1 MiB pushed and pulled in the comparison on S3 "
+            + "(default: ${DEFAULT-VALUE}).")
+    int s3Images = 100;
+
+    @Option(names = "--s3proxy-jar", description = "s3proxy's jar with its dependencies (default: ${DEFAULT-VALUE}, "
+            + "where the build copies it).")
+    Path s3proxyJar = Path.of("bench/target/s3proxy/s3proxy.jar");
+
+    @Option(names = "--s3-postgres-port", description = "Loopback port of the PostgreSQL the comparison on S3 starts "
+            + "with scripts/test-postgres and removes after it (default: ${DEFAULT-VALUE}).")
+    int s3PostgresPort = 5439;
+
     @Option(names = "--api-images", description = "Images of the repository whose management API listing is read "
             + "(Berth only; default: ${DEFAULT-VALUE}; 0 leaves the management API phase out).")
     int apiImages = 10_000;
@@ -197,9 +214,9 @@ public final class Bench implements Callable<Integer> {
      * around the page cache (and so make their first pull read the disk), which the images of small layers never
      * reach.
      */
-    private static final int LARGE_LAYER_IMAGES = 6;
-    private static final int LARGE_LAYER_SIZE = 64 << 20;
-    private static final int LARGE_LAYER_CONCURRENCY = 4;
+    static final int LARGE_LAYER_IMAGES = 6;
+    static final int LARGE_LAYER_SIZE = 64 << 20;
+    static final int LARGE_LAYER_CONCURRENCY = 4;
     private static final String NOTIFYING = "Berth + endpoint";
     /** How long the receiver must hear nothing before the warm-up's events count as delivered. */
     private static final Duration EVENTS_QUIET = Duration.ofSeconds(2);
@@ -304,7 +321,7 @@ public final class Bench implements Callable<Integer> {
         if (notifications) {
             measureNotifications(work, seed);
         }
-        String report = report(machine, seed, table);
+        String report = report(machine, seed, table) + (s3 ? new S3Comparison(this).run(work, seed) : "");
         System.out.println(report);
         Files.createDirectories(resultsFile.toAbsolutePath().getParent());
         Files.writeString(resultsFile, report);
@@ -344,17 +361,16 @@ public final class Bench implements Callable<Integer> {
     }
 
     /** The load generator of the read-only phases; {@code wrkDuration} is how long each wrk run lasts. */
-    private ReadClient readClient(Duration wrkDuration) {
+    ReadClient readClient(Duration wrkDuration) {
         return readClientKind == ReadClientKind.WRK ? ReadClient.wrk(new Wrk(Wrk.DEFAULT_EXECUTABLE), wrkDuration)
                 : ReadClient.java();
     }
 
-    private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed) {
+    Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed) {
         return workload(repositoryPrefix, count, layerCount, size, seed, concurrency);
     }
 
-    private Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed,
-                              int clients) {
+    Workload workload(String repositoryPrefix, int count, int layerCount, int size, long seed, int clients) {
         return new Workload(IntStream.range(0, count)
                 .mapToObj(i -> SyntheticImage.create(i, repositoryPrefix + (i % repositories), layerCount, size, seed))
                 .toList(), layerCount, size, clients, seed);
@@ -523,7 +539,7 @@ public final class Bench implements Callable<Integer> {
     }
 
     /** Runs one phase; a phase that throws gets "failed" results, and the run goes on. */
-    private static List<PhaseResult> runPhase(Phase phase, Contender contender) {
+    static List<PhaseResult> runPhase(Phase phase, Contender contender) {
         String name = phase.getClass().getSimpleName().replace("Phase", "");
         log("%s: %s...".formatted(name, contender.name()));
         long began = System.nanoTime();
@@ -665,6 +681,7 @@ public final class Bench implements Callable<Integer> {
                 "--api-repositories", Integer.toString(apiRepositories), "--api-blobs", Integer.toString(apiBlobs),
                 "--api-reads", Integer.toString(apiReads),
                 notifications ? "--notifications" : "--no-notifications",
+                s3 ? "--s3" : "--no-s3", "--s3-images", Integer.toString(s3Images),
                 "--notification-rounds", Integer.toString(notificationRounds),
                 "--notification-batch", Integer.toString(notificationBatch),
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),

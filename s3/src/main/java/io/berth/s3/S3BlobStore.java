@@ -18,7 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,6 +102,20 @@ public final class S3BlobStore implements BlobStore {
     private static final String STARTED = "started";
     /** Names the multipart upload a commit is assembling, so that a crash mid-commit leaves nothing expiry misses. */
     private static final String COMMIT = "commit";
+
+    /**
+     * Uploads finished within their own request (not resumable), created by this process and not written yet: no
+     * other node can know them, so they have no parts to look for.
+     */
+    private final Set<String> unwritten = ConcurrentHashMap.newKeySet();
+    /**
+     * The bytes of such uploads that fit in one part, held in their part buffer from the write to the commit, which
+     * puts them at the blob's key with one request: no part to write, copy and delete.
+     */
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+
+    private record Held(byte[] buffer, int length) {
+    }
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -242,17 +259,21 @@ public final class S3BlobStore implements BlobStore {
     public void createUpload(String uploadId, boolean resumable) throws IOException {
         if (resumable) {
             call(() -> s3.putObject(b -> b.bucket(bucket).key(uploadKey(uploadId) + STARTED), RequestBody.empty()));
+        } else {
+            // An upload finished within its request needs no trace until it has bytes: its parts are the trace.
+            unwritten.add(uploadId);
         }
-        // An upload finished within its request needs no trace until it has bytes: its parts are the trace.
     }
 
     @Override
     public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
             throws IOException {
-        List<Part> parts = parts(uploadId);
-        long held = contiguousLength(parts);
-        if (held < offset) {
-            throw new IOException("upload " + uploadId + " holds " + held + " bytes, expected " + offset);
+        boolean fresh = unwritten.remove(uploadId) && offset == 0;
+        sendHeld(uploadId);
+        List<Part> parts = fresh ? List.of() : parts(uploadId);
+        long stored = contiguousLength(parts);
+        if (stored < offset) {
+            throw new IOException("upload " + uploadId + " holds " + stored + " bytes, expected " + offset);
         }
         // The part that the new bytes continue, when it must be written again: a last part too small to stay in the
         // middle, or one holding bytes past the offset that a failed write left.
@@ -303,6 +324,10 @@ public final class S3BlobStore implements BlobStore {
                 }
             } finally {
                 BufferPool.BODIES.give(chunk);
+            }
+            if (fresh && partStart == 0) { // the whole upload is in this buffer: it waits for the commit
+                held.put(uploadId, new Held(writer.keep(buffer), filled));
+                return written;
             }
             if (filled > 0 && written > offset) { // else the buffer holds only the bytes of the part continued
                 writer.send(partStart, buffer, filled);
@@ -375,6 +400,12 @@ public final class S3BlobStore implements BlobStore {
             }
         }
 
+        /** Takes {@code buffer} out of the writer's hands: the caller gives it back to the pool. */
+        byte[] keep(byte[] buffer) {
+            taken.remove(buffer);
+            return buffer;
+        }
+
         /** Gives the buffers back, once no part is on its way from them. */
         @Override
         public void close() {
@@ -385,6 +416,25 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /** Writes the held bytes of an upload as its first part, for an upload that goes on as others do. */
+    private void sendHeld(String uploadId) throws IOException {
+        Held bytes = held.get(uploadId);
+        if (bytes != null) {
+            putPart(uploadId, 0, bytes.buffer(), bytes.length());
+            release(uploadId);
+        }
+    }
+
+    /** Forgets the held bytes of an upload and gives their buffer back; whether there were any. */
+    private boolean release(String uploadId) {
+        Held bytes = held.remove(uploadId);
+        if (bytes == null) {
+            return false;
+        }
+        PARTS.give(bytes.buffer());
+        return true;
+    }
+
     private void putPart(String uploadId, long start, byte[] bytes, int length) throws IOException {
         call(() -> s3.putObject(b -> b.bucket(bucket).key(partKey(uploadId, start)).contentLength((long) length),
                 RequestBody.fromContentProvider(() -> new ByteArrayInputStream(bytes, 0, length), length,
@@ -393,6 +443,10 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public InputStream readUpload(String uploadId, long length) throws IOException {
+        Held bytes = held.get(uploadId);
+        if (bytes != null && length <= bytes.length()) {
+            return new ByteArrayInputStream(bytes.buffer(), 0, (int) length);
+        }
         List<Range> ranges = ranges(uploadId, length);
         return new RangesInputStream(ranges);
     }
@@ -416,8 +470,21 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public boolean commitUpload(String uploadId, long size, Digest digest) throws IOException {
-        List<Range> ranges = ranges(uploadId, size);
         String target = blobKey(digest);
+        Held bytes = held.get(uploadId);
+        if (bytes != null && bytes.length() == size) {
+            if (head(target).isPresent()) {
+                return false; // the bytes stay held until the upload is deleted: a second commit may need them
+            }
+            call(() -> s3.putObject(b -> b.bucket(bucket).key(target).storageClass(storageClass)
+                    .contentLength(size), RequestBody.fromContentProvider(
+                    () -> new ByteArrayInputStream(bytes.buffer(), 0, bytes.length()), size,
+                    "application/octet-stream")));
+            release(uploadId);
+            return true;
+        }
+        sendHeld(uploadId);
+        List<Range> ranges = ranges(uploadId, size);
         if (head(target).isPresent()) {
             return false;
         }
@@ -472,6 +539,10 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public void deleteUpload(String uploadId) throws IOException {
+        unwritten.remove(uploadId);
+        if (release(uploadId)) {
+            return; // its bytes never left this process
+        }
         String directory = uploadKey(uploadId);
         List<String> keys = keys(directory);
         if (keys.contains(directory + COMMIT)) {

@@ -66,6 +66,25 @@ class S3BlobStoreTest {
     }
 
     @Test
+    void anUploadWrittenInOneRequestThatFitsAPartGoesToItsKeyAtItsCommitWithoutParts() throws Exception {
+        byte[] bytes = random(MIB).readAllBytes();
+        Digest digest = Digest.sha256(bytes);
+        try (S3BlobStore store = S3BlobStore.open(settings)) {
+            store.createUpload("whole", false);
+            store.writeUpload("whole", 0, new ByteArrayInputStream(bytes), IGNORED);
+            assertThat(objects()).as("nothing is written before the commit").isEmpty();
+
+            assertThat(store.commitUpload("whole", bytes.length, digest)).isTrue();
+
+            assertThat(objects()).containsExactlyEntriesOf(Map.of("registry/blobs/sha256/" + digest.hex(),
+                    (long) bytes.length));
+            try (var in = store.open(digest).orElseThrow().open(0, bytes.length)) {
+                assertThat(in.readAllBytes()).isEqualTo(bytes);
+            }
+        }
+    }
+
+    @Test
     void chunksArePartsOfAtLeastFiveMebibytesButTheLastAndTheBlobIsContentAddressed() throws Exception {
         try (S3BlobStore store = S3BlobStore.open(settings)) {
             store.createUpload("u", true);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ public final class ServerProcess implements AutoCloseable {
 
     private final String name;
     private final List<String> command;
+    /** Variables set for the process, or removed from what it inherits where the value is null. */
     private final Map<String, String> environment;
     private final Path logFile;
     private final URI url;
@@ -69,6 +71,30 @@ public final class ServerProcess implements AutoCloseable {
         return berth(name, launcher, javaOptions, dataDir, logFile, config);
     }
 
+    /**
+     * Berth as several nodes behind a load balancer run it: metadata in PostgreSQL ({@code jdbcUrl}), blobs in
+     * {@code bucket} of the S3-compatible store at {@code endpoint}, with path-style requests.
+     */
+    public static ServerProcess berthOnS3(Path launcher, String javaOptions, Path dataDir, Path logFile,
+                                         String jdbcUrl, URI endpoint, String bucket, String accessKey,
+                                         String secretKey) throws IOException {
+        Files.createDirectories(dataDir);
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
+        Files.writeString(config, """
+                metadata:
+                  url: "%s"
+                storage:
+                  type: s3
+                  bucket: %s
+                  endpoint: %s
+                  region: us-east-1
+                  pathStyle: true
+                  accessKey: %s
+                  secretKey: %s
+                """.formatted(jdbcUrl, bucket, endpoint, accessKey, secretKey));
+        return berth("Berth", launcher, javaOptions, dataDir, logFile, config);
+    }
+
     private static ServerProcess berth(String name, Path launcher, String javaOptions, Path dataDir, Path logFile,
                                        Path config) throws IOException {
         Files.createDirectories(dataDir);
@@ -111,6 +137,49 @@ public final class ServerProcess implements AutoCloseable {
                 logFile, port);
     }
 
+    /**
+     * CNCF Distribution as above, with its S3 driver on {@code bucket} of the store at {@code endpoint} (an endpoint
+     * makes it address buckets by path) and its default chunk size.
+     */
+    public static ServerProcess distributionOnS3(Path binary, Path dataDir, Path logFile, URI endpoint,
+                                                 String bucket, String accessKey, String secretKey)
+            throws IOException {
+        Files.createDirectories(dataDir);
+        int port = freePort();
+        Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                  accesslog:
+                    disabled: true
+                storage:
+                  s3:
+                    accesskey: %s
+                    secretkey: %s
+                    region: us-east-1
+                    regionendpoint: %s
+                    bucket: %s
+                    secure: false
+                    v4auth: true
+                  delete:
+                    enabled: true
+                  cache:
+                    blobdescriptor: inmemory
+                  redirect:
+                    disable: true
+                http:
+                  addr: 127.0.0.1:%d
+                  secret: benchmark-only-secret
+                """.formatted(accessKey, secretKey, endpoint, bucket, port));
+        // Its AWS SDK fails to start when AWS_CA_BUNDLE is set (it cannot add a CA bundle to the driver's HTTP
+        // transport), and the store is plain HTTP anyway.
+        Map<String, String> environment = new HashMap<>();
+        environment.put("AWS_CA_BUNDLE", null);
+        return new ServerProcess("Distribution", List.of(binary.toString(), "serve", config.toString()), environment,
+                logFile, port);
+    }
+
     /** Starts the process and waits for its first 200 on {@code /v2/}. */
     public void start() throws IOException, InterruptedException {
         HttpClient probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -119,7 +188,13 @@ public final class ServerProcess implements AutoCloseable {
         long began = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(logFile.toFile());
-        builder.environment().putAll(environment);
+        environment.forEach((name, value) -> {
+            if (value == null) {
+                builder.environment().remove(name);
+            } else {
+                builder.environment().put(name, value);
+            }
+        });
         process = builder.start();
         Process started = process;
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroy)); // also when the benchmark is interrupted

@@ -15,6 +15,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What every {@link BlobStore} must do, as the registry relies on it. A store's test extends this class and says how
@@ -213,11 +215,12 @@ public abstract class BlobStoreContract {
         assertThat(readBlob(digest, 0, whole.length)).isEqualTo(whole);
     }
 
-    @Test
-    void committingContentThatIsStoredAlreadyReturnsFalseAndLeavesTheUpload() throws Exception {
+    @ParameterizedTest(name = "resumable: {0}")
+    @ValueSource(booleans = {true, false})
+    void committingContentThatIsStoredAlreadyReturnsFalseAndLeavesTheUpload(boolean resumable) throws Exception {
         byte[] bytes = "same bytes".getBytes(StandardCharsets.UTF_8);
         Digest digest = storeBlob("first", bytes);
-        store.createUpload("second", true);
+        store.createUpload("second", resumable);
         store.writeUpload("second", 0, stream(bytes), IGNORED);
 
         assertThat(store.commitUpload("second", bytes.length, digest)).isFalse();
@@ -226,6 +229,16 @@ public abstract class BlobStoreContract {
         store.delete(digest);
         assertThat(store.commitUpload("second", bytes.length, digest)).isTrue();
         assertThat(readBlob(digest, 0, bytes.length)).isEqualTo(bytes);
+    }
+
+    @Test
+    void anUploadWrittenInOneRequestLargerThanAMultipartPartMakesOneBlob() throws Exception {
+        byte[] bytes = random(9 * MIB, 4);
+
+        Digest digest = storeBlob("large", bytes);
+
+        assertThat(readBlob(digest, 0, bytes.length)).isEqualTo(bytes);
+        assertThat(store.uploadsWrittenBefore(Instant.now().plusSeconds(60), 10)).doesNotContain("large");
     }
 
     @Test
@@ -289,9 +302,10 @@ public abstract class BlobStoreContract {
         assertThat(store.uploadsWrittenBefore(Instant.now().plusSeconds(60), 10)).containsExactly("fresh");
     }
 
-    @Test
-    void aDeletedUploadCanNoLongerBeCommitted() throws Exception {
-        store.createUpload("gone", true);
+    @ParameterizedTest(name = "resumable: {0}")
+    @ValueSource(booleans = {true, false})
+    void aDeletedUploadCanNoLongerBeCommitted(boolean resumable) throws Exception {
+        store.createUpload("gone", resumable);
         store.writeUpload("gone", 0, text("bytes"), IGNORED);
 
         store.deleteUpload("gone");
@@ -299,5 +313,6 @@ public abstract class BlobStoreContract {
         Digest digest = Digest.sha256("bytes".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> store.commitUpload("gone", 5, digest)).isInstanceOf(IOException.class);
         assertThat(store.open(digest)).isEmpty();
+        assertThat(store.uploadsWrittenBefore(Instant.now().plusSeconds(60), 10)).doesNotContain("gone");
     }
 }
