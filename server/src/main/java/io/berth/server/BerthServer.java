@@ -115,10 +115,19 @@ public final class BerthServer implements AutoCloseable {
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
-                tokens, new LoginThrottle(), audit, clock);
+                tokens, loginThrottle(clock), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
                 new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle,
                 collections, notifier);
+    }
+
+    /**
+     * On PostgreSQL, which several nodes may share, failed logins are counted in the database, so that a guess sent
+     * to any node counts on all; with SQLite, one process, they are counted in memory, off the single writer.
+     */
+    private LoginThrottle loginThrottle(Clock clock) {
+        return metadata.kind().equals("sqlite") ? new LoginThrottle()
+                : LoginThrottle.shared(metadata.loginFailures(), clock);
     }
 
     /**
