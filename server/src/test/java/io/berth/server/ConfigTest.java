@@ -249,6 +249,11 @@ class ConfigTest {
                 "registry.example.com", null, Path.of("/etc/berth/jwks.json")));
         assertThat(auth.signingKey()).isEqualTo(Path.of("/etc/berth/token-key.pem"));
         assertThat(auth.verificationKeys()).containsExactly(Path.of("/etc/berth/old-token-key.pem"));
+        assertThat(Config.DEFAULTS.withYaml(file).withEnvironment(Map.of("BERTH_AUTH_TOKEN_SIGNING_KEY",
+                "/run/secrets/token-key.pem")).auth()).satisfies(fromEnvironment -> {
+                    assertThat(fromEnvironment.signingKey()).isEqualTo(Path.of("/run/secrets/token-key.pem"));
+                    assertThat(fromEnvironment.verificationKeys()).isEqualTo(auth.verificationKeys());
+                });
         Files.writeString(file, "auth:\n  tokens: {}\n");
         assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("unknown key 'auth.tokens'");
     }
