@@ -17,6 +17,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ final class TokenKeys {
 
     private TokenKeys(JWK signingKey, List<JWK> others) throws JOSEException {
         this.signingKey = signingKey;
-        this.algorithm = signingKey.getAlgorithm() instanceof JWSAlgorithm jws ? jws : null;
+        this.algorithm = (JWSAlgorithm) signingKey.getAlgorithm();
         this.signer = switch (signingKey) {
             case ECKey ec -> new ECDSASigner(ec);
             case RSAKey rsa -> new RSASSASigner(rsa);
@@ -180,10 +181,8 @@ final class TokenKeys {
         PemContents contents = new PemContents();
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         int privateKeys = 0;
-        // PEM is ASCII; Latin-1 never fails to decode, so stray bytes reach the PEM parser and its message.
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
-             PEMParser parser = new PEMParser(reader)) {
-            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+        for (Object object : pemObjects(file, what)) {
+            try {
                 switch (object) {
                     // SEC1 and PKCS#1: the public half is derived below, as SEC1 may leave it out.
                     case PEMKeyPair pair -> {
@@ -204,20 +203,35 @@ final class TokenKeys {
                         // EC PARAMETERS (openssl ecparam writes them first), further certificates: not the key
                     }
                 }
+            } catch (IOException e) {
+                throw new IllegalArgumentException(what + " " + file + " holds a key of an unsupported type: "
+                        + e.getMessage(), e);
             }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(what + " " + file + " does not exist", e);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException known && known.getMessage().startsWith(what)) {
-                throw known;
-            }
-            throw new IllegalArgumentException(what + " " + file + " cannot be read as PEM: " + e.getMessage(), e);
         }
         if (privateKeys > 1) {
             throw new IllegalArgumentException(what + " " + file + " holds " + privateKeys
                     + " private keys; expected one");
         }
         return contents;
+    }
+
+    private static List<Object> pemObjects(Path file, String what) {
+        List<Object> objects = new ArrayList<>();
+        // PEM is ASCII; Latin-1 never fails to decode, so stray bytes reach the PEM parser and its message.
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
+             PEMParser parser = new PEMParser(reader)) {
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                objects.add(object);
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " " + file + " does not exist", e);
+        } catch (AccessDeniedException e) {
+            throw new IllegalArgumentException(what + " " + file + " cannot be read: permission denied for the user "
+                    + "Berth runs as", e);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(what + " " + file + " cannot be read as PEM: " + e.getMessage(), e);
+        }
+        return objects;
     }
 
     private static IllegalArgumentException encrypted(Path file, String what) {

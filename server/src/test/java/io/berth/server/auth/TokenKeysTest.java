@@ -142,6 +142,14 @@ class TokenKeysTest {
         assertThatThrownBy(() -> service(text)).hasMessageContaining("token signing key " + text)
                 .hasMessageContaining("holds no private key");
 
+        Path unreadable = openssl("unreadable.pem", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                "ec_paramgen_curve:P-256");
+        Files.setPosixFilePermissions(unreadable, Set.of());
+        if (!Files.isReadable(unreadable)) { // root reads it anyway
+            assertThatThrownBy(() -> service(unreadable)).hasMessage("token signing key " + unreadable
+                    + " cannot be read: permission denied for the user Berth runs as");
+        }
+
         Path missing = dir.resolve("missing.pem");
         assertThatThrownBy(() -> service(missing)).hasMessage("token signing key " + missing + " does not exist");
         assertThatThrownBy(() -> service(key, missing))
