@@ -21,13 +21,18 @@ import java.util.Map;
  * @param externalIssuers token issuers whose tokens are accepted besides Berth's own
  * @param trustedProxies  addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For} and
  *                        {@code X-Forwarded-Proto}/{@code -Host} are believed (for throttling, audit and the realm)
+ * @param signingKey      PEM private key that signs Berth's tokens, shared by the nodes; null: a key generated in
+ *                        the data directory on first start (one node)
+ * @param verificationKeys PEM keys whose tokens are accepted besides the signing key's and published with it (key
+ *                         rotation)
  */
 public record AuthConfig(Path htpasswd, List<User> users, Map<String, List<String>> groups, List<AccessRule> access,
                          String service, String issuer, String realm, Duration tokenTtl,
-                         List<ExternalIssuer> externalIssuers, List<String> trustedProxies) {
+                         List<ExternalIssuer> externalIssuers, List<String> trustedProxies, Path signingKey,
+                         List<Path> verificationKeys) {
 
     public static final AuthConfig NONE = new AuthConfig(null, List.of(), Map.of(), List.of(), "berth", "berth",
-            null, Duration.ofMinutes(5), List.of(), List.of());
+            null, Duration.ofMinutes(5), List.of(), List.of(), null, List.of());
 
     public AuthConfig {
         users = List.copyOf(users);
@@ -35,6 +40,7 @@ public record AuthConfig(Path htpasswd, List<User> users, Map<String, List<Strin
         access = List.copyOf(access);
         externalIssuers = List.copyOf(externalIssuers);
         trustedProxies = List.copyOf(trustedProxies);
+        verificationKeys = List.copyOf(verificationKeys);
     }
 
     /** A configured user: name, bcrypt hash (never a clear password), groups. */
@@ -70,36 +76,41 @@ public record AuthConfig(Path htpasswd, List<User> users, Map<String, List<Strin
 
     public AuthConfig withHtpasswd(Path file) {
         return new AuthConfig(file, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withUsers(List<User> users) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withGroups(Map<String, List<String>> groups) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withAccess(List<AccessRule> access) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withToken(String service, String issuer, String realm, Duration tokenTtl) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withTrustedProxies(List<String> trustedProxies) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
     }
 
     public AuthConfig withExternalIssuers(List<ExternalIssuer> externalIssuers) {
         return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
-                trustedProxies);
+                trustedProxies, signingKey, verificationKeys);
+    }
+
+    public AuthConfig withSigningKeys(Path signingKey, List<Path> verificationKeys) {
+        return new AuthConfig(htpasswd, users, groups, access, service, issuer, realm, tokenTtl, externalIssuers,
+                trustedProxies, signingKey, verificationKeys);
     }
 }

@@ -80,6 +80,9 @@ public final class BerthServer implements AutoCloseable {
         List<LifecyclePolicies.Assigned> configuredPolicies = LifecyclePolicies.fromConfig(config.lifecycle());
 
         Files.createDirectories(config.data());
+        // Also before storage: a missing or unusable token key file ends startup with its message.
+        TokenService tokens = config.auth().enabled()
+                ? TokenService.open(config.data(), config.auth(), Clock.systemUTC()) : null;
         this.installation = Installation.open(config);
         this.blobs = installation.blobs();
         this.metadata = installation.metadata();
@@ -96,7 +99,7 @@ public final class BerthServer implements AutoCloseable {
         this.collections = new CollectionRunner(new GarbageCollector(blobs, metadata, uploads, registry,
                 config.gc().rules(), clock), audit);
 
-        server.setHandler(new GracefulHandler(apiHandler(config)));
+        server.setHandler(new GracefulHandler(apiHandler(config, tokens)));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
         // Two threads: a long collection must not hold up the watch on the cache.
@@ -104,7 +107,7 @@ public final class BerthServer implements AutoCloseable {
                 .name("berth-housekeeping-", 0).factory());
     }
 
-    private ApiHandler apiHandler(Config config) {
+    private ApiHandler apiHandler(Config config, TokenService tokens) {
         AuthConfig auth = config.auth();
         if (!auth.enabled()) {
             return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle, collections,
@@ -112,10 +115,19 @@ public final class BerthServer implements AutoCloseable {
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
-                TokenService.open(config.data(), auth, clock), new LoginThrottle(), audit, clock);
+                tokens, loginThrottle(clock), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
                 new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle,
                 collections, notifier);
+    }
+
+    /**
+     * On PostgreSQL, which several nodes may share, failed logins are counted in the database, so that a guess sent
+     * to any node counts on all; with SQLite, one process, they are counted in memory, off the single writer.
+     */
+    private LoginThrottle loginThrottle(Clock clock) {
+        return metadata.kind().equals("sqlite") ? new LoginThrottle()
+                : LoginThrottle.shared(metadata.loginFailures(), clock);
     }
 
     /**

@@ -385,7 +385,8 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         auth = auth.withAccess(rules);
         auth = auth.withTrustedProxies(strings(node, "trustedProxies", file));
-        JsonNode token = section(node, "token", Set.of("service", "issuer", "realm", "ttl", "external"), file);
+        JsonNode token = section(node, "token", Set.of("service", "issuer", "realm", "ttl", "external",
+                "signingKey", "verificationKeys"), file);
         if (!token.isMissingNode() && !token.isNull()) {
             auth = auth.withToken(
                     token.hasNonNull("service") ? token.get("service").asString() : auth.service(),
@@ -404,6 +405,8 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
                         path(issuer, "publicKey"), path(issuer, "jwks")));
             }
             auth = auth.withExternalIssuers(issuers);
+            List<Path> verificationKeys = strings(token, "verificationKeys", file).stream().map(Path::of).toList();
+            auth = auth.withSigningKeys(path(token, "signingKey"), verificationKeys);
         }
         return auth;
     }
@@ -531,6 +534,10 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         }
         if (env.containsKey("BERTH_AUTH_HTPASSWD")) {
             config = config.withAuth(config.auth().withHtpasswd(Path.of(env.get("BERTH_AUTH_HTPASSWD"))));
+        }
+        if (env.containsKey("BERTH_AUTH_TOKEN_SIGNING_KEY")) {
+            config = config.withAuth(config.auth().withSigningKeys(Path.of(env.get("BERTH_AUTH_TOKEN_SIGNING_KEY")),
+                    config.auth().verificationKeys()));
         }
         if (env.containsKey("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")) {
             config = config.withAllowSparseIndex(Boolean.parseBoolean(env.get("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")));

@@ -227,6 +227,8 @@ class ConfigTest {
                     service: registry.example.com
                     realm: https://registry.example.com/token
                     ttl: 10m
+                    signingKey: /etc/berth/token-key.pem
+                    verificationKeys: [/etc/berth/old-token-key.pem]
                     external:
                       - issuer: https://auth.example.com
                         jwks: /etc/berth/jwks.json
@@ -245,6 +247,13 @@ class ConfigTest {
         assertThat(auth.tokenTtl()).isEqualTo(Duration.ofMinutes(10));
         assertThat(auth.externalIssuers()).containsExactly(new AuthConfig.ExternalIssuer("https://auth.example.com",
                 "registry.example.com", null, Path.of("/etc/berth/jwks.json")));
+        assertThat(auth.signingKey()).isEqualTo(Path.of("/etc/berth/token-key.pem"));
+        assertThat(auth.verificationKeys()).containsExactly(Path.of("/etc/berth/old-token-key.pem"));
+        assertThat(Config.DEFAULTS.withYaml(file).withEnvironment(Map.of("BERTH_AUTH_TOKEN_SIGNING_KEY",
+                "/run/secrets/token-key.pem")).auth()).satisfies(fromEnvironment -> {
+                    assertThat(fromEnvironment.signingKey()).isEqualTo(Path.of("/run/secrets/token-key.pem"));
+                    assertThat(fromEnvironment.verificationKeys()).isEqualTo(auth.verificationKeys());
+                });
         Files.writeString(file, "auth:\n  tokens: {}\n");
         assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("unknown key 'auth.tokens'");
     }

@@ -153,6 +153,9 @@ public interface MetadataStore extends AutoCloseable {
     /** What the registry holds, for browsing. */
     Inventory inventory();
 
+    /** Failed logins, for a login throttle shared by the nodes. */
+    LoginFailures loginFailures();
+
     /**
      * Deletes a repository: its tags, manifests and blob links (the blobs are left to garbage collection), and the
      * repository itself; false when there was none.

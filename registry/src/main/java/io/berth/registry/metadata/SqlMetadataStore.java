@@ -47,6 +47,7 @@ public final class SqlMetadataStore implements MetadataStore {
     private final CollectorLocks collectorLocks;
     private final SqlEventLog events;
     private final SqlInventory inventory;
+    private final SqlLoginFailures loginFailures;
     /** SQLite's group commit; null on PostgreSQL, which syncs its own log at each commit (in groups, too). */
     private volatile WalSync walSync;
 
@@ -57,6 +58,7 @@ public final class SqlMetadataStore implements MetadataStore {
         this.collectorLocks = new CollectorLocks(url, dialect, writer);
         this.events = new SqlEventLog(this, dialect);
         this.inventory = new SqlInventory(this, dialect);
+        this.loginFailures = new SqlLoginFailures(this, dialect);
     }
 
     /** Connects, migrates the schema, and returns the store. */
@@ -816,6 +818,11 @@ public final class SqlMetadataStore implements MetadataStore {
     @Override
     public Inventory inventory() {
         return inventory;
+    }
+
+    @Override
+    public LoginFailures loginFailures() {
+        return loginFailures;
     }
 
     @Override

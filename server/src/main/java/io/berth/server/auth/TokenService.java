@@ -2,12 +2,9 @@ package io.berth.server.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
-import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -28,10 +25,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.cert.CertificateFactory;
-import java.security.interfaces.ECPrivateKey;
-import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.time.Clock;
@@ -49,8 +43,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Issues and checks the JWTs of distribution's token auth ({@code docs/spec/auth/jwt.md}): ES256, signed with a
- * P-256 key generated on first start and kept in the data directory; claims {@code iss}, {@code sub},
+ * Issues and checks the JWTs of distribution's token auth ({@code docs/spec/auth/jwt.md}): signed with the key the
+ * config names ({@code auth.token.signingKey}, shared by the nodes) or else with a P-256 key generated on first start
+ * and kept in the data directory (ES256), checked against that key and the configured verification keys; claims {@code iss}, {@code sub},
  * {@code aud} (the service), {@code exp}, {@code nbf}, {@code iat}, {@code jti} and {@code access}. Tokens of
  * configured external issuers are accepted too, checked against their PEM key or JWKS file.
  */
@@ -72,21 +67,15 @@ public final class TokenService {
     private final String service;
     private final Duration ttl;
     private final Clock clock;
-    private final ECKey signingKey;
-    private final ECDSASigner signer;
-    private final JWSVerifier ownVerifier;
+    private final TokenKeys keys;
     private final Map<String, External> external = new LinkedHashMap<>();
 
-    private TokenService(AuthConfig auth, KeyPair keys, Clock clock) throws JOSEException {
+    private TokenService(AuthConfig auth, TokenKeys keys, Clock clock) {
         this.issuer = auth.issuer();
         this.service = auth.service();
         this.ttl = auth.tokenTtl().compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1) : auth.tokenTtl();
         this.clock = clock;
-        this.signingKey = new ECKey.Builder(Curve.P_256, (ECPublicKey) keys.getPublic())
-                .privateKey((ECPrivateKey) keys.getPrivate()).keyIDFromThumbprint().build();
-        this.signer = new ECDSASigner(signingKey);
-        this.ownVerifier = new DefaultJWSVerifierFactory().createJWSVerifier(
-                new JWSHeader(JWSAlgorithm.ES256), keys.getPublic());
+        this.keys = keys;
         for (AuthConfig.ExternalIssuer config : auth.externalIssuers()) {
             if (config.issuer().equals(issuer)) {
                 throw new IllegalArgumentException("external issuer '" + config.issuer()
@@ -96,12 +85,17 @@ public final class TokenService {
         }
     }
 
-    /** Loads the signing key from {@code dataDir}, generating it on first start. */
+    /**
+     * Loads the configured signing key, or else the one in {@code dataDir}, generating that on first start; and the
+     * verification keys.
+     *
+     * @throws IllegalArgumentException when a key file is missing, unreadable or not a key Berth can use: the message
+     *                                  names the file
+     */
     public static TokenService open(Path dataDir, AuthConfig auth, Clock clock) {
         try {
-            return new TokenService(auth, signingKey(dataDir.resolve(KEY_FILE)), clock);
-        } catch (JOSEException e) {
-            throw new IllegalStateException("cannot use the token signing key", e);
+            Path signingKey = auth.signingKey() != null ? auth.signingKey() : generated(dataDir.resolve(KEY_FILE));
+            return new TokenService(auth, TokenKeys.load(signingKey, auth.verificationKeys()), clock);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -115,9 +109,12 @@ public final class TokenService {
         return ttl;
     }
 
-    /** The public half of the signing key, for a registry or tool that verifies Berth's tokens. */
+    /**
+     * The public keys that verify Berth's tokens (the signing key's first, then the verification keys), for a
+     * registry or tool that checks them.
+     */
     public JWKSet publicKeys() {
-        return new JWKSet(signingKey.toPublicJWK());
+        return keys.published();
     }
 
     public String issueAccess(Identity who, List<Scope> access, Instant now) {
@@ -170,11 +167,11 @@ public final class TokenService {
     }
 
     private String sign(JWTClaimsSet claims) {
-        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
-                .keyID(signingKey.getKeyID()).build();
+        JWSHeader header = new JWSHeader.Builder(keys.algorithm()).type(JOSEObjectType.JWT)
+                .keyID(keys.signingKey().getKeyID()).build();
         SignedJWT jwt = new SignedJWT(header, claims);
         try {
-            jwt.sign(signer);
+            jwt.sign(keys.signer());
         } catch (JOSEException e) {
             throw new IllegalStateException("signing a token failed", e);
         }
@@ -188,7 +185,7 @@ public final class TokenService {
         String tokenIssuer = claims.getIssuer();
         boolean own = issuer.equals(tokenIssuer);
         if (own) {
-            verifySignature(jwt, ownVerifier);
+            verifyOwn(jwt);
             checkTimesAndAudience(claims, service);
             for (Login kind : Login.values()) {
                 if (claims.getClaim(kind.claim) != null) {
@@ -228,7 +225,7 @@ public final class TokenService {
             throw new InvalidTokenException("not a " + kind.name().toLowerCase(Locale.ROOT)
                     + " token of this registry");
         }
-        verifySignature(jwt, ownVerifier);
+        verifyOwn(jwt);
         String subject = claims.getSubject();
         if (subject == null || subject.isEmpty()) {
             throw new InvalidTokenException("refresh token without a subject");
@@ -266,6 +263,15 @@ public final class TokenService {
         } catch (JOSEException e) {
             throw new InvalidTokenException("bad signature");
         }
+    }
+
+    /** Checks the signature of a token of this registry, by the key its header names. */
+    private void verifyOwn(SignedJWT jwt) throws InvalidTokenException {
+        JWSVerifier verifier = keys.verifier(jwt.getHeader().getKeyID(), jwt.getHeader().getAlgorithm());
+        if (verifier == null) {
+            throw new InvalidTokenException("signed by a key this registry does not know");
+        }
+        verifySignature(jwt, verifier);
     }
 
     private void verifyExternal(SignedJWT jwt, External issuerConfig) throws InvalidTokenException {
@@ -330,9 +336,10 @@ public final class TokenService {
 
     // ---- keys
 
-    private static KeyPair signingKey(Path file) throws IOException {
+    /** The key file in the data directory, generated when it does not exist yet. */
+    private static Path generated(Path file) throws IOException {
         if (Files.exists(file)) {
-            return readKeyPair(file);
+            return file;
         }
         KeyPair keys;
         try {
@@ -356,21 +363,7 @@ public final class TokenService {
         } catch (java.nio.file.FileAlreadyExistsException e) {
             Files.delete(temporary); // another process made one first: use theirs
         }
-        return readKeyPair(file);
-    }
-
-    private static KeyPair readKeyPair(Path file) throws IOException {
-        Map<String, byte[]> blocks = pemBlocks(Files.readString(file, StandardCharsets.US_ASCII));
-        if (!blocks.containsKey("PRIVATE KEY") || !blocks.containsKey("PUBLIC KEY")) {
-            throw new IllegalArgumentException(file + ": expected a PRIVATE KEY and a PUBLIC KEY block");
-        }
-        try {
-            KeyFactory factory = KeyFactory.getInstance("EC");
-            return new KeyPair(factory.generatePublic(new X509EncodedKeySpec(blocks.get("PUBLIC KEY"))),
-                    factory.generatePrivate(new PKCS8EncodedKeySpec(blocks.get("PRIVATE KEY"))));
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalArgumentException(file + ": not a P-256 key pair", e);
-        }
+        return file;
     }
 
     private static External loadExternal(AuthConfig.ExternalIssuer config) {

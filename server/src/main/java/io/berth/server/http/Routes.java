@@ -43,6 +43,8 @@ final class Routes {
                 .add("GET", "/v2/{name}/referrers/{digest}", PULL, listings::referrers, listings::referrersFromCache)
                 // Docker token authentication: the endpoint checks the credentials it is sent
                 .add("GET POST", "/token", PUBLIC, tokens == null ? Routes::noTokens : tokens::answer)
+                // the public keys that verify the tokens, where JWT verifiers look for them
+                .add("GET", "/.well-known/jwks.json", PUBLIC, tokens == null ? Routes::noTokens : tokens::publicKeys)
                 // the admin API
                 .add("POST", "/admin/gc", ADMIN, gc::collect)
                 .add("GET", "/admin/lifecycle", ADMIN, lifecycle::list)

@@ -31,16 +31,23 @@ import tools.jackson.databind.node.ObjectNode;
  * The token endpoint of distribution's token auth: {@code GET /token} with Basic credentials or none (anonymous),
  * {@code scope} and {@code offline_token} ({@code docs/spec/auth/token.md}), and the OAuth2 {@code POST /token}
  * with the {@code password} and {@code refresh_token} grants that docker uses ({@code oauth.md}). A token grants
- * the intersection of what was asked and what the caller may do, possibly nothing.
+ * the intersection of what was asked and what the caller may do, possibly nothing. Beside it, the public keys that
+ * verify the tokens, as a JWKS.
  */
 final class TokenEndpoint {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /**
+     * How long a verifier may keep the key set. Short enough that a key added for rotation reaches caches well before
+     * the nodes sign with it (docs/auth.md says to wait this long between the two steps).
+     */
+    static final String KEYS_CACHE_CONTROL = "public, max-age=300";
 
     private final Authenticator authenticator;
     private final AccessPolicy policy;
     private final Clock clock;
     private final Function<Request, Optional<String>> clientCertificate;
     private final ClientOrigin origin;
+    private final byte[] publicKeys;
 
     TokenEndpoint(Authenticator authenticator, AccessPolicy policy, Clock clock,
                   Function<Request, Optional<String>> clientCertificate, ClientOrigin origin) {
@@ -49,6 +56,13 @@ final class TokenEndpoint {
         this.clock = clock;
         this.clientCertificate = clientCertificate;
         this.origin = origin;
+        this.publicKeys = authenticator.tokens().publicKeys().toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code GET /.well-known/jwks.json}: the public keys that verify this registry's tokens (RFC 7517). */
+    void publicKeys(Exchange exchange) {
+        exchange.response().getHeaders().put(HttpHeader.CACHE_CONTROL, KEYS_CACHE_CONTROL);
+        Responses.send(exchange.response(), exchange.callback(), 200, "application/json", publicKeys);
     }
 
     /** {@code GET} and {@code POST /token}: answers one token request (blocking: checks passwords). */
