@@ -324,9 +324,9 @@ public final class Registry {
     }
 
     public BlobContent openBlob(String repository, Digest digest) {
-        blobSize(repository, digest);
+        long size = blobSize(repository, digest);
         try {
-            return blobs.open(digest).orElseThrow(() -> blobUnknown(digest));
+            return blobs.openStored(digest, size).orElseThrow(() -> blobUnknown(digest));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

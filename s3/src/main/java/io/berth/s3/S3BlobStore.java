@@ -211,6 +211,12 @@ public final class S3BlobStore implements BlobStore {
         return head(key).map(head -> new S3Blob(key, head.contentLength()));
     }
 
+    /** Without a {@code HeadObject}: a pull of a blob is then one request to S3, its {@code GetObject}. */
+    @Override
+    public Optional<BlobContent> openStored(Digest digest, long size) {
+        return Optional.of(new S3Blob(blobKey(digest), size));
+    }
+
     /** A blob's object, read with ranged GETs: only what a reader asks for crosses the network. */
     private final class S3Blob implements BlobContent {
         private final String key;

@@ -20,6 +20,14 @@ public interface BlobStore extends AutoCloseable {
     /** The blob with this digest, if stored. */
     Optional<BlobContent> open(Digest digest) throws IOException;
 
+    /**
+     * The blob with this digest, which the metadata says is stored with {@code size} bytes: a store where asking is
+     * a request of its own may trust that and leave it to the first read to fail if the blob is gone after all.
+     */
+    default Optional<BlobContent> openStored(Digest digest, long size) throws IOException {
+        return open(digest);
+    }
+
     /** Removes a blob; absent blobs are ignored. */
     void delete(Digest digest) throws IOException;
 
