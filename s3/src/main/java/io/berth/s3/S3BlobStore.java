@@ -459,7 +459,10 @@ public final class S3BlobStore implements BlobStore {
 
     /** The ranges of parts that hold an upload's first {@code size} bytes, in order. */
     private List<Range> ranges(String uploadId, long size) throws IOException {
-        List<Part> parts = parts(uploadId);
+        return ranges(uploadId, parts(uploadId, new ArrayList<>()), size);
+    }
+
+    private static List<Range> ranges(String uploadId, List<Part> parts, long size) throws IOException {
         if (contiguousLength(parts) < size) {
             throw new IOException("upload " + uploadId + " holds " + contiguousLength(parts) + " bytes, expected "
                     + size);
@@ -490,7 +493,8 @@ public final class S3BlobStore implements BlobStore {
             return true;
         }
         sendHeld(uploadId);
-        List<Range> ranges = ranges(uploadId, size);
+        List<String> keys = new ArrayList<>();
+        List<Range> ranges = ranges(uploadId, parts(uploadId, keys), size);
         if (head(target).isPresent()) {
             return false;
         }
@@ -501,10 +505,11 @@ public final class S3BlobStore implements BlobStore {
             copyObject(ranges.getFirst().key(), target);
         } else {
             copyParts(ranges, target, uploadKey(uploadId) + COMMIT);
+            keys.add(uploadKey(uploadId) + COMMIT);
         }
         try {
             // The multipart upload is complete: its record goes with the parts, with nothing to abort.
-            deleteKeys(keys(uploadKey(uploadId)));
+            deleteKeys(keys);
         } catch (IOException e) {
             // The blob is stored; the parts left behind have no session, and the expiry of upload data removes them.
             LOG.warn("could not remove the parts of upload {} after committing it; expiry removes them", uploadId, e);
@@ -678,9 +683,18 @@ public final class S3BlobStore implements BlobStore {
 
     /** An upload's parts, by offset. */
     private List<Part> parts(String uploadId) throws IOException {
+        return parts(uploadId, new ArrayList<>());
+    }
+
+    /** An upload's parts, by offset, from one listing of its objects, whose every key goes to {@code keys}. */
+    private List<Part> parts(String uploadId, List<String> keys) throws IOException {
         String partPrefix = uploadKey(uploadId) + PART;
         List<Part> parts = new ArrayList<>();
-        for (S3Object object : list(partPrefix)) {
+        for (S3Object object : list(uploadKey(uploadId))) {
+            keys.add(object.key());
+            if (!object.key().startsWith(partPrefix)) {
+                continue;
+            }
             try {
                 parts.add(new Part(object.key(), Long.parseLong(object.key().substring(partPrefix.length())),
                         object.size()));
