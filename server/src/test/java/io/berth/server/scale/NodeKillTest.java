@@ -55,10 +55,10 @@ class NodeKillTest {
                         }
                     }));
                 }
-                awaitImages(pushes, 8);
+                awaitImages(pushes, 4);
                 int beforeKill = pushes.acknowledgedImages().size();
                 doomed.kill();
-                awaitImages(pushes, beforeKill + 12);
+                awaitImages(pushes, beforeKill + 8);
                 running.set(false);
                 for (Future<?> pusher : pushers) {
                     pusher.get();
