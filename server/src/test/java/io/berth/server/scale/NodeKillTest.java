@@ -65,8 +65,8 @@ class NodeKillTest {
                 }
 
                 List<ImagePushes.Image> images = pushes.acknowledgedImages();
-                assertThat(pushes.answers()).as("some requests failed with the node").anyMatch(a -> a.status() != 201
-                        && a.status() != 202);
+                // Requests in flight on the killed node fail (502, or a broken connection) and are retried; those
+                // that find it gone are sent to the other node by HAProxy itself (retries, option redispatch).
                 RegistryClient direct = new RegistryClient(survivor.url(), RegistryClient.newHttpClient());
                 for (ImagePushes.Image image : images) {
                     ImagePushes.assertServed(client, image, "through the balancer");
