@@ -4,6 +4,7 @@ import io.berth.s3.S3Proxy;
 import io.berth.s3.S3Settings;
 import io.berth.server.Config;
 import io.berth.server.StorageConfig;
+import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
@@ -55,7 +56,11 @@ public final class S3Store implements AfterAllCallback {
 
     @Override
     public synchronized void afterAll(ExtensionContext context) {
-        if (proxy != null) {
+        // @Nested classes inherit the extension, and end before their enclosing class: only it stops the process.
+        boolean nested = context.getTestClass()
+                .map(type -> type.getEnclosingClass() != null && !Modifier.isStatic(type.getModifiers()))
+                .orElse(false);
+        if (proxy != null && !nested) {
             proxy.close();
             proxy = null;
         }
