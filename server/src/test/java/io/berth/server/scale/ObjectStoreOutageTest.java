@@ -55,13 +55,13 @@ class ObjectStoreOutageTest {
                 int pusher = p;
                 pushers.add(clients.submit(() -> {
                     for (int i = 0; running.get(); i++) {
-                        pushes.push("outage/app" + pusher, "v" + i, 300_000 + i);
+                        pushes.push("outage/app" + pusher, "v" + i, 100_000 + i);
                     }
                 }));
             }
             // Pulls of what was stored before the outage, meanwhile: whole and exact, or refused; never partial.
             ImagePushes stored = new ImagePushes(client, 3);
-            assertThat(stored.push("outage/stored", "v1", 2_000_000)).isTrue();
+            assertThat(stored.push("outage/stored", "v1", 1_000_000)).isTrue();
             ImagePushes.Image storedImage = stored.acknowledgedImages().getFirst();
             List<String> pulls = new ArrayList<>();
             Future<?> puller = clients.submit(() -> {
@@ -127,7 +127,7 @@ class ObjectStoreOutageTest {
                 ImagePushes.assertServed(client, image, "after the outage");
             }
             ImagePushes after = new ImagePushes(client, 1);
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 2; i++) {
                 assertThat(after.push("outage/after", "v" + i, 100_000)).as("push %d after the outage: %s", i,
                         after.answers()).isTrue();
             }
