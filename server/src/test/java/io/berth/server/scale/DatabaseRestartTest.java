@@ -11,7 +11,6 @@ import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.PrivatePostgres;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -12,7 +12,6 @@ import io.berth.server.testing.LoadBalancer;
 import io.berth.server.testing.S3Store;
 import io.berth.server.testing.TestDatabase;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
