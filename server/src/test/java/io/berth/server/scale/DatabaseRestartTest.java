@@ -10,7 +10,7 @@ import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.PrivatePostgres;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metadata database restarts under a running node: while it is down, requests that need it are answered 503 with
@@ -26,10 +27,10 @@ import org.junit.jupiter.api.Test;
  */
 class DatabaseRestartTest {
     @Test
-    void requestsFailCleanlyWhileTheDatabaseIsDownAndSucceedOnceItIsBack() throws Exception {
+    void requestsFailCleanlyWhileTheDatabaseIsDownAndSucceedOnceItIsBack(@TempDir Path data) throws Exception {
         try (PrivatePostgres postgres = PrivatePostgres.start();
              BerthServer node = BerthServer.start(Config.DEFAULTS.withListen("127.0.0.1:0")
-                     .withData(Files.createTempDirectory("berth-pg-restart-")).withMetadata(postgres.url(), null, null));
+                     .withData(data).withMetadata(postgres.url(), null, null));
              ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor()) {
             RegistryClient client = new RegistryClient("http://127.0.0.1:" + node.port(),
                     RegistryClient.newHttpClient());
