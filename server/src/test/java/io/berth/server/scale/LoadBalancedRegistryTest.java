@@ -222,6 +222,34 @@ class LoadBalancedRegistryTest {
                 .anyMatch(r -> r.endsWith(node(0))).anyMatch(r -> r.endsWith(node(1)));
     }
 
+    @Test
+    void aTagMovedThroughOneNodeIsSeenOnTheOtherOnceItsCachedEntryExpires() throws Exception {
+        String repository = "team/moved-" + UUID.randomUUID();
+        String token = AuthFixture.token(viaBalancer, "alice", "repository:" + repository + ":pull,push");
+        RegistryClient first = new RegistryClient("http://" + node(0)).authorized(bearer(token));
+        RegistryClient second = new RegistryClient("http://" + node(1)).authorized(bearer(token));
+        RegistryClient.PushedImage old = first.pushImage(repository, "latest");
+        assertThat(digestOfLatest(second, repository)).as("cached on the second node").isEqualTo(old.digest());
+
+        RegistryClient.PushedImage moved = first.pushImage(repository, "latest", 2);
+
+        assertThat(digestOfLatest(first, repository)).isEqualTo(moved.digest());
+        // Each node caches tags for a second when the database is shared (docs/deploy.md): not longer.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!digestOfLatest(second, repository).equals(moved.digest()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(digestOfLatest(second, repository)).isEqualTo(moved.digest());
+        assertThat(digestOfLatest(viaBalancer.authorized(bearer(token)), repository)).isEqualTo(moved.digest());
+    }
+
+    private static String digestOfLatest(RegistryClient client, String repository) {
+        HttpResponse<byte[]> head = client.head("/v2/" + repository + "/manifests/latest", "Accept",
+                TestContent.OCI_MANIFEST);
+        assertThat(head.statusCode()).isEqualTo(200);
+        return header(head, "Docker-Content-Digest");
+    }
+
     /** The logged requests whose path starts with {@code path}, once there are {@code count} (the log may lag). */
     private List<String> awaitRouted(String path, int count) {
         long deadline = System.nanoTime() + 5_000_000_000L;
