@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,6 +41,13 @@ public final class SqlMetadataStore implements MetadataStore {
     private static final int RETRIES = 5;
     /** SQLSTATE serialization_failure: {@link #write} runs the transaction again. */
     static final String RETRY_STATE = "40001";
+    /**
+     * How long a request waits for a connection. SQLite's single writer connection is a queue that a burst of pushes
+     * waits in, so the wait is long; a PostgreSQL pool of 16 is waited on that long only when the server is down or
+     * restarting, and then a request should fail (503, which clients retry) before the client gives up on it.
+     */
+    private static final Duration SQLITE_CONNECTION_WAIT = Duration.ofSeconds(30);
+    private static final Duration POSTGRESQL_CONNECTION_WAIT = Duration.ofSeconds(10);
 
     private final Dialect dialect;
     private final HikariDataSource writer;
@@ -67,10 +75,10 @@ public final class SqlMetadataStore implements MetadataStore {
         HikariDataSource writer;
         HikariDataSource reader;
         if (dialect == Dialect.SQLITE) {
-            writer = pool(url, username, password, "berth-sqlite-writer", 1);
-            reader = pool(url, username, password, "berth-sqlite-reader", 4);
+            writer = pool(url, username, password, "berth-sqlite-writer", 1, SQLITE_CONNECTION_WAIT);
+            reader = pool(url, username, password, "berth-sqlite-reader", 4, SQLITE_CONNECTION_WAIT);
         } else {
-            writer = pool(url, username, password, "berth-postgresql", 16);
+            writer = pool(url, username, password, "berth-postgresql", 16, POSTGRESQL_CONNECTION_WAIT);
             reader = writer;
         }
         SqlMetadataStore store = new SqlMetadataStore(url, dialect, writer, reader);
@@ -116,7 +124,8 @@ public final class SqlMetadataStore implements MetadataStore {
         return null;
     }
 
-    private static HikariDataSource pool(String url, String username, String password, String name, int size) {
+    private static HikariDataSource pool(String url, String username, String password, String name, int size,
+                                         Duration connectionWait) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(username);
@@ -124,7 +133,7 @@ public final class SqlMetadataStore implements MetadataStore {
         config.setPoolName(name);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
-        config.setConnectionTimeout(30_000);
+        config.setConnectionTimeout(connectionWait.toMillis());
         if (url.startsWith("jdbc:sqlite:")) {
             config.addDataSourceProperty("journal_mode", "WAL");
             // Commits reach the log without an fsync; write() syncs the log before it returns (WalSync), for every

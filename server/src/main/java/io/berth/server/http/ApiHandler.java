@@ -42,7 +42,7 @@ public final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
     private static final HttpField API_VERSION = new HttpField("Docker-Distribution-API-Version", "registry/2.0");
     private static final String REQUEST_ID = "X-Request-Id";
-    /** What a 503 for unavailable storage asks clients to wait before they retry. */
+    /** What a 503 for unavailable storage (blobs or metadata) asks clients to wait before they retry. */
     private static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
     private static final Pattern REQUEST_ID_FORM = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
@@ -52,6 +52,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Executor blocking = Executors.newVirtualThreadPerTaskExecutor();
     private final StorageFailureLog storageFull = StorageFailureLog.full();
     private final StorageFailureLog storageUnavailable = StorageFailureLog.unavailable();
+    private final StorageFailureLog metadataUnavailable = StorageFailureLog.metadataUnavailable();
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
                        Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
@@ -184,6 +185,14 @@ public final class ApiHandler extends Handler.Abstract {
                 storageUnavailable.failed(request.getMethod(), request.getHttpURI().getPath(), e);
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS);
                 sendError(response, callback, 503, null, StorageFailureLog.UNAVAILABLE, null);
+                return;
+            }
+            if (MetadataOutage.causes(e)) {
+                // The database is restarting or unreachable: as with the object store, a 503 that clients retry.
+                Responses.drain(request, Responses.REFUSED_BODY_DRAINED);
+                metadataUnavailable.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS);
+                sendError(response, callback, 503, null, StorageFailureLog.METADATA_UNAVAILABLE, null);
                 return;
             }
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPathQuery(), e);

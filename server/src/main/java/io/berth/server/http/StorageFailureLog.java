@@ -15,6 +15,8 @@ final class StorageFailureLog {
     static final String FULL = "storage is full: the registry cannot store anything more until space is freed";
     /** The error body's message when storage cannot be reached. */
     static final String UNAVAILABLE = "storage is unavailable: try again later";
+    /** The error body's message when the metadata database cannot be reached. */
+    static final String METADATA_UNAVAILABLE = "the metadata database is unavailable: try again later";
     private static final Logger LOG = LoggerFactory.getLogger(StorageFailureLog.class);
     private static final long QUIET_NANOS = Duration.ofMinutes(1).toNanos();
 
@@ -34,6 +36,11 @@ final class StorageFailureLog {
 
     static StorageFailureLog unavailable() {
         return new StorageFailureLog("storage is unavailable", "requests that need it are answered 503");
+    }
+
+    static StorageFailureLog metadataUnavailable() {
+        return new StorageFailureLog("the metadata database is unavailable",
+                "requests that need it are answered 503");
     }
 
     void failed(String method, String path, Throwable failure) {

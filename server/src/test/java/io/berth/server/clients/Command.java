@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  * Runs an external client program with a time limit. Output goes to temporary files rather than pipes, so a chatty
  * program can never block on a full pipe; a failure message carries the command line, the exit code and stderr.
  */
-final class Command {
+public final class Command {
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
-    record Result(List<String> command, int exitCode, byte[] stdout, String stderr) {
+    public record Result(List<String> command, int exitCode, byte[] stdout, String stderr) {
         String stdoutText() {
             return new String(stdout, StandardCharsets.UTF_8).strip();
         }
@@ -66,7 +66,7 @@ final class Command {
     }
 
     /** Runs the command and fails the test unless it exits with 0. */
-    Result run() {
+    public Result run() {
         Result result = exec();
         if (result.exitCode() != 0) {
             throw new AssertionError(result.describe());
@@ -75,7 +75,7 @@ final class Command {
     }
 
     /** Runs the command and returns its outcome whatever the exit code; fails only on a timeout. */
-    Result exec() {
+    public Result exec() {
         Path in = null;
         Path out = null;
         Path err = null;

@@ -17,11 +17,11 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code blobs/sha256/<hex>}. Tests craft images here byte by byte, hand them to a client through its {@code oci:}
  * transport, and read what the client copied back.
  */
-final class OciLayout {
+public final class OciLayout {
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final String REF_NAME = "org.opencontainers.image.ref.name";
 
-    record Descriptor(String mediaType, String digest, long size) {
+    public record Descriptor(String mediaType, String digest, long size) {
         Map<String, Object> json() {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("mediaType", mediaType);
@@ -32,7 +32,7 @@ final class OciLayout {
     }
 
     /** The media types of one manifest family; the layouts and the registry must keep them as they are. */
-    enum Flavour {
+    public enum Flavour {
         OCI(RegistryHttp.OCI_MANIFEST, RegistryHttp.OCI_INDEX,
                 "application/vnd.oci.image.config.v1+json", "application/vnd.oci.image.layer.v1.tar+gzip"),
         DOCKER(RegistryHttp.DOCKER_MANIFEST, RegistryHttp.DOCKER_MANIFEST_LIST,
@@ -57,7 +57,7 @@ final class OciLayout {
         this.dir = dir;
     }
 
-    static OciLayout create(Path dir) {
+    public static OciLayout create(Path dir) {
         try {
             Files.createDirectories(dir.resolve("blobs/sha256"));
             Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
@@ -67,14 +67,14 @@ final class OciLayout {
         return new OciLayout(dir);
     }
 
-    static OciLayout at(Path dir) {
+    public static OciLayout at(Path dir) {
         if (!Files.isRegularFile(dir.resolve("index.json"))) {
             throw new AssertionError("no OCI layout at " + dir);
         }
         return new OciLayout(dir);
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
@@ -96,7 +96,7 @@ final class OciLayout {
      * A single-platform image of one gzip layer holding {@code files}: config, layer and manifest blobs, in the media
      * types of {@code flavour}. Returns the manifest descriptor.
      */
-    Descriptor putImage(Flavour flavour, String os, String architecture, Map<String, byte[]> files) {
+    public Descriptor putImage(Flavour flavour, String os, String architecture, Map<String, byte[]> files) {
         byte[] tar = Tarballs.tar(files);
         Descriptor layer = put(flavour.layer, Tarballs.gzip(tar));
         Map<String, Object> config = new LinkedHashMap<>();
@@ -131,7 +131,7 @@ final class OciLayout {
     record PlatformManifest(String os, String architecture, Descriptor manifest) {}
 
     /** Writes index.json naming each descriptor by its tag. */
-    void tag(Map<String, Descriptor> tags) {
+    public void tag(Map<String, Descriptor> tags) {
         List<Map<String, Object>> manifests = new ArrayList<>();
         tags.forEach((tag, descriptor) -> {
             Map<String, Object> entry = descriptor.json();
@@ -149,7 +149,7 @@ final class OciLayout {
     }
 
     /** The descriptor index.json gives for a tag. */
-    Descriptor resolve(String tag) {
+    public Descriptor resolve(String tag) {
         JsonNode index;
         try {
             index = JSON.readTree(Files.readAllBytes(dir.resolve("index.json")));
@@ -209,7 +209,7 @@ final class OciLayout {
     }
 
     /** Every blob digest present in the layout. */
-    List<String> blobDigests() {
+    public List<String> blobDigests() {
         try (Stream<Path> files = Files.list(dir.resolve("blobs/sha256"))) {
             return files.map(f -> "sha256:" + f.getFileName()).sorted().toList();
         } catch (IOException e) {

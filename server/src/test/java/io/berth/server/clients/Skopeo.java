@@ -7,11 +7,11 @@ import java.util.List;
  * skopeo as the tests run it: with {@code --insecure-policy}, so the machine's signature policy
  * ({@code /etc/containers/policy.json}) neither needs to exist nor can refuse a copy.
  */
-final class Skopeo {
+public final class Skopeo {
     private Skopeo() {
     }
 
-    static Command command(String... args) {
+    public static Command command(String... args) {
         List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
         command.addAll(List.of(args));
         return Command.of(command);

@@ -19,7 +19,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Generated file trees and the tar (+gzip) layers made from them, so every run pushes content no registry has seen. */
-final class Tarballs {
+public final class Tarballs {
     private Tarballs() {}
 
     static byte[] randomBytes(int size) {
@@ -29,7 +29,7 @@ final class Tarballs {
     }
 
     /** A few files of fresh random content plus a small text file, keyed by relative path. */
-    static Map<String, byte[]> randomFiles(String directory, int... sizes) {
+    public static Map<String, byte[]> randomFiles(String directory, int... sizes) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (int i = 0; i < sizes.length; i++) {
             files.put(directory + "/data-" + i + ".bin", randomBytes(sizes[i]));

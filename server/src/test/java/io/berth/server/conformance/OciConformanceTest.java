@@ -6,13 +6,11 @@ import static io.berth.server.conformance.ConformanceContent.OCI_MANIFEST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.berth.s3.S3Proxy;
-import io.berth.s3.S3Settings;
-import io.berth.server.StorageConfig;
 import io.berth.server.conformance.ConformanceClient.Response;
 import io.berth.server.conformance.ConformanceContent.Blob;
 import io.berth.server.conformance.ConformanceContent.ChunkedBlob;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.S3Store;
 import io.berth.server.testing.TestRegistry;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -28,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -112,11 +111,13 @@ class OciConformanceTest {
                 Storage.FILESYSTEM), Arguments.of(Backend.POSTGRES, Storage.S3));
     }
 
+    @RegisterExtension
+    static final S3Store s3 = new S3Store();
+
     @Parameter(0)
     private Backend backend;
     @Parameter(1)
     private Storage storage;
-    private S3Proxy s3proxy;
     private TestRegistry registry;
     private ConformanceClient client;
     private ConformanceContent content;
@@ -127,9 +128,7 @@ class OciConformanceTest {
     @BeforeParameterizedClassInvocation
     void startRegistry() throws Exception {
         if (storage == Storage.S3) {
-            s3proxy = S3Proxy.start();
-            S3Settings settings = s3proxy.bucket("conformance", "berth/");
-            registry = TestRegistry.start(backend, config -> config.withStorage(new StorageConfig.S3(settings)));
+            registry = TestRegistry.start(backend, s3.storageIn("berth/"));
         } else {
             registry = TestRegistry.start(backend);
         }
@@ -144,10 +143,6 @@ class OciConformanceTest {
         if (registry != null) {
             registry.close();
             registry = null;
-        }
-        if (s3proxy != null) {
-            s3proxy.close();
-            s3proxy = null;
         }
     }
 

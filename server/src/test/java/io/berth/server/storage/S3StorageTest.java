@@ -19,6 +19,7 @@ import io.berth.server.StorageConfig;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.S3Store;
 import io.berth.server.testing.TestRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,19 +32,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import picocli.CommandLine;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** Pushes and pulls through the HTTP API of a server that stores its blobs in S3 (s3proxy, on loopback). */
 @ParameterizedClass(name = "{0}")
@@ -52,8 +49,9 @@ class S3StorageTest {
     private static final String OCTETS = "application/octet-stream";
     private static final int MIB = 1024 * 1024;
     private static final String PREFIX = "berth/";
-    private static final AtomicInteger BUCKETS = new AtomicInteger();
-    private static S3Proxy s3proxy;
+
+    @RegisterExtension
+    static final S3Store s3 = new S3Store();
 
     @Parameter
     Backend backend;
@@ -61,27 +59,16 @@ class S3StorageTest {
     @TempDir
     Path configDir;
 
+    private S3Settings settings;
     private String bucket;
     private TestRegistry registry;
     private RegistryClient client;
     private String repository;
 
-    @BeforeAll
-    static void startS3Proxy() throws Exception {
-        s3proxy = S3Proxy.start();
-    }
-
-    @AfterAll
-    static void stopS3Proxy() {
-        if (s3proxy != null) {
-            s3proxy.close();
-        }
-    }
-
     @BeforeEach
     void startRegistry() {
-        bucket = "berth-server-" + BUCKETS.incrementAndGet();
-        S3Settings settings = s3proxy.bucket(bucket, PREFIX);
+        settings = s3.bucket(PREFIX);
+        bucket = settings.bucket();
         // Collection on demand only, with no grace: a blob no manifest references goes at the next collection.
         registry = TestRegistry.start(backend, config -> config.withStorage(new StorageConfig.S3(settings))
                 .withGc(new GcConfig(Duration.ZERO, Duration.ZERO, Duration.ZERO, List.of())));
@@ -97,10 +84,7 @@ class S3StorageTest {
     }
 
     private List<String> keys(String under) {
-        try (S3Client s3 = s3proxy.client()) {
-            return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(PREFIX + under)).contents().stream()
-                    .map(S3Object::key).toList();
-        }
+        return s3.keys(settings, under);
     }
 
     private HttpResponse<byte[]> patch(String upload, byte[] blob, int from, int to) {
@@ -185,7 +169,7 @@ class S3StorageTest {
 
     @Test
     void blobDownloadsAreRedirectedToPresignedUrlsWhenAskedFor() throws Exception {
-        S3Settings settings = s3proxy.bucket(bucket + "-redirect", PREFIX).withRedirect(Duration.ofMinutes(5));
+        S3Settings settings = s3.bucket(PREFIX).withRedirect(Duration.ofMinutes(5));
         try (TestRegistry redirecting = TestRegistry.start(backend,
                 config -> config.withStorage(new StorageConfig.S3(settings)))) {
             RegistryClient berth = new RegistryClient(redirecting.url());
@@ -199,7 +183,7 @@ class S3StorageTest {
             assertThat(get.statusCode()).isEqualTo(307);
             assertThat(header(get, "Docker-Content-Digest")).isEqualTo(sha256(blob));
             URI location = URI.create(header(get, "Location"));
-            assertThat(location.toString()).startsWith(s3proxy.endpoint() + "/" + settings.bucket() + "/" + PREFIX
+            assertThat(location.toString()).startsWith(s3.proxy().endpoint() + "/" + settings.bucket() + "/" + PREFIX
                     + "blobs/sha256/").contains("X-Amz-Signature=");
             assertThat(http.send(HttpRequest.newBuilder(location).build(), HttpResponse.BodyHandlers.ofByteArray())
                     .body()).isEqualTo(blob);
@@ -248,7 +232,7 @@ class S3StorageTest {
         Path configFile = configDir.resolve("berth.yaml");
         // The command reads the process's environment, which a test cannot set: the secret is in the file.
         Files.writeString(configFile, "storage:\n  type: s3\n  bucket: " + bucket + "\n  prefix: " + PREFIX
-                + "\n  endpoint: " + s3proxy.endpoint() + "\n  pathStyle: true\n  accessKey: " + S3Proxy.ACCESS_KEY
+                + "\n  endpoint: " + s3.proxy().endpoint() + "\n  pathStyle: true\n  accessKey: " + S3Proxy.ACCESS_KEY
                 + "\n  secretKey: " + S3Proxy.SECRET_KEY + "\n"
                 + (registry.config().metadataUrl() == null ? "" : "metadata:\n  url: " + registry.config().metadataUrl()
                 + "\n")
@@ -296,24 +280,24 @@ class S3StorageTest {
     @Test
     void aBucketThatDoesNotExistEndsStartupWithAMessage() throws Exception {
         Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
-                .withStorage(new StorageConfig.S3(new S3Settings("no-such-bucket", null, null, s3proxy.endpoint(),
+                .withStorage(new StorageConfig.S3(new S3Settings("no-such-bucket", null, null, s3.proxy().endpoint(),
                         true, S3Proxy.ACCESS_KEY, S3Proxy.SECRET_KEY, null, null)));
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("storage: cannot use bucket s3://no-such-bucket/ at " + s3proxy.endpoint()
+                .hasMessage("storage: cannot use bucket s3://no-such-bucket/ at " + s3.proxy().endpoint()
                         + ": the bucket does not exist");
     }
 
     @Test
     void wrongCredentialsEndStartupWithAMessage() throws Exception {
         Config config = Config.DEFAULTS.withListen("127.0.0.1:0").withData(Files.createTempDirectory("berth-s3-"))
-                .withStorage(new StorageConfig.S3(new S3Settings(bucket, null, null, s3proxy.endpoint(), true,
+                .withStorage(new StorageConfig.S3(new S3Settings(bucket, null, null, s3.proxy().endpoint(), true,
                         S3Proxy.ACCESS_KEY, "not-the-secret", null, null)));
 
         assertThatThrownBy(() -> BerthServer.start(config).close())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("storage: cannot use bucket s3://" + bucket + "/ at " + s3proxy.endpoint()
+                .hasMessageStartingWith("storage: cannot use bucket s3://" + bucket + "/ at " + s3.proxy().endpoint()
                         + ": access denied");
     }
 }

@@ -30,11 +30,13 @@ public final class ChildServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final ProcessBuilder builder;
 
-    private ChildServer(Process process, int port, Path log) {
+    private ChildServer(Process process, int port, Path log, ProcessBuilder builder) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.builder = builder;
     }
 
     /**
@@ -47,7 +49,11 @@ public final class ChildServer implements AutoCloseable {
 
     /** As {@link #start(Path, Map, Path)}, with these JVM options (heap, collector, direct memory). */
     public static ChildServer start(Path data, Map<String, String> environment, Path log, List<String> jvmOptions) {
-        int port = freePort();
+        return start(data, environment, log, jvmOptions, freePort());
+    }
+
+    private static ChildServer start(Path data, Map<String, String> environment, Path log, List<String> jvmOptions,
+                                     int port) {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java));
@@ -59,13 +65,28 @@ public final class ChildServer implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().keySet().removeIf(name -> name.startsWith("BERTH_"));
         builder.environment().putAll(environment);
+        return launch(builder, port, log);
+    }
+
+    private static ChildServer launch(ProcessBuilder builder, int port, Path log) {
         try {
-            ChildServer server = new ChildServer(builder.start(), port, log);
+            ChildServer server = new ChildServer(builder.start(), port, log, builder);
             server.awaitReady();
             return server;
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start " + command, e);
+            throw new UncheckedIOException("could not start " + builder.command(), e);
         }
+    }
+
+    /**
+     * Starts the server again, once this process has ended, with the same command, environment and port: a node a
+     * load balancer knows by its address comes back where it was.
+     */
+    public ChildServer restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("the server still runs (pid " + pid() + ")");
+        }
+        return launch(builder, port, log);
     }
 
     /**
