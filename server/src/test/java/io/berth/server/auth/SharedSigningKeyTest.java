@@ -23,11 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.spec.ECGenParameterSpec;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +44,7 @@ class SharedSigningKeyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        keyFile = writePkcs8(keys.resolve("token-key.pem"));
+        keyFile = AuthFixture.signingKey(keys.resolve("token-key.pem"));
         nodeA = TestRegistry.start(Backend.SQLITE, config -> AuthFixture.secured(config)
                 .withAuth(AuthFixture.auth().withSigningKeys(keyFile, List.of())));
         nodeB = TestRegistry.start(Backend.SQLITE, config -> AuthFixture.secured(config)
@@ -65,15 +61,6 @@ class SharedSigningKeyTest {
         }
     }
 
-    /** A P-256 key as {@code openssl genpkey} writes it: a PKCS#8 PRIVATE KEY block alone. */
-    static Path writePkcs8(Path file) throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair pair = generator.generateKeyPair();
-        return Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
-    }
 
     private static RegistryClient client(TestRegistry node) {
         return new RegistryClient(node.url(), RegistryClient.newHttpClient());

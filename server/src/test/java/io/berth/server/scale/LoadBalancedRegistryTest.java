@@ -69,6 +69,7 @@ class LoadBalancedRegistryTest {
     private Path dir;
     private TestDatabase database;
     private S3Settings bucket;
+    private Path signingKey;
     private final List<BerthServer> nodes = new ArrayList<>();
     private LoadBalancer balancer;
     private RegistryClient viaBalancer;
@@ -78,12 +79,9 @@ class LoadBalancedRegistryTest {
         dir = Files.createTempDirectory("berth-lb-");
         database = TestDatabase.create();
         bucket = s3.bucket("berth/");
+        signingKey = AuthFixture.signingKey(dir.resolve("token-key.pem"));
         for (int i = 1; i <= 2; i++) {
-            Path data = dir.resolve("node" + i);
-            if (i > 1) {
-                NodeFiles.shareSigningKey(dir.resolve("node1"), data);
-            }
-            nodes.add(BerthServer.start(nodeConfig(data)));
+            nodes.add(BerthServer.start(nodeConfig(dir.resolve("node" + i))));
         }
         balancer = LoadBalancer.start(kind, nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList(),
                 dir.resolve(kind.name().toLowerCase()));
@@ -93,7 +91,8 @@ class LoadBalancedRegistryTest {
     private Config nodeConfig(Path data) {
         return Config.DEFAULTS.withListen("127.0.0.1:0").withData(data).withMetadata(database.url(), null, null)
                 .withStorage(new StorageConfig.S3(bucket))
-                .withAuth(AuthFixture.auth().withTrustedProxies(List.of("127.0.0.1")));
+                .withAuth(AuthFixture.auth().withTrustedProxies(List.of("127.0.0.1"))
+                        .withSigningKeys(signingKey, List.of()));
     }
 
     @AfterParameterizedClassInvocation

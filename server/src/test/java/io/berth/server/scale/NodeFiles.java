@@ -1,12 +1,10 @@
 package io.berth.server.scale;
 
 import io.berth.s3.S3Settings;
-import io.berth.server.auth.TokenService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** The files the nodes of a test share: the configuration that points them at one database and one bucket. */
 final class NodeFiles {
@@ -27,19 +25,5 @@ final class NodeFiles {
             throw new UncheckedIOException(e);
         }
         return file;
-    }
-
-    /**
-     * Gives node {@code to} the token signing key of node {@code from}, so that a token one node issues verifies on
-     * every node: until a configuration key names a shared key file, each node reads it from its data directory.
-     */
-    static void shareSigningKey(Path from, Path to) {
-        try {
-            Files.createDirectories(to);
-            Files.copy(from.resolve(TokenService.KEY_FILE), to.resolve(TokenService.KEY_FILE),
-                    StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

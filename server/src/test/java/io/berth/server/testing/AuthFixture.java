@@ -8,6 +8,11 @@ import io.berth.server.Config;
 import io.berth.server.protocol.RegistryClient;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -92,5 +97,18 @@ public final class AuthFixture {
             parameters.put(m.group(1), m.group(2));
         }
         return parameters;
+    }
+
+    /**
+     * Writes a new token signing key to {@code file} as {@code openssl genpkey} would (a P-256 key in a PKCS#8
+     * PRIVATE KEY block alone): the file several nodes are given as {@code auth.token.signingKey}.
+     */
+    public static Path signingKey(Path file) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = generator.generateKeyPair();
+        return Files.writeString(file, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
     }
 }
