@@ -170,6 +170,20 @@ class TwoNodesTest {
     }
 
     @Test
+    void aRepositoryDeletedAndPushedAgainThroughOneNodeIsListedAfreshByTheOther() {
+        a.pushImage(repository, "old");
+        assertThat(tagsThrough(b)).containsExactly("old");
+
+        HttpResponse<byte[]> deleted = a.delete("/api/v1/repositories/" + repository);
+        assertThat(deleted.statusCode()).as(body(deleted)).isBetween(200, 204);
+        assertThat(b.get("/v2/" + repository + "/tags/list").statusCode()).isEqualTo(404);
+
+        // The same writes as before: only the repository's new row tells its listings apart from the old ones.
+        a.pushImage(repository, "new");
+        assertThat(tagsThrough(b)).containsExactly("new");
+    }
+
+    @Test
     void aChunkedUploadAlternatingBetweenNodesIsHashedAsItStreamsAndNeverReadBack() {
         byte[] blob = TestContent.randomBytes(5 * 1024 * 1024 + 13);
         // Cuts inside 64-byte blocks, so the saved states carry bytes waiting in the hash's buffer.
