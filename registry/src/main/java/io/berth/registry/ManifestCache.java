@@ -57,6 +57,7 @@ final class ManifestCache {
     /** Tags held across the repositories whose every tag is in memory (~60 bytes each). */
     private static final long MAX_CACHED_TAG_NAMES = 200_000;
 
+    /** Used only when this process is the only writer: with a shared database a tag is resolved there each time. */
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
     /** Referrers and tags pages, under keys of either kind. */
