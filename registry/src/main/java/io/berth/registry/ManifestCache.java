@@ -3,8 +3,8 @@ package io.berth.registry;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.berth.oci.Digest;
+import io.berth.registry.metadata.RepositoryVersion;
 import io.berth.registry.metadata.StoredManifest;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +19,12 @@ import java.util.function.Supplier;
  *
  * <p>Entries are loaded through Caffeine's per-key computation and invalidated after the database commit of every
  * change: an invalidation waits for a load in flight, so a load that read the old row can never leave it behind.
- * With a database shared by several servers, each server's entries also expire after {@code ttl}, which bounds how
- * long a change made on another server stays unseen.
+ *
+ * <p>With a database shared by several servers, changes made elsewhere invalidate nothing here, so {@link Registry}
+ * uses only what stays true: manifest bytes by digest (after confirming in the database that the repository holds
+ * the manifest), and pages keyed by the {@link RepositoryVersion} it read from the database for the request, which
+ * any change of the repository's manifests or tags moves on in its own transaction. Nothing expires: an entry is
+ * either still true or never looked up again.
  */
 final class ManifestCache {
     private record TagKey(long epoch, String repository, long generation, String tag) {
@@ -29,14 +33,15 @@ final class ManifestCache {
     private record ManifestKey(long epoch, String repository, Digest digest) {
     }
 
-    private record ReferrersKey(long epoch, String repository, long generation, Digest subject, String artifactType,
-                                String last, int limit) {
+    /** {@code version}: the repository's in the shared database, null when this process is the only writer. */
+    private record ReferrersKey(long epoch, String repository, long generation, RepositoryVersion version,
+                                Digest subject, String artifactType, String last, int limit) {
     }
 
-    private record TagsKey(long epoch, String repository, long generation, long tagsGeneration, String last,
-                           int limit) {
+    private record TagsKey(long epoch, String repository, long generation, long tagsGeneration,
+                           RepositoryVersion version, String last, int limit) {
         TagsKey allTags() {
-            return new TagsKey(epoch, repository, generation, tagsGeneration, null, -1);
+            return new TagsKey(epoch, repository, generation, tagsGeneration, version, null, -1);
         }
     }
 
@@ -52,6 +57,7 @@ final class ManifestCache {
     /** Tags held across the repositories whose every tag is in memory (~60 bytes each). */
     private static final long MAX_CACHED_TAG_NAMES = 200_000;
 
+    /** Used only when this process is the only writer: with a shared database a tag is resolved there each time. */
     private final Cache<TagKey, Digest> tags;
     private final Cache<ManifestKey, StoredManifest> manifests;
     /** Referrers and tags pages, under keys of either kind. */
@@ -69,25 +75,15 @@ final class ManifestCache {
     /** Part of every key, moved on by {@link #clear}: the same trick for every repository at once. */
     private final AtomicLong epoch = new AtomicLong();
 
-    ManifestCache(Duration ttl, long maxManifestBytes) {
-        Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
-        Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
-        Caffeine<Object, Object> pagesBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES);
-        Caffeine<Object, Object> allTagsBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_TAG_NAMES);
-        if (ttl != null) {
-            tagBuilder.expireAfterWrite(ttl);
-            manifestBuilder.expireAfterWrite(ttl);
-            pagesBuilder.expireAfterWrite(ttl);
-            allTagsBuilder.expireAfterWrite(ttl);
-        }
-        this.tags = tagBuilder.build();
-        this.manifests = manifestBuilder
+    ManifestCache(long maxManifestBytes) {
+        this.tags = Caffeine.newBuilder().maximumSize(100_000).build();
+        this.manifests = Caffeine.newBuilder().maximumWeight(maxManifestBytes)
                 .<ManifestKey, StoredManifest>weigher((key, manifest) -> manifest.payload().length + 256)
                 .build();
-        this.pages = pagesBuilder
+        this.pages = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES)
                 .<Record, RenderedPage>weigher((key, page) -> page.json().length + 128)
                 .build();
-        this.allTags = allTagsBuilder
+        this.allTags = Caffeine.newBuilder().maximumWeight(MAX_CACHED_TAG_NAMES)
                 .<TagsKey, AllTags>weigher((key, all) -> all.sorted() == null ? 1 : all.sorted().size() + 1)
                 .build();
     }
@@ -108,23 +104,24 @@ final class ManifestCache {
         return Optional.ofNullable(manifests.getIfPresent(manifestKey(repository, digest)));
     }
 
-    RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit,
-                           Supplier<RenderedPage> load) {
-        return pages.get(referrersKey(repository, subject, artifactType, last, limit), key -> load.get());
+    RenderedPage referrers(String repository, RepositoryVersion version, Digest subject, String artifactType,
+                           String last, int limit, Supplier<RenderedPage> load) {
+        return pages.get(referrersKey(repository, version, subject, artifactType, last, limit), key -> load.get());
     }
 
-    Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType, String last,
-                                           int limit) {
-        return Optional.ofNullable(pages.getIfPresent(referrersKey(repository, subject, artifactType, last, limit)));
+    Optional<RenderedPage> cachedReferrers(String repository, RepositoryVersion version, Digest subject,
+                                           String artifactType, String last, int limit) {
+        return Optional.ofNullable(
+                pages.getIfPresent(referrersKey(repository, version, subject, artifactType, last, limit)));
     }
 
     /**
      * A tags page from memory, else made by {@code load}, which is given the repository's tags when all of them are in
      * memory (read by {@code loadAll} first if need be; it answers null when there are too many to hold), else null.
      */
-    RenderedPage tags(String repository, String last, int limit, Supplier<List<String>> loadAll,
-                      Function<List<String>, RenderedPage> load) {
-        TagsKey key = tagsKey(repository, last, limit);
+    RenderedPage tags(String repository, RepositoryVersion version, String last, int limit,
+                      Supplier<List<String>> loadAll, Function<List<String>, RenderedPage> load) {
+        TagsKey key = tagsKey(repository, version, last, limit);
         return pages.get(key, k -> load.apply(allTags.get(key.allTags(), all -> new AllTags(loadAll.get())).sorted()));
     }
 
@@ -132,9 +129,9 @@ final class ManifestCache {
      * A tags page when it is in memory, or can be made from the repository's tags in memory by {@code fromAll} (which
      * answers null when it cannot); empty otherwise.
      */
-    Optional<RenderedPage> cachedTags(String repository, String last, int limit,
+    Optional<RenderedPage> cachedTags(String repository, RepositoryVersion version, String last, int limit,
                                       Function<List<String>, RenderedPage> fromAll) {
-        TagsKey key = tagsKey(repository, last, limit);
+        TagsKey key = tagsKey(repository, version, last, limit);
         RenderedPage page = pages.getIfPresent(key);
         if (page == null) {
             AllTags all = allTags.getIfPresent(key.allTags());
@@ -191,13 +188,14 @@ final class ManifestCache {
         return new ManifestKey(epoch.get(), repository, digest);
     }
 
-    private TagsKey tagsKey(String repository, String last, int limit) {
+    private TagsKey tagsKey(String repository, RepositoryVersion version, String last, int limit) {
         return new TagsKey(epoch.get(), repository, current(generations, repository),
-                current(tagsGenerations, repository), last, limit);
+                current(tagsGenerations, repository), version, last, limit);
     }
 
-    private ReferrersKey referrersKey(String repository, Digest subject, String artifactType, String last, int limit) {
-        return new ReferrersKey(epoch.get(), repository, current(generations, repository), subject, artifactType, last,
-                limit);
+    private ReferrersKey referrersKey(String repository, RepositoryVersion version, Digest subject,
+                                      String artifactType, String last, int limit) {
+        return new ReferrersKey(epoch.get(), repository, current(generations, repository), version, subject,
+                artifactType, last, limit);
     }
 }

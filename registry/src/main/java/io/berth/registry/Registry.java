@@ -17,6 +17,7 @@ import io.berth.registry.inventory.RepositoryInfo;
 import io.berth.registry.metadata.Image;
 import io.berth.registry.metadata.MetadataStore;
 import io.berth.registry.metadata.RepositoryLimit;
+import io.berth.registry.metadata.RepositoryVersion;
 import io.berth.registry.metadata.Reference;
 import io.berth.registry.metadata.StoredManifest;
 import io.berth.registry.metadata.TagImmutableException;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The registry's rules for repositories, manifests, tags, blobs and referrers. Uploads live in {@link Uploads}.
@@ -46,6 +48,13 @@ public final class Registry {
     private final MetadataStore metadata;
     private final RegistryOptions options;
     private final ManifestCache cache;
+    /**
+     * Other servers write the metadata store too ({@link RegistryOptions#sharedMetadata}): a client may read through
+     * this server what it wrote through another a moment ago, so tags, the manifests a repository holds and listings
+     * are confirmed in the database for each request (one indexed read) and only manifest bytes by digest, which
+     * never change, come from memory alone.
+     */
+    private final boolean shared;
     private final PullTimes pulls;
     private final QuotaGuard quotas;
 
@@ -53,7 +62,8 @@ public final class Registry {
         this.blobs = blobs;
         this.metadata = metadata;
         this.options = options;
-        this.cache = new ManifestCache(options.cacheTtl(), MANIFEST_CACHE_BYTES);
+        this.cache = new ManifestCache(MANIFEST_CACHE_BYTES);
+        this.shared = options.sharedMetadata();
         this.pulls = new PullTimes(metadata, Clock.systemUTC(), options.announcePulls());
         this.quotas = new QuotaGuard(options.quotas(), metadata);
     }
@@ -97,17 +107,26 @@ public final class Registry {
 
     // ---- manifests
 
-    /** The manifest a tag or digest names. */
+    /**
+     * The manifest a tag or digest names. With a shared database, one read confirms what may have changed elsewhere
+     * (the tag's digest, which holds the manifest too; or that the repository holds the digest), committed before
+     * this call began; the bytes then come from memory. A manifest loaded into memory meanwhile by another request
+     * has the same bytes, as its digest says.
+     */
     public StoredManifest manifest(String repository, String reference) {
         checkName(repository);
         Digest digest;
         if (isDigest(reference)) {
             digest = parseDigest(reference);
-        } else {
+            if (shared && !metadata.holdsManifest(repository, digest)) {
+                throw manifestUnknown(reference);
+            }
+        } else if (!Names.isValidTag(reference)) {
             // A reference outside the tag grammar names nothing: not found, as the spec wants for reads.
-            digest = (Names.isValidTag(reference)
-                    ? cache.tag(repository, reference, () -> metadata.resolveTag(repository, reference))
-                    : Optional.<Digest>empty())
+            throw manifestUnknown(reference);
+        } else {
+            digest = (shared ? metadata.resolveTag(repository, reference)
+                    : cache.tag(repository, reference, () -> metadata.resolveTag(repository, reference)))
                     .orElseThrow(() -> manifestUnknown(reference));
         }
         Digest found = digest;
@@ -120,6 +139,9 @@ public final class Registry {
      * empty means "ask {@link #manifest}", which gives the real answer.
      */
     public Optional<StoredManifest> cachedManifest(String repository, String reference) {
+        if (shared) {
+            return Optional.empty(); // memory alone cannot tell what another server changed
+        }
         // Only valid names and tags ever enter the cache (manifest() checks them first), so no check is needed here.
         if (!isDigest(reference)) {
             return cache.cachedTag(repository, reference).flatMap(digest -> cache.cachedManifest(repository, digest));
@@ -354,7 +376,11 @@ public final class Registry {
     public RenderedPage tags(String repository, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
-        return cache.tags(repository, after, limit, () -> {
+        RepositoryVersion version = null;
+        if (shared) {
+            version = metadata.repositoryVersion(repository).orElseThrow(() -> nameUnknown(repository));
+        }
+        return cache.tags(repository, version, after, limit, () -> {
             List<String> all = metadata.tags(repository, null, ALL_TAGS_IN_MEMORY + 1);
             return all.size() > ALL_TAGS_IN_MEMORY ? null : all;
         }, all -> {
@@ -369,8 +395,11 @@ public final class Registry {
 
     /** A tags page when it is in memory or can be made there, without touching the database; empty: ask {@link #tags}. */
     public Optional<RenderedPage> cachedTags(String repository, String last, int limit) {
+        if (shared) {
+            return Optional.empty();
+        }
         String after = listedAfter(last);
-        return cache.cachedTags(repository, after, limit, all -> all.isEmpty() ? null // is the repository known?
+        return cache.cachedTags(repository, null, after, limit, all -> all.isEmpty() ? null // is the repository known?
                 : tagsPage(repository, following(all, after, limit + 1), limit));
     }
 
@@ -402,15 +431,27 @@ public final class Registry {
     public RenderedPage referrers(String repository, Digest subject, String artifactType, String last, int limit) {
         checkName(repository);
         String after = listedAfter(last);
-        return cache.referrers(repository, subject, artifactType, after, limit,
-                () -> RenderedPage.of(page(metadata.referrers(repository, subject, artifactType, after, limit + 1),
-                        limit, descriptor -> descriptor.digest().toString()), ImageIndexWriter::write));
+        Supplier<RenderedPage> load = () -> RenderedPage.of(
+                page(metadata.referrers(repository, subject, artifactType, after, limit + 1), limit,
+                        descriptor -> descriptor.digest().toString()), ImageIndexWriter::write);
+        RepositoryVersion version = null;
+        if (shared) {
+            Optional<RepositoryVersion> found = metadata.repositoryVersion(repository);
+            if (found.isEmpty()) {
+                return load.get(); // the empty page of a repository that does not exist: nothing worth keeping
+            }
+            version = found.get();
+        }
+        return cache.referrers(repository, version, subject, artifactType, after, limit, load);
     }
 
     /** A referrers page when it is in memory, without touching the database; empty means "ask {@link #referrers}". */
     public Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType,
                                                   String last, int limit) {
-        return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
+        if (shared) {
+            return Optional.empty();
+        }
+        return cache.cachedReferrers(repository, null, subject, artifactType, listedAfter(last), limit);
     }
 
     /**

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -26,10 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Blob upload sessions: start, append chunks, finish with a digest, cancel, mount, expire.
  *
- * <p>Bytes are hashed (SHA-256) as they stream in; the running hash is kept in memory per session. A session that
- * continues on another process, after a restart, or that finishes with another algorithm is re-hashed from its
- * stored bytes. The session's size in the metadata store is only advanced after the bytes are durable, so a crash
- * mid-chunk leaves the session where it was acknowledged.
+ * <p>Bytes are hashed (SHA-256) as they stream in; the running hash is kept in memory per session, and its state is
+ * saved with the session's size at the end of each chunk ({@link ResumableSha256}), in the same update. A session
+ * that continues on another process or after a restart restores that state and goes on hashing; only when there is
+ * none (the JVM could not save it) or it finishes with another algorithm is it re-hashed from its stored bytes. The
+ * session's size in the metadata store is only advanced after the bytes are durable, so a crash mid-chunk leaves the
+ * session where it was acknowledged, with the state of exactly the acknowledged bytes.
  */
 public final class Uploads {
     private static final Logger LOG = LoggerFactory.getLogger(Uploads.class);
@@ -81,7 +84,7 @@ public final class Uploads {
         if (session) {
             metadata.createUpload(upload);
         }
-        hashes.put(id, new RunningHash(0, DigestAlgorithm.SHA256.newMessageDigest()));
+        hashes.put(id, new RunningHash(0, ResumableSha256.create()));
         return upload;
     }
 
@@ -126,12 +129,14 @@ public final class Uploads {
                 throw new RegistryException(ErrorCode.BLOB_UPLOAD_OUT_OF_ORDER,
                         "chunk starts at " + start + " but the upload holds " + upload.size() + " bytes");
             }
-            long size = write(upload, data);
+            RunningHash written = write(upload, data);
+            long size = written.size();
             if (end != null && end != size - 1) {
                 throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
                         "Content-Range ends at " + end + " but the chunk ended at " + (size - 1));
             }
-            metadata.updateUpload(id, size, System.currentTimeMillis());
+            metadata.updateUpload(id, size, System.currentTimeMillis(),
+                    ResumableSha256.save(written.sha256(), size).orElse(null));
             return new BlobUpload(repository, id, size);
         }
     }
@@ -168,8 +173,8 @@ public final class Uploads {
             delete(id);
             throw e;
         }
-        long size = lastChunk == null ? upload.size() : write(upload, lastChunk);
-        Digest actual = digestOf(id, size, claimed);
+        long size = lastChunk == null ? upload.size() : write(upload, lastChunk).size();
+        Digest actual = digestOf(upload, size, claimed);
         if (!actual.equals(claimed)) {
             delete(id);
             throw new RegistryException(ErrorCode.DIGEST_INVALID, "uploaded content has digest " + actual);
@@ -280,14 +285,15 @@ public final class Uploads {
                 .orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + id + " is not known"));
     }
 
-    /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size. */
-    private long write(Upload upload, InputStream data) {
-        MessageDigest sha256 = hashUpTo(upload.id(), upload.size()).sha256();
+    /** Writes a chunk at the session's acknowledged size, hashing it on the way; returns the new size and hash. */
+    private RunningHash write(Upload upload, InputStream data) {
+        MessageDigest sha256 = hashUpTo(upload, upload.size()).sha256();
         ClientBody body = new ClientBody(data);
         try {
             long size = blobs.writeUpload(upload.id(), upload.size(), body, (bytes, n) -> sha256.update(bytes, 0, n));
-            hashes.put(upload.id(), new RunningHash(size, sha256));
-            return size;
+            RunningHash written = new RunningHash(size, sha256);
+            hashes.put(upload.id(), written);
+            return written;
         } catch (IOException e) {
             hashes.invalidate(upload.id()); // the digest saw part of the body at most
             if (body.failed) {
@@ -358,19 +364,32 @@ public final class Uploads {
         }
     }
 
-    private RunningHash hashUpTo(String id, long size) {
-        RunningHash hash = hashes.getIfPresent(id);
+    /**
+     * The SHA-256 of the upload's first {@code size} bytes: the running hash in memory, else the state the session's
+     * last chunk saved (whichever process wrote it), else hashed again from the stored bytes. A state is that of the
+     * session's recorded size only, so a size that moved on since (a last chunk written here) needs this process's
+     * own running hash, which writing it left in memory.
+     */
+    private RunningHash hashUpTo(Upload upload, long size) {
+        RunningHash hash = hashes.getIfPresent(upload.id());
         if (hash != null && hash.size() == size) {
             return hash;
         }
-        MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
-        rehash(id, size, sha256);
+        if (size == upload.size() && upload.sha256State() != null) {
+            Optional<MessageDigest> restored = ResumableSha256.restore(upload.sha256State(), size);
+            if (restored.isPresent()) {
+                return new RunningHash(size, restored.get());
+            }
+        }
+        MessageDigest sha256 = ResumableSha256.create();
+        rehash(upload.id(), size, sha256);
         return new RunningHash(size, sha256);
     }
 
-    private Digest digestOf(String id, long size, Digest claimed) {
+    private Digest digestOf(Upload upload, long size, Digest claimed) {
+        String id = upload.id();
         if (claimed.algorithm() == DigestAlgorithm.SHA256) {
-            return Digest.of(DigestAlgorithm.SHA256, hashUpTo(id, size).sha256());
+            return Digest.of(DigestAlgorithm.SHA256, hashUpTo(upload, size).sha256());
         }
         MessageDigest md = claimed.algorithm().newMessageDigest();
         rehash(id, size, md);
@@ -381,6 +400,7 @@ public final class Uploads {
         if (size == 0) {
             return; // nothing to read, and a session's empty file need not have survived a crash
         }
+        LOG.debug("re-reading the {} bytes of upload {} to hash them", size, id);
         try (InputStream in = blobs.readUpload(id, size)) {
             byte[] buffer = new byte[256 * 1024];
             int n;

@@ -5,15 +5,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
+import io.berth.registry.blob.BlobContent;
+import io.berth.registry.blob.BlobStore;
+import io.berth.registry.blob.BufferRelay;
 import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.metadata.SqlMetadataStore;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,15 +47,137 @@ class UploadsTest {
     }
 
     private Uploads uploads(Duration expiry) {
-        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000, null, TagImmutability.NONE, false, Quotas.NONE));
+        return new Uploads(blobs, metadata, new RegistryOptions(false, expiry, 1000, false, TagImmutability.NONE, false, Quotas.NONE));
     }
 
     private static ByteArrayInputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The store, counting the bytes read back from uploads. */
+    private static final class CountingBlobStore implements BlobStore {
+        private final BlobStore store;
+        private final AtomicLong reread = new AtomicLong();
+
+        CountingBlobStore(BlobStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<BlobContent> open(Digest digest) throws IOException {
+            return store.open(digest);
+        }
+
+        @Override
+        public void delete(Digest digest) throws IOException {
+            store.delete(digest);
+        }
+
+        @Override
+        public void createUpload(String uploadId, boolean resumable) throws IOException {
+            store.createUpload(uploadId, resumable);
+        }
+
+        @Override
+        public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
+                throws IOException {
+            return store.writeUpload(uploadId, offset, data, observer);
+        }
+
+        @Override
+        public InputStream readUpload(String uploadId, long length) throws IOException {
+            reread.addAndGet(length);
+            return store.readUpload(uploadId, length);
+        }
+
+        @Override
+        public boolean commitUpload(String uploadId, long size, Digest digest) throws IOException {
+            return store.commitUpload(uploadId, size, digest);
+        }
+
+        @Override
+        public List<String> uploadsWrittenBefore(Instant cutoff, int limit) throws IOException {
+            return store.uploadsWrittenBefore(cutoff, limit);
+        }
+
+        @Override
+        public void deleteUpload(String uploadId) throws IOException {
+            store.deleteUpload(uploadId);
+        }
+
+        @Override
+        public void hide(Digest digest) throws IOException {
+            store.hide(digest);
+        }
+
+        @Override
+        public void restore(Digest digest) throws IOException {
+            store.restore(digest);
+        }
+
+        @Override
+        public void purge(Digest digest) throws IOException {
+            store.purge(digest);
+        }
+
+        @Override
+        public List<Digest> hidden() throws IOException {
+            return store.hidden();
+        }
+
+        @Override
+        public void close() throws IOException {
+            store.close();
+        }
+    }
+
+    private Uploads uploads(BlobStore store) {
+        return new Uploads(store, metadata, new RegistryOptions(false, Duration.ofHours(1), 1000, true,
+                TagImmutability.NONE, false, Quotas.NONE));
+    }
+
     @Test
-    void aSessionContinuedByAnotherProcessIsRehashedFromItsStoredBytes() {
+    void chunksAlternatingBetweenTwoServersGoOnFromTheSavedHashWithoutReadingTheBytesBack() {
+        CountingBlobStore shared = new CountingBlobStore(blobs);
+        Uploads[] servers = {uploads(shared), uploads(shared)};
+        Random random = new Random(3);
+        ByteArrayOutputStream whole = new ByteArrayOutputStream();
+        BlobUpload upload = servers[0].start("repo");
+        long size = 0;
+        for (int chunk = 0; chunk < 24; chunk++) {
+            byte[] bytes = new byte[1 + random.nextInt(chunk % 3 == 0 ? 63 : 100_000)]; // some end inside a block
+            random.nextBytes(bytes);
+            whole.writeBytes(bytes);
+            BlobUpload after = servers[(chunk + 1) % 2].append("repo", upload.id(), size, size + bytes.length - 1,
+                    new ByteArrayInputStream(bytes));
+            size += bytes.length;
+            assertThat(after.size()).isEqualTo(size);
+        }
+        whole.writeBytes("tail".getBytes(StandardCharsets.UTF_8));
+        Digest expected = Digest.sha256(whole.toByteArray());
+
+        // The last chunk went to servers[0]: the other one finishes, with a last chunk of its own.
+        assertThat(servers[1].finish("repo", upload.id(), expected.toString(), bytes("tail"))).isEqualTo(expected);
+        assertThat(shared.reread).as("bytes read back from the upload").hasValue(0);
+        assertThat(metadata.linkedBlobSize("repo", expected)).hasValue(size + 4);
+    }
+
+    @Test
+    void aSessionWithoutASavedHashIsStillRehashedFromItsStoredBytes() {
+        CountingBlobStore counting = new CountingBlobStore(blobs);
+        BlobUpload upload = uploads(counting).start("repo");
+        uploads(counting).append("repo", upload.id(), 0L, 4L, bytes("hello"));
+        // as a server that could not save the state (no --add-opens) leaves it
+        metadata.updateUpload(upload.id(), 5, System.currentTimeMillis(), null);
+        Uploads other = uploads(counting);
+        other.append("repo", upload.id(), 5L, null, bytes(" world"));
+        Digest expected = Digest.sha256("hello world".getBytes(StandardCharsets.UTF_8));
+        assertThat(other.finish("repo", upload.id(), expected.toString(), null)).isEqualTo(expected);
+        assertThat(counting.reread).hasValue(5);
+    }
+
+    @Test
+    void aSessionContinuedByAnotherProcessGivesTheDigestOfAllItsBytes() {
         BlobUpload upload = uploads(Duration.ofHours(1)).start("repo");
         uploads(Duration.ofHours(1)).append("repo", upload.id(), 0L, 4L, bytes("hello"));
         Uploads afterRestart = uploads(Duration.ofHours(1));
@@ -88,6 +220,16 @@ class UploadsTest {
         Uploads uploads = uploads(Duration.ofHours(1));
         Digest sha512 = Digest.of(DigestAlgorithm.SHA512, "abc".getBytes(StandardCharsets.UTF_8));
         assertThat(uploads.putMonolithic("repo", sha512.toString(), bytes("abc"))).isEqualTo(sha512);
+    }
+
+    @Test
+    void aChunkedSha512UploadIsHashedFromItsStoredBytes() {
+        Uploads uploads = uploads(Duration.ofHours(1));
+        BlobUpload upload = uploads.start("repo");
+        uploads.append("repo", upload.id(), 0L, null, bytes("ab"));
+        Digest sha512 = Digest.of(DigestAlgorithm.SHA512, "abc".getBytes(StandardCharsets.UTF_8));
+        assertThat(uploads(Duration.ofHours(1)).finish("repo", upload.id(), sha512.toString(), bytes("c")))
+                .isEqualTo(sha512);
     }
 
     @Test

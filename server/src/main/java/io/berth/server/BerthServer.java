@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class BerthServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BerthServer.class);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration SHARED_CACHE_TTL = Duration.ofSeconds(1);
     /** How long pull times gather in memory before they are written in one transaction. */
     private static final Duration PULL_FLUSH_INTERVAL = Duration.ofSeconds(30);
     /** A server restarted more often than the collection interval still collects. */
@@ -86,10 +85,12 @@ public final class BerthServer implements AutoCloseable {
         this.installation = Installation.open(config);
         this.blobs = installation.blobs();
         this.metadata = installation.metadata();
-        // SQLite has one writer, this process, so cached entries stay until a change here invalidates them;
-        // PostgreSQL may be shared by several servers, so each one's cache forgets within a second.
+        // SQLite has one writer, this process, so cached entries stay until a change here invalidates them.
+        // PostgreSQL may be shared by several servers, and a client may read through one what it wrote through
+        // another a moment before: no expiry or message between servers can promise that, so the registry confirms
+        // tags, manifests and listings in the database for each request, and keeps only immutable bytes in memory.
         this.cachesWithoutExpiry = metadata.kind().equals("sqlite");
-        RegistryOptions options = config.registryOptions(cachesWithoutExpiry ? null : SHARED_CACHE_TTL);
+        RegistryOptions options = config.registryOptions(!cachesWithoutExpiry);
         this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
         this.manifestEpoch = metadata.manifestEpoch();

@@ -49,9 +49,9 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         return storage instanceof StorageConfig.FileSystem(Path path) ? (path != null ? path : data) : null;
     }
 
-    /** The registry's switches; {@code cacheTtl} as {@link RegistryOptions#cacheTtl}. */
-    public RegistryOptions registryOptions(Duration cacheTtl) {
-        return new RegistryOptions(allowSparseIndex, uploadExpiry, referrersPageSize, cacheTtl,
+    /** The registry's switches; {@code sharedMetadata} as {@link RegistryOptions#sharedMetadata}. */
+    public RegistryOptions registryOptions(boolean sharedMetadata) {
+        return new RegistryOptions(allowSparseIndex, uploadExpiry, referrersPageSize, sharedMetadata,
                 new ImmutableTags(immutableTags), notifications.pulls(), new RepositoryQuotas(quotas));
     }
 

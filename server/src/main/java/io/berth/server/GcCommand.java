@@ -42,7 +42,7 @@ final class GcCommand implements Callable<Integer> {
                 BlobStore blobs = installation.blobs();
                 SqlMetadataStore metadata = installation.metadata();
                 // No cache worth keeping: this process only deletes, and exits.
-                RegistryOptions options = config.registryOptions(null);
+                RegistryOptions options = config.registryOptions(false);
                 Registry registry = new Registry(blobs, metadata, options);
                 GarbageCollector collector = new GarbageCollector(blobs, metadata,
                         new Uploads(blobs, metadata, options), registry, config.gc().rules(), Clock.systemUTC());

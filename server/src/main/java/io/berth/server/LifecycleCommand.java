@@ -52,7 +52,7 @@ final class LifecycleCommand implements Runnable {
                 BlobStore blobs = installation.blobs();
                 Clock clock = Clock.systemUTC();
                 store.events().addListener(new AuditLog());
-                Registry registry = new Registry(blobs, store, config.registryOptions(null));
+                Registry registry = new Registry(blobs, store, config.registryOptions(false));
                 Lifecycle lifecycle = new Lifecycle(registry, new LifecyclePolicies(configured, store, clock), clock);
                 return work.run(lifecycle, out, err);
             }

@@ -70,6 +70,12 @@ public interface MetadataStore extends AutoCloseable {
 
     Optional<Digest> resolveTag(String repository, String tag);
 
+    /** Whether the repository holds the manifest: one indexed read, for servers that keep its bytes in memory. */
+    boolean holdsManifest(String repository, Digest digest);
+
+    /** The repository's current version, which listings cached in memory are checked against; empty when unknown. */
+    Optional<RepositoryVersion> repositoryVersion(String repository);
+
     /** Deletes a manifest and the tags that point at it. */
     boolean deleteManifest(String repository, Digest digest);
 
@@ -116,7 +122,11 @@ public interface MetadataStore extends AutoCloseable {
 
     Optional<Upload> upload(String id);
 
-    void updateUpload(String id, long size, long updatedAt);
+    /**
+     * Advances a session to {@code size} bytes, with the SHA-256 state of those bytes (null when none could be saved)
+     * in the same update: state and size never disagree, whatever crashes.
+     */
+    void updateUpload(String id, long size, long updatedAt, byte[] sha256State);
 
     void deleteUpload(String id);
 

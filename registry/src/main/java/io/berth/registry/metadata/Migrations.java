@@ -25,7 +25,8 @@ final class Migrations {
      */
     private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__robots.sql", "V3__gc.sql",
             "V4__lifecycle.sql", "V5__events.sql", "V6__inventory.sql", "V7__repository_counters.sql",
-            "V8__namespace_blobs.sql", "V9__repository_generations.sql", "V10__login_failures.sql");
+            "V8__namespace_blobs.sql", "V9__repository_generations.sql", "V10__login_failures.sql",
+            "V11__upload_hash_states.sql");
     private static final long LOCK_KEY = 0x62657274L; // "bert"
 
     private Migrations() {

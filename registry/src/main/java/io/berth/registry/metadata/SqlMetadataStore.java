@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -438,6 +439,23 @@ public final class SqlMetadataStore implements MetadataStore {
     }
 
     @Override
+    public boolean holdsManifest(String repository, Digest digest) {
+        return read(c -> optionalLong(c, "SELECT 1 FROM manifests m JOIN repositories r ON r.id = m.repository_id "
+                + "WHERE r.name = ? AND m.digest = ?", repository, digest.toString()).isPresent());
+    }
+
+    @Override
+    public Optional<RepositoryVersion> repositoryVersion(String repository) {
+        return read(c -> {
+            try (PreparedStatement ps = prepare(c, "SELECT id, generation FROM repositories WHERE name = ?",
+                    repository); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new RepositoryVersion(rs.getLong(1), rs.getLong(2)))
+                        : Optional.empty();
+            }
+        });
+    }
+
+    @Override
     public boolean deleteManifest(String repository, Digest digest) {
         return record((c, changes) -> {
             Long repositoryId = repositoryId(c, repository);
@@ -747,13 +765,26 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public Optional<Upload> upload(String id) {
-        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at FROM uploads WHERE id = ?", id)
-                .stream().findFirst());
+        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at, sha256_state FROM uploads "
+                + "WHERE id = ?", id).stream().findFirst());
     }
 
     @Override
-    public void updateUpload(String id, long size, long updatedAt) {
-        write(c -> update(c, "UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?", size, updatedAt, id));
+    public void updateUpload(String id, long size, long updatedAt, byte[] sha256State) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET size = ?, updated_at = ?, "
+                    + "sha256_state = ? WHERE id = ?")) {
+                ps.setLong(1, size);
+                ps.setLong(2, updatedAt);
+                if (sha256State == null) {
+                    ps.setNull(3, Types.BINARY);
+                } else {
+                    ps.setBytes(3, sha256State);
+                }
+                ps.setString(4, id);
+                return ps.executeUpdate();
+            }
+        });
     }
 
     @Override
@@ -763,7 +794,7 @@ public final class SqlMetadataStore implements MetadataStore {
 
     @Override
     public List<Upload> uploadsUpdatedBefore(long epochMillis, int limit) {
-        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at FROM uploads "
+        return read(c -> uploads(c, "SELECT id, repository, size, started_at, updated_at, sha256_state FROM uploads "
                 + "WHERE updated_at < ? ORDER BY updated_at LIMIT ?", epochMillis, limit));
     }
 
@@ -1020,7 +1051,8 @@ public final class SqlMetadataStore implements MetadataStore {
         List<Upload> result = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                result.add(new Upload(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                result.add(new Upload(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getBytes(6)));
             }
         }
         return result;

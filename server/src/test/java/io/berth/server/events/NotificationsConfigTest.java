@@ -47,8 +47,8 @@ class NotificationsConfigTest {
         assertThat(notifications.retention()).isEqualTo(Duration.ofDays(3));
         assertThat(notifications.source()).isEqualTo("https://registry.example");
         assertThat(notifications.pulls()).isTrue();
-        assertThat(config.registryOptions(null).announcePulls()).isTrue();
-        assertThat(Config.DEFAULTS.registryOptions(null).announcePulls()).isFalse();
+        assertThat(config.registryOptions(false).announcePulls()).isTrue();
+        assertThat(Config.DEFAULTS.registryOptions(false).announcePulls()).isFalse();
         Endpoint security = notifications.endpoints().getFirst();
         assertThat(security.url()).isEqualTo(URI.create("https://hooks.example/berth"));
         assertThat(security.format()).isEqualTo(EventFormat.CLOUDEVENTS);

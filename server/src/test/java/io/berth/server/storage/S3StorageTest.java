@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Level;
 import io.berth.s3.S3Proxy;
 import io.berth.s3.S3Settings;
 import io.berth.server.BerthServer;
@@ -19,6 +20,7 @@ import io.berth.server.StorageConfig;
 import io.berth.server.protocol.RegistryClient;
 import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.Backend;
+import io.berth.server.testing.LogCapture;
 import io.berth.server.testing.S3Store;
 import io.berth.server.testing.TestRegistry;
 import java.io.PrintWriter;
@@ -144,7 +146,8 @@ class S3StorageTest {
     @Test
     void aChunkedPushWhoseRequestsAlternateBetweenTwoNodesIsPulledWholeFromEither() throws Exception {
         assumeTrue(backend == Backend.POSTGRES, "nodes share PostgreSQL; SQLite serves one process");
-        try (BerthServer second = BerthServer.start(registry.config().withListen("127.0.0.1:0"))) {
+        try (BerthServer second = BerthServer.start(registry.config().withListen("127.0.0.1:0"));
+             LogCapture uploads = new LogCapture("io.berth.registry.Uploads", Level.DEBUG)) {
             RegistryClient other = new RegistryClient("http://127.0.0.1:" + second.port());
             RegistryClient[] nodes = {client, other};
             byte[] blob = TestContent.randomBytes(13 * MIB + 7);
@@ -159,6 +162,8 @@ class S3StorageTest {
             }
             HttpResponse<byte[]> done = other.put(withQuery(upload, "digest=" + sha256(blob)), new byte[0]);
             assertThat(done.statusCode()).as(body(done)).isEqualTo(201);
+            // Each node went on from the hash state the other saved: no bytes came back from S3 to be hashed.
+            assertThat(uploads.messages()).noneMatch(message -> message.startsWith("re-reading"));
 
             for (RegistryClient node : nodes) {
                 assertThat(node.get("/v2/" + repository + "/blobs/" + sha256(blob)).body()).isEqualTo(blob);

@@ -7,7 +7,7 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** Collects one logger's events at INFO and above while open (tests log only warnings otherwise). */
+/** Collects one logger's events at INFO (or a given level) and above while open (tests log only warnings otherwise). */
 public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -15,12 +15,16 @@ public final class LogCapture implements AutoCloseable {
     private final boolean previouslyAdditive;
 
     public LogCapture(String loggerName) {
+        this(loggerName, Level.INFO);
+    }
+
+    public LogCapture(String loggerName, Level level) {
         logger = (Logger) LoggerFactory.getLogger(loggerName);
         appender.start();
         logger.addAppender(appender);
         previous = logger.getLevel();
         previouslyAdditive = logger.isAdditive();
-        logger.setLevel(Level.INFO);
+        logger.setLevel(level);
         logger.setAdditive(false); // collected here, not printed with the test output
     }
 
