@@ -2,6 +2,7 @@ package io.berth.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.StoredManifest;
 import java.time.Duration;
@@ -70,8 +71,10 @@ final class ManifestCache {
     private final AtomicLong epoch = new AtomicLong();
 
     ManifestCache(Duration ttl, long maxManifestBytes) {
-        Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000);
-        Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes);
+        // Hits and misses of the two hottest caches are counted for the metrics (a striped counter each: cheap).
+        Caffeine<Object, Object> tagBuilder = Caffeine.newBuilder().maximumSize(100_000).recordStats();
+        Caffeine<Object, Object> manifestBuilder = Caffeine.newBuilder().maximumWeight(maxManifestBytes)
+                .recordStats();
         Caffeine<Object, Object> pagesBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES);
         Caffeine<Object, Object> allTagsBuilder = Caffeine.newBuilder().maximumWeight(MAX_CACHED_TAG_NAMES);
         if (ttl != null) {
@@ -90,6 +93,11 @@ final class ManifestCache {
         this.allTags = allTagsBuilder
                 .<TagsKey, AllTags>weigher((key, all) -> all.sorted() == null ? 1 : all.sorted().size() + 1)
                 .build();
+    }
+
+    /** Hits and misses so far of the tag cache and of the manifest cache. */
+    Map<String, CacheStats> stats() {
+        return Map.of("tags", tags.stats(), "manifests", manifests.stats());
     }
 
     Optional<Digest> tag(String repository, String tag, Supplier<Optional<Digest>> load) {

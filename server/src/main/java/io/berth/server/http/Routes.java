@@ -22,7 +22,7 @@ final class Routes {
 
     static RouteTable table(ListingRoutes listings, ManifestRoutes manifests, BlobRoutes blobs, UploadRoutes uploads,
                             TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events,
-                            ManagementRoutes management, UiRoutes ui) {
+                            ManagementRoutes management, UiRoutes ui, HealthRoutes health) {
         return RouteTable.builder()
                 // the OCI distribution API
                 .add("GET HEAD", "/v2/", AUTHENTICATED, listings::base)
@@ -43,6 +43,10 @@ final class Routes {
                 .add("GET", "/v2/{name}/referrers/{digest}", PULL, listings::referrers, listings::referrersFromCache)
                 // Docker token authentication: the endpoint checks the credentials it is sent
                 .add("GET POST", "/token", PUBLIC, tokens == null ? Routes::noTokens : tokens::answer)
+                // for load balancers, orchestrators and Prometheus: /metrics checks who asks as configured
+                .add("GET HEAD", "/livez", PUBLIC, health::live)
+                .add("GET HEAD", "/readyz", PUBLIC, health::ready)
+                .add("GET", "/metrics", PUBLIC, health::metrics)
                 // the admin API
                 .add("POST", "/admin/gc", ADMIN, gc::collect)
                 .add("GET", "/admin/lifecycle", ADMIN, lifecycle::list)

@@ -281,7 +281,13 @@ class S3StorageTest {
                         + sha256(during), during, "Content-Type", OCTETS);
                 HttpResponse<byte[]> session = berth.post("/v2/" + repository + "/blobs/uploads/", new byte[0]);
                 HttpResponse<byte[]> pull = berth.get("/v2/" + repository + "/blobs/" + stored);
+                HttpResponse<byte[]> ready = berth.get("/readyz");
                 own.resume();
+
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(body(ready)).contains("[+]database ok", "[-]storage ");
+                assertThat(body(berth.get("/metrics")))
+                        .containsPattern("(?m)^berth_storage_errors_total\\{kind=\"unavailable\"} 3\\.0$");
 
                 RegistryClient.assertError(push, 503, "UNKNOWN");
                 assertThat(header(push, "Retry-After")).isEqualTo("5");
@@ -289,6 +295,8 @@ class S3StorageTest {
                 RegistryClient.assertError(pull, 503, "UNKNOWN");
                 berth.pushBlob(repository, during);
                 assertThat(berth.get("/v2/" + repository + "/blobs/" + stored).body()).isEqualTo(before);
+                Thread.sleep(1100); // past the time a readiness result is reused
+                assertThat(berth.get("/readyz").statusCode()).isEqualTo(200);
             }
         }
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,6 +60,8 @@ public final class ChildServer implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().keySet().removeIf(name -> name.startsWith("BERTH_"));
         builder.environment().putAll(environment);
+        // Stopped at once unless a test is about draining: SIGTERM otherwise keeps serving for the drain delay.
+        builder.environment().putIfAbsent("BERTH_SHUTDOWN_DRAIN_DELAY", "0");
         try {
             ChildServer server = new ChildServer(builder.start(), port, log);
             server.awaitReady();
@@ -111,6 +114,16 @@ public final class ChildServer implements AutoCloseable {
     public void kill() {
         process.destroyForcibly();
         waitForExit(Duration.ofSeconds(30));
+    }
+
+    /** SIGTERM, without waiting for the process to stop. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** The exit status once the process has ended, waiting up to {@code timeout}; empty if it still runs. */
+    public OptionalInt awaitExit(Duration timeout) {
+        return waitForExit(timeout) ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
     }
 
     /** SIGTERM, then SIGKILL if it has not stopped within 20 seconds. */
