@@ -2,15 +2,19 @@ package io.berth.server.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.server.AuthConfig;
 import io.berth.server.MetricsConfig;
 import io.berth.server.protocol.RegistryClient;
+import io.berth.server.testing.AuthFixture;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.ExternalTools;
 import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -141,6 +145,24 @@ class MetricsEndpointTest {
             assertThat(right.statusCode()).isEqualTo(200);
             assertThat(text(right)).contains("berth_http_server_requests_seconds_count");
             assertThat(client.get("/readyz").statusCode()).as("the probes stay open").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withAdminAccessOnlyARegistryWideAdministratorReadsMetrics() {
+        List<AuthConfig.AccessRule> rules = new ArrayList<>(AuthFixture.auth().access());
+        rules.add(AuthFixture.rule("**", "user:carol", "admin"));
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE, config -> config
+                .withAuth(AuthFixture.auth().withAccess(rules))
+                .withMetrics(new MetricsConfig(true, MetricsConfig.Access.ADMIN, null)))) {
+            RegistryClient anonymous = new RegistryClient(registry.url());
+
+            RegistryClient.assertError(anonymous.get("/metrics"), 401, "UNAUTHORIZED");
+            RegistryClient.assertError(anonymous.authorized(AuthFixture.basic("alice")).get("/metrics"), 403,
+                    "DENIED");
+            assertThat(anonymous.authorized(AuthFixture.basic("carol")).get("/metrics").statusCode()).isEqualTo(200);
+            assertThat(anonymous.get("/livez").statusCode()).isEqualTo(200);
+            assertThat(anonymous.get("/readyz").statusCode()).isEqualTo(200);
         }
     }
 

@@ -28,6 +28,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -286,7 +287,7 @@ class S3StorageTest {
 
                 assertThat(ready.statusCode()).isEqualTo(503);
                 assertThat(body(ready)).contains("[+]database ok", "[-]storage ");
-                assertThat(body(berth.get("/metrics")))
+                assertThat(new String(berth.get("/metrics").body(), StandardCharsets.UTF_8))
                         .containsPattern("(?m)^berth_storage_errors_total\\{kind=\"unavailable\"} 3\\.0$");
 
                 RegistryClient.assertError(push, 503, "UNKNOWN");
