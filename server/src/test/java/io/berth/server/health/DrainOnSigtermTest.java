@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainOnSigtermTest {
     private static final int CHUNKS = 16;
-    private static final int CHUNK = 64 * 1024;
+    /** What the HTTP client reads of a body at a time. */
+    private static final int CHUNK = 16 * 1024;
 
     @TempDir
     Path data;
