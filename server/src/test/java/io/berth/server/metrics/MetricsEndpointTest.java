@@ -3,19 +3,27 @@ package io.berth.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.AuthConfig;
+import io.berth.server.GcConfig;
 import io.berth.server.MetricsConfig;
+import io.berth.server.events.Endpoint;
+import io.berth.server.events.EventFormat;
+import io.berth.server.events.NotificationsConfig;
 import io.berth.server.protocol.RegistryClient;
+import io.berth.server.protocol.TestContent;
 import io.berth.server.testing.AuthFixture;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.ExternalTools;
 import io.berth.server.testing.TestRegistry;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -127,6 +135,41 @@ class MetricsEndpointTest {
         String output = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return promtool.exitValue() == 0 ? output.strip() : "exit " + promtool.exitValue() + ": " + output;
+    }
+
+    @Test
+    void garbageCollectionEventDeliveryAndTheCachesAreCounted() throws Exception {
+        // An endpoint nobody listens on (the discard port): every delivery attempt fails.
+        Endpoint unreachable = new Endpoint("audit-sink", URI.create("http://127.0.0.1:9/events"),
+                EventFormat.CLOUDEVENTS, Set.of(), List.of(), Set.of(), Set.of(), Map.of(), null,
+                Duration.ofSeconds(1), 1);
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE, config -> config
+                .withGc(new GcConfig(Duration.ZERO, Duration.ZERO, Duration.ZERO, List.of()))
+                .withNotifications(new NotificationsConfig(List.of(unreachable), Duration.ofDays(7), "/berth",
+                        false)))) {
+            RegistryClient client = new RegistryClient(registry.url());
+            client.pushImage("team/app", "v1", 1);
+            byte[] orphan = TestContent.randomBytes(4321);
+            client.pushBlob("team/app", orphan);
+            for (int i = 0; i < 3; i++) {
+                client.get("/v2/team/app/manifests/v1", "Accept", "application/vnd.oci.image.manifest.v1+json");
+            }
+            assertThat(client.post("/admin/gc", new byte[0]).statusCode()).isEqualTo(200);
+            Thread.sleep(1500); // a delivery attempt or two
+
+            Map<String, Sample> samples = samples(text(client.get("/metrics")));
+
+            assertThat(value(samples, "berth_gc_runs_total")).isEqualTo(1.0);
+            assertThat(value(samples, "berth_gc_freed_bytes_total")).isEqualTo(4321.0);
+            assertThat(value(samples, "berth_gc_deleted_total", "kind", "blobs")).isEqualTo(1.0);
+            assertThat(value(samples, "berth_events_delivery_failures_total", "endpoint", "audit-sink"))
+                    .isGreaterThanOrEqualTo(1.0);
+            assertThat(value(samples, "berth_events_pending", "endpoint", "audit-sink")).isGreaterThanOrEqualTo(1.0);
+            assertThat(value(samples, "berth_events_lag_seconds", "endpoint", "audit-sink")).isGreaterThan(0.0);
+            assertThat(value(samples, "berth_cache_requests_total", "cache", "manifests", "result", "hit"))
+                    .isGreaterThanOrEqualTo(2.0);
+            assertThat(value(samples, "berth_cache_hit_ratio", "cache", "manifests")).isBetween(0.01, 1.0);
+        }
     }
 
     @Test
