@@ -6,12 +6,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -76,7 +78,8 @@ final class HttpMetrics {
         if (meters.upload) {
             uploadsInProgress.incrementAndGet();
         }
-        return new Observed(new CountingRequest(request), response, callback, meters, System.nanoTime());
+        return new Observed(new CountingRequest(request), response, callback, meters,
+                HttpMethod.HEAD.is(request.getMethod()), System.nanoTime());
     }
 
     private RouteMeters meters(String method, RouteTable.Match match) {
@@ -115,7 +118,7 @@ final class HttpMetrics {
                     }
                 }
                 StatusMeters made = new StatusMeters(status, route, method);
-                StatusMeters[] grown = java.util.Arrays.copyOf(byStatus, byStatus.length + 1);
+                StatusMeters[] grown = Arrays.copyOf(byStatus, byStatus.length + 1);
                 grown[grown.length - 1] = made;
                 byStatus = grown;
                 return made;
@@ -171,15 +174,18 @@ final class HttpMetrics {
         private final CountingRequest request;
         private final Callback callback;
         private final RouteMeters meters;
+        /** A HEAD's body, if a handler writes one, is not sent: not counted either. */
+        private final boolean head;
         private final long started;
         private long bytes;
 
         private Observed(CountingRequest request, Response response, Callback callback, RouteMeters meters,
-                         long started) {
+                         boolean head, long started) {
             super(request, response);
             this.request = request;
             this.callback = callback;
             this.meters = meters;
+            this.head = head;
             this.started = started;
         }
 
@@ -197,7 +203,7 @@ final class HttpMetrics {
 
         @Override
         public void write(boolean last, ByteBuffer byteBuffer, Callback callback) {
-            if (byteBuffer != null) {
+            if (byteBuffer != null && !head) {
                 bytes += byteBuffer.remaining();
             }
             super.write(last, byteBuffer, callback);
