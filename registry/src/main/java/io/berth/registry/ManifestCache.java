@@ -2,6 +2,7 @@ package io.berth.registry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.berth.oci.Digest;
 import io.berth.registry.metadata.RepositoryVersion;
 import io.berth.registry.metadata.StoredManifest;
@@ -76,8 +77,9 @@ final class ManifestCache {
     private final AtomicLong epoch = new AtomicLong();
 
     ManifestCache(long maxManifestBytes) {
-        this.tags = Caffeine.newBuilder().maximumSize(100_000).build();
-        this.manifests = Caffeine.newBuilder().maximumWeight(maxManifestBytes)
+        // Hits and misses of the two hottest caches are counted for the metrics (a striped counter each: cheap).
+        this.tags = Caffeine.newBuilder().maximumSize(100_000).recordStats().build();
+        this.manifests = Caffeine.newBuilder().maximumWeight(maxManifestBytes).recordStats()
                 .<ManifestKey, StoredManifest>weigher((key, manifest) -> manifest.payload().length + 256)
                 .build();
         this.pages = Caffeine.newBuilder().maximumWeight(MAX_CACHED_PAGE_BYTES)
@@ -86,6 +88,11 @@ final class ManifestCache {
         this.allTags = Caffeine.newBuilder().maximumWeight(MAX_CACHED_TAG_NAMES)
                 .<TagsKey, AllTags>weigher((key, all) -> all.sorted() == null ? 1 : all.sorted().size() + 1)
                 .build();
+    }
+
+    /** Hits and misses so far of the tag cache and of the manifest cache. */
+    Map<String, CacheStats> stats() {
+        return Map.of("tags", tags.stats(), "manifests", manifests.stats());
     }
 
     Optional<Digest> tag(String repository, String tag, Supplier<Optional<Digest>> load) {

@@ -1,5 +1,6 @@
 package io.berth.registry;
 
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
@@ -330,6 +331,14 @@ public final class Registry {
         if (!metadata.repositoryExists(repository)) {
             throw nameUnknown(repository);
         }
+    }
+
+    /**
+     * Lookups so far of the tag cache ({@code tags}) and the manifest cache ({@code manifests}): hits, misses,
+     * evictions. A pull that misses the in-memory answer and then the cache counts two misses.
+     */
+    public Map<String, CacheStats> cacheStats() {
+        return cache.stats();
     }
 
     /** Forgets every cached tag, manifest and referrers page: another process deleted manifests. */

@@ -74,6 +74,11 @@ class UploadsTest {
         }
 
         @Override
+        public void check() throws IOException {
+            store.check();
+        }
+
+        @Override
         public void createUpload(String uploadId, boolean resumable) throws IOException {
             store.createUpload(uploadId, resumable);
         }

@@ -187,6 +187,7 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /** Fails unless the bucket can be reached with these credentials: for startup, and for readiness checks. */
+    @Override
     public void check() throws IOException {
         try {
             s3.headBucket(b -> b.bucket(bucket));

@@ -15,11 +15,16 @@ import io.berth.server.auth.RobotTokens;
 import io.berth.server.auth.TokenService;
 import io.berth.server.events.Notifier;
 import io.berth.server.gc.CollectionRunner;
+import io.berth.server.health.Readiness;
 import io.berth.server.http.ApiHandler;
 import io.berth.server.http.JsonErrorHandler;
+import io.berth.server.http.Monitoring;
 import io.berth.server.lifecycle.Lifecycle;
 import io.berth.server.lifecycle.LifecyclePolicies;
+import io.berth.server.metrics.Metrics;
 import io.berth.server.tls.ClientIdentity;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -60,6 +65,10 @@ public final class BerthServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final ScheduledExecutorService housekeeping;
+    private final Readiness readiness;
+    /** Null when metrics are switched off. */
+    private final Metrics metrics;
+    private boolean closed;
     private long manifestEpoch;
 
     private BerthServer(Config config, Clock clock) throws IOException {
@@ -97,10 +106,21 @@ public final class BerthServer implements AutoCloseable {
         this.lifecycle = new Lifecycle(registry, new LifecyclePolicies(configuredPolicies, metadata, clock), clock);
         metadata.events().addListener(audit);
         this.notifier = new Notifier(metadata.events(), config.notifications(), clock);
+        this.metrics = config.metrics().enabled() ? new Metrics() : null;
+        // Without metrics, a registry of nothing: what is counted goes nowhere.
+        MeterRegistry meters = metrics != null ? metrics.registry() : new CompositeMeterRegistry();
+        if (metrics != null) {
+            metrics.watchCaches(registry);
+            metrics.watchPools(metadata);
+            metrics.beforeScrape(notifier.registerMeters(meters));
+        }
         this.collections = new CollectionRunner(new GarbageCollector(blobs, metadata, uploads, registry,
-                config.gc().rules(), clock), audit);
+                config.gc().rules(), clock), audit, meters);
+        this.readiness = new Readiness(List.of(new Readiness.Check("database", metadata::check),
+                new Readiness.Check("storage", blobs::check)));
 
-        server.setHandler(new GracefulHandler(apiHandler(config, tokens)));
+        server.setHandler(new GracefulHandler(apiHandler(config, tokens,
+                new Monitoring(readiness, metrics, config.metrics()))));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
         // Two threads: a long collection must not hold up the watch on the cache.
@@ -108,18 +128,18 @@ public final class BerthServer implements AutoCloseable {
                 .name("berth-housekeeping-", 0).factory());
     }
 
-    private ApiHandler apiHandler(Config config, TokenService tokens) {
+    private ApiHandler apiHandler(Config config, TokenService tokens, Monitoring monitoring) {
         AuthConfig auth = config.auth();
         if (!auth.enabled()) {
             return ApiHandler.open(registry, uploads, config.maxManifestBytes(), audit, lifecycle, collections,
-                    notifier);
+                    notifier, monitoring);
         }
         Clock clock = Clock.systemUTC();
         Authenticator authenticator = new Authenticator(new PasswordUsers(auth), new RobotTokens(metadata, clock),
                 tokens, loginThrottle(clock), audit, clock);
         return ApiHandler.secured(registry, uploads, config.maxManifestBytes(), authenticator,
                 new AccessPolicy(auth.access()), audit, auth, clock, ClientIdentity::commonName, lifecycle,
-                collections, notifier);
+                collections, notifier, monitoring);
     }
 
     /**
@@ -257,9 +277,36 @@ public final class BerthServer implements AutoCloseable {
         return host.contains(":") ? "[" + host + "]" : host;
     }
 
-    /** Stops accepting requests, lets in-flight ones finish, writes the pull times gathered, then closes storage. */
+    /**
+     * What SIGTERM asks: {@code /readyz} answers 503 at once while the server serves on for the drain delay, so that
+     * load balancers see it going and stop sending; then {@link #close}.
+     */
+    public void shutdown() {
+        readiness.markDraining();
+        Duration delay = config.drainDelay();
+        if (delay.isPositive()) {
+            LOG.info("stopping: /readyz answers 503; serving on for {} s, then draining requests in flight",
+                    delay.toMillis() / 1000.0);
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    /**
+     * Stops accepting requests, lets in-flight ones finish, writes the pull times gathered, then closes storage. A
+     * second call waits for the first to end.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        readiness.markDraining();
         housekeeping.shutdownNow();
         try {
             server.stop();
@@ -275,6 +322,9 @@ public final class BerthServer implements AutoCloseable {
         flushPulls();
         notifier.close();
         installation.close();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 
     public void join() throws InterruptedException {

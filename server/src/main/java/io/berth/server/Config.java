@@ -28,17 +28,22 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * @param storage          where blobs are stored: the filesystem (by default under {@code <data>}) or S3
  * @param maxManifestBytes largest manifest accepted
  * @param allowAnonymous   serve without authentication on a non-loopback address
+ * @param drainDelay       how long a server told to stop (SIGTERM) keeps serving while {@code /readyz} says it is
+ *                         going, so that load balancers stop sending before it stops accepting
  */
 public record Config(String host, int port, Path data, String metadataUrl, String metadataUsername,
                      String metadataPassword, StorageConfig storage, boolean allowSparseIndex, Duration uploadExpiry,
                      int referrersPageSize, int maxManifestBytes, AuthConfig auth, TlsConfig tls,
                      boolean allowAnonymous, GcConfig gc, List<LifecycleConfig> lifecycle,
                      List<ImmutableTagsRule> immutableTags, NotificationsConfig notifications,
-                     List<QuotaRule> quotas) {
+                     List<QuotaRule> quotas, Duration drainDelay, MetricsConfig metrics) {
+
+    /** Long enough for a load balancer checking every second or two to see a draining node twice. */
+    private static final Duration DRAIN_DELAY = Duration.ofSeconds(5);
 
     public static final Config DEFAULTS = new Config("127.0.0.1", 5000, Path.of("berth-data"), null, null, null,
             StorageConfig.DEFAULT, false, Duration.ofHours(24), 1000, 4 * 1024 * 1024, AuthConfig.NONE, TlsConfig.NONE, false, GcConfig.DEFAULTS, List.of(), List.of(),
-            NotificationsConfig.NONE, List.of());
+            NotificationsConfig.NONE, List.of(), DRAIN_DELAY, MetricsConfig.DEFAULTS);
 
     public String effectiveMetadataUrl() {
         return metadataUrl != null ? metadataUrl : "jdbc:sqlite:" + data.resolve("metadata.db").toAbsolutePath();
@@ -71,17 +76,17 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             throw new IllegalArgumentException("listen port must be a number, got " + listen);
         }
         return new Config(host.isEmpty() ? "0.0.0.0" : host, port, data, metadataUrl, metadataUsername,
-                metadataPassword, storage, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                metadataPassword, storage, allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withData(Path data) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withMetadata(String url, String username, String password) {
         return new Config(host, port, data, url, username, password, storage, allowSparseIndex, uploadExpiry,
-                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withStoragePath(Path path) {
@@ -90,68 +95,83 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
 
     public Config withStorage(StorageConfig storage) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withAllowSparseIndex(boolean allowSparseIndex) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withUploadExpiry(Duration uploadExpiry) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withReferrersPageSize(int referrersPageSize) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withAuth(AuthConfig auth) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withTls(TlsConfig tls) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls.validated(),
-                allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withAllowAnonymous(boolean allowAnonymous) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
-                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas);
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc, lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withGc(GcConfig gc) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags, notifications, quotas);
+                lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withLifecycle(List<LifecycleConfig> lifecycle) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                List.copyOf(lifecycle), immutableTags, notifications, quotas);
+                List.copyOf(lifecycle), immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withNotifications(NotificationsConfig notifications) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags, notifications, quotas);
+                lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     public Config withQuotas(List<QuotaRule> quotas) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, immutableTags, notifications, List.copyOf(quotas));
+                lifecycle, immutableTags, notifications, List.copyOf(quotas), drainDelay, metrics);
     }
 
     public Config withImmutableTags(List<ImmutableTagsRule> immutableTags) {
         return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
                 allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
-                lifecycle, List.copyOf(immutableTags), notifications, quotas);
+                lifecycle, List.copyOf(immutableTags), notifications, quotas, drainDelay, metrics);
+    }
+
+    public Config withDrainDelay(Duration drainDelay) {
+        if (drainDelay.isNegative()) {
+            throw new IllegalArgumentException("shutdown.drainDelay must not be negative");
+        }
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
+    }
+
+    public Config withMetrics(MetricsConfig metrics) {
+        return new Config(host, port, data, metadataUrl, metadataUsername, metadataPassword, storage,
+                allowSparseIndex, uploadExpiry, referrersPageSize, maxManifestBytes, auth, tls, allowAnonymous, gc,
+                lifecycle, immutableTags, notifications, quotas, drainDelay, metrics);
     }
 
     /** True when the listener is reachable only from this machine. */
@@ -167,7 +187,7 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
 
     private static final Set<String> TOP_LEVEL = Set.of("listen", "data", "storage", "metadata", "uploads",
             "manifests", "referrers", "tls", "auth", "allowAnonymous", "gc", "lifecycle", "immutableTags",
-            "notifications", "quotas");
+            "notifications", "quotas", "shutdown", "metrics");
 
     /** Applies a YAML configuration file; unknown keys are errors, so a typo never passes silently. */
     public Config withYaml(Path file) throws IOException {
@@ -288,6 +308,14 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             config = config.withNotifications(NotificationsSection.parse(notifications, config.notifications(),
                     file));
         }
+        JsonNode shutdown = section(root, "shutdown", Set.of("drainDelay"), file);
+        if (shutdown.hasNonNull("drainDelay")) {
+            config = config.withDrainDelay(parseDuration(shutdown.get("drainDelay").asString()));
+        }
+        JsonNode metrics = section(root, "metrics", Set.of("enabled", "access", "token"), file);
+        if (!metrics.isMissingNode() && !metrics.isNull()) {
+            config = config.withMetrics(metricsSection(config.metrics(), metrics, file));
+        }
         JsonNode auth = section(root, "auth", Set.of("htpasswd", "users", "groups", "access", "token",
                 "trustedProxies"), file);
         if (!auth.isMissingNode() && !auth.isNull()) {
@@ -341,6 +369,22 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
             }
             default -> throw new IllegalArgumentException(file + ": storage.type must be filesystem or s3, got '"
                     + type + "'");
+        }
+    }
+
+    /** {@code metrics}: {@code enabled} (true or false), {@code access} (public, admin or token), {@code token}. */
+    private static MetricsConfig metricsSection(MetricsConfig defaults, JsonNode node, Path file) {
+        JsonNode enabled = node.path("enabled");
+        if (!enabled.isMissingNode() && !enabled.isNull() && !enabled.isBoolean()) {
+            throw new IllegalArgumentException(file + ": metrics.enabled must be true or false");
+        }
+        try {
+            MetricsConfig.Access access = node.hasNonNull("access")
+                    ? MetricsConfig.Access.parse(node.get("access").asString()) : defaults.access();
+            return new MetricsConfig(enabled.asBoolean(defaults.enabled()), access,
+                    node.hasNonNull("token") ? node.get("token").asString() : defaults.token());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
@@ -538,6 +582,19 @@ public record Config(String host, int port, Path data, String metadataUrl, Strin
         if (env.containsKey("BERTH_AUTH_TOKEN_SIGNING_KEY")) {
             config = config.withAuth(config.auth().withSigningKeys(Path.of(env.get("BERTH_AUTH_TOKEN_SIGNING_KEY")),
                     config.auth().verificationKeys()));
+        }
+        if (env.containsKey("BERTH_SHUTDOWN_DRAIN_DELAY")) {
+            config = config.withDrainDelay(parseDuration(env.get("BERTH_SHUTDOWN_DRAIN_DELAY")));
+        }
+        if (env.containsKey("BERTH_METRICS_ENABLED")) {
+            MetricsConfig metrics = config.metrics();
+            config = config.withMetrics(new MetricsConfig(Boolean.parseBoolean(env.get("BERTH_METRICS_ENABLED")),
+                    metrics.access(), metrics.token()));
+        }
+        if (env.containsKey("BERTH_METRICS_TOKEN")) {
+            // Keeps the secret out of the configuration file; a token given means it is required.
+            config = config.withMetrics(new MetricsConfig(config.metrics().enabled(), MetricsConfig.Access.TOKEN,
+                    env.get("BERTH_METRICS_TOKEN")));
         }
         if (env.containsKey("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")) {
             config = config.withAllowSparseIndex(Boolean.parseBoolean(env.get("BERTH_MANIFESTS_ALLOW_SPARSE_INDEX")));

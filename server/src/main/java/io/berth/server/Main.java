@@ -7,6 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** The {@code berth} command line. */
 @Command(name = "berth", mixinStandardHelpOptions = true, version = "Berth 0.1.0",
@@ -70,7 +71,13 @@ public final class Main implements Runnable {
             Config config = load(System.getenv());
             Startup.loadDriver(config);
             BerthServer server = BerthServer.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown"));
+            // SIGTERM, what orchestrators and init systems send, drains: not ready at once, serving on for the drain
+            // delay, then in-flight requests finish. Handled here rather than by the JVM's shutdown, which would end
+            // the process with status 143 however cleanly it stopped: once the server has stopped, join returns and
+            // the process exits 0. Other ends (SIGINT, say) stop through the shutdown hook without the delay.
+            Signal.handle(new Signal("TERM"), signal -> Thread.ofPlatform().name("berth-shutdown")
+                    .start(server::shutdown));
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "berth-shutdown-hook"));
             System.out.println(server.describe());
             server.join();
             return 0;

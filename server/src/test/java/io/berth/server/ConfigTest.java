@@ -84,6 +84,49 @@ class ConfigTest {
     }
 
     @Test
+    void shutdownAndMetricsSectionsSetTheDrainDelayAndWhoMayReadMetrics() throws Exception {
+        assertThat(Config.DEFAULTS.drainDelay()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Config.DEFAULTS.metrics()).isEqualTo(MetricsConfig.DEFAULTS);
+        assertThat(MetricsConfig.DEFAULTS.access()).isEqualTo(MetricsConfig.Access.PUBLIC);
+        Path file = dir.resolve("ops.yaml");
+        Files.writeString(file, """
+                shutdown:
+                  drainDelay: 15s
+                metrics:
+                  access: token
+                  token: from-the-file
+                """);
+
+        Config config = Config.DEFAULTS.withYaml(file);
+        Config fromEnvironment = config.withEnvironment(Map.of("BERTH_SHUTDOWN_DRAIN_DELAY", "0",
+                "BERTH_METRICS_TOKEN", "from-the-environment"));
+
+        assertThat(config.drainDelay()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(config.metrics()).isEqualTo(new MetricsConfig(true, MetricsConfig.Access.TOKEN, "from-the-file"));
+        assertThat(fromEnvironment.drainDelay()).isEqualTo(Duration.ZERO);
+        assertThat(fromEnvironment.metrics().token()).isEqualTo("from-the-environment");
+        assertThat(Config.DEFAULTS.withEnvironment(Map.of("BERTH_METRICS_ENABLED", "false")).metrics().enabled())
+                .isFalse();
+    }
+
+    @Test
+    void metricsAndShutdownMistakesAreRejectedWithTheirKey() throws Exception {
+        Path file = dir.resolve("bad-ops.yaml");
+        Files.writeString(file, "metrics:\n  access: token\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("metrics.token");
+        Files.writeString(file, "metrics:\n  token: secret\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("metrics.access: token");
+        Files.writeString(file, "metrics:\n  access: everyone\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("public, admin or token");
+        Files.writeString(file, "metrics:\n  enabled: yes please\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("metrics.enabled");
+        Files.writeString(file, "shutdown:\n  drainDelay: -5s\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("shutdown.drainDelay");
+        Files.writeString(file, "shutdown:\n  delay: 5s\n");
+        assertThatThrownBy(() -> Config.DEFAULTS.withYaml(file)).hasMessageContaining("shutdown.delay");
+    }
+
+    @Test
     void theTlsSectionNamesCertificateKeyAndClientAuthorities() throws Exception {
         Path file = dir.resolve("tls.yaml");
         Files.writeString(file, """

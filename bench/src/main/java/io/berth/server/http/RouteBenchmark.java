@@ -40,7 +40,7 @@ public class RouteBenchmark {
     private static final RouteTable TABLE = Routes.table(new ListingRoutes(null, null),
             new ManifestRoutes(null, 1024, null), new BlobRoutes(null), new UploadRoutes(null, null), null,
             new GcAdmin(null), new LifecycleAdmin(null, null), new EventsAdmin(null),
-            new ManagementRoutes(null, null), new UiRoutes(null, null, null));
+            new ManagementRoutes(null, null), new UiRoutes(null, null, null), new HealthRoutes(null, null));
 
     /** Every endpoint, in the order the table lists them, and a path that matches none. */
     @Param({"base", "uploadStart", "upload", "manifest", "blob", "referrers", "tags", "unknown"})

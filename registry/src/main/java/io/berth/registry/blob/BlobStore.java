@@ -86,6 +86,12 @@ public interface BlobStore extends AutoCloseable {
     /** Blobs hidden and neither restored nor purged: what an interrupted garbage collection left. */
     List<Digest> hidden() throws IOException;
 
+    /**
+     * Fails unless the store can be used now, cheaply: what a readiness probe asks, about once a second. A
+     * filesystem checks that its root is there and takes a new file; an object store that its bucket answers.
+     */
+    void check() throws IOException;
+
     @Override
     void close() throws IOException;
 }

@@ -50,11 +50,13 @@ public final class FileSystemBlobStore implements BlobStore {
     /** How long an upload waits for its client's next bytes holding buffers, before it gives them back. */
     static final long PATIENCE_MILLIS = 100;
 
+    private final Path root;
     private final Path blobs;
     private final Path uploads;
     private final Path trash;
 
     public FileSystemBlobStore(Path root) throws IOException {
+        this.root = root;
         this.blobs = root.resolve("blobs");
         this.uploads = root.resolve("uploads");
         this.trash = root.resolve("trash");
@@ -332,6 +334,20 @@ public final class FileSystemBlobStore implements BlobStore {
             }
         }
         return digests;
+    }
+
+    /**
+     * The blob directory must be there and the root must take a new file: a disk unmounted, a directory removed or
+     * a filesystem remounted read-only fail here before a push does. Unlike a permission check, creating a file also
+     * fails on a read-only mount for every user, root included.
+     */
+    @Override
+    public void check() throws IOException {
+        if (!Files.isDirectory(blobs)) {
+            throw new IOException("the directory " + blobs + " is missing");
+        }
+        Path probe = Files.createTempFile(root, ".check-", null);
+        Files.delete(probe);
     }
 
     @Override

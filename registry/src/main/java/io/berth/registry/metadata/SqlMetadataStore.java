@@ -2,6 +2,7 @@ package io.berth.registry.metadata;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.registry.events.Event;
@@ -153,6 +154,26 @@ public final class SqlMetadataStore implements MetadataStore {
     /** A shared row lock on PostgreSQL; nothing on SQLite, where a write transaction locks the whole database. */
     private String forShare() {
         return dialect == Dialect.POSTGRESQL ? " FOR SHARE" : "";
+    }
+
+    /** Fails unless the database answers a trivial query now: what a readiness probe asks. */
+    public void check() {
+        read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    /**
+     * Has the connection pools report their connections (active, idle, pending, timeouts, acquisition times) to
+     * {@code factory}, Hikari's bridge to a metrics library.
+     */
+    public void trackPools(MetricsTrackerFactory factory) {
+        writer.setMetricsTrackerFactory(factory);
+        if (reader != writer) {
+            reader.setMetricsTrackerFactory(factory);
+        }
     }
 
     /** "sqlite" or "postgresql", for the startup line. */

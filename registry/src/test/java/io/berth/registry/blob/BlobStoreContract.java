@@ -46,6 +46,15 @@ public abstract class BlobStoreContract {
         store.close();
     }
 
+    @Test
+    void aWorkingStorePassesItsCheckAndLeavesNothingBehind() throws Exception {
+        store.check();
+        store.check();
+
+        assertThat(store.uploadsWrittenBefore(Instant.now().plusSeconds(60), 10)).isEmpty();
+        assertThat(store.hidden()).isEmpty();
+    }
+
     private static byte[] random(int size, long seed) {
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);

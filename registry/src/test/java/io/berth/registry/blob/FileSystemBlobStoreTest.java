@@ -1,12 +1,14 @@
 package io.berth.registry.blob;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,20 @@ class FileSystemBlobStoreTest {
 
     private static InputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theCheckFailsOnceTheBlobDirectoryIsGone() throws Exception {
+        FileSystemBlobStore store = new FileSystemBlobStore(root);
+        store.check();
+        try (var files = Files.list(root)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactlyInAnyOrder("blobs",
+                    "uploads", "trash");
+        }
+
+        Files.delete(root.resolve("blobs")); // empty: nothing was stored
+
+        assertThatThrownBy(store::check).isInstanceOf(IOException.class).hasMessageContaining("blobs");
     }
 
     @Test

@@ -3,6 +3,9 @@ package io.berth.server.events;
 import io.berth.registry.events.EndpointCursor;
 import io.berth.registry.events.Event;
 import io.berth.registry.events.EventLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -13,9 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +90,45 @@ public final class Notifier implements AutoCloseable {
     /** This server's name in the cursors' leases. */
     public String owner() {
         return owner;
+    }
+
+    /**
+     * Registers, per endpoint, the failed delivery attempts of this server, and the events waiting with the age of the
+     * oldest (shared by every server on the database); returns what refreshes the waiting ones, a few queries, to run
+     * before each scrape rather than on every read of a gauge.
+     */
+    public Runnable registerMeters(MeterRegistry meters) {
+        Map<String, double[]> backlog = new ConcurrentHashMap<>();
+        for (Delivery delivery : deliveries) {
+            String name = delivery.endpoint.name();
+            delivery.failures = Counter.builder("berth.events.delivery.failures")
+                    .description("Failed attempts of this server to deliver events to the endpoint")
+                    .tag("endpoint", name).register(meters);
+            double[] values = new double[2];
+            backlog.put(name, values);
+            Gauge.builder("berth.events.pending", values, v -> v[0])
+                    .description("Events in the outbox the endpoint has not been sent yet").tag("endpoint", name)
+                    .register(meters);
+            Gauge.builder("berth.events.lag", values, v -> v[1]).baseUnit("seconds")
+                    .description("Age of the oldest event the endpoint has not been sent yet; 0 when none waits")
+                    .tag("endpoint", name).register(meters);
+        }
+        return () -> {
+            if (backlog.isEmpty()) {
+                return;
+            }
+            try {
+                Instant now = clock.instant();
+                for (Status status : status()) {
+                    double[] values = backlog.get(status.endpoint().name());
+                    values[0] = status.latest() - (status.cursor() == null ? 0 : status.cursor().position());
+                    values[1] = status.oldestPending() == null ? 0
+                            : Math.max(0, Duration.between(status.oldestPending(), now).toMillis() / 1000.0);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("reading how far the endpoints are behind failed", e);
+            }
+        };
     }
 
     /** The outbox it delivers from. */
@@ -235,6 +279,8 @@ public final class Notifier implements AutoCloseable {
         private Instant delivered;
         /** When this server last took or renewed the lease; null when it does not hold it. */
         private Instant renewedAt;
+        /** Null until meters are registered. */
+        private volatile Counter failures;
 
         Delivery(Endpoint endpoint) {
             this.endpoint = endpoint;
@@ -387,6 +433,10 @@ public final class Notifier implements AutoCloseable {
                     error = "HTTP " + status;
                 } catch (IOException | RuntimeException e) {
                     error = describe(e);
+                }
+                Counter failed = failures;
+                if (failed != null) {
+                    failed.increment();
                 }
                 if (wait.equals(FIRST_RETRY) && !save()) {
                     return false;

@@ -53,23 +53,28 @@ public final class ApiHandler extends Handler.Abstract {
     private final StorageFailureLog storageFull = StorageFailureLog.full();
     private final StorageFailureLog storageUnavailable = StorageFailureLog.unavailable();
     private final StorageFailureLog metadataUnavailable = StorageFailureLog.metadataUnavailable();
+    /** Null when metrics are switched off: requests then go unobserved, at no cost. */
+    private final HttpMetrics metrics;
 
     private ApiHandler(Registry registry, Uploads uploads, int maxManifestBytes, Gate gate, TokenEndpoint tokens,
-                       Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
+                       Lifecycle lifecycle, CollectionRunner collections, Notifier notifier, Monitoring monitoring) {
         this.gate = gate;
         ManagementRoutes management = new ManagementRoutes(registry, gate);
         this.ui = new UiRoutes(registry, gate, management);
         this.routes = Routes.table(new ListingRoutes(registry, gate), new ManifestRoutes(registry, maxManifestBytes,
                         gate), new BlobRoutes(registry), new UploadRoutes(uploads, gate), tokens,
                 new GcAdmin(collections), new LifecycleAdmin(lifecycle, gate.audit()), new EventsAdmin(notifier),
-                management, ui);
+                management, ui, new HealthRoutes(monitoring, gate));
+        this.metrics = monitoring.metrics() == null ? null
+                : new HttpMetrics(monitoring.metrics().registry(), routes);
     }
 
     /** The API for everyone, anonymously. */
     public static ApiHandler open(Registry registry, Uploads uploads, int maxManifestBytes, AuditLog audit,
-                                  Lifecycle lifecycle, CollectionRunner collections, Notifier notifier) {
+                                  Lifecycle lifecycle, CollectionRunner collections, Notifier notifier,
+                                  Monitoring monitoring) {
         return new ApiHandler(registry, uploads, maxManifestBytes, Gate.open(audit), null, lifecycle, collections,
-                notifier);
+                notifier, monitoring);
     }
 
     /**
@@ -81,13 +86,13 @@ public final class ApiHandler extends Handler.Abstract {
                                      Authenticator authenticator, AccessPolicy policy, AuditLog audit,
                                      AuthConfig auth, Clock clock,
                                      Function<Request, Optional<String>> clientCertificate, Lifecycle lifecycle,
-                                     CollectionRunner collections, Notifier notifier) {
+                                     CollectionRunner collections, Notifier notifier, Monitoring monitoring) {
         ClientOrigin origin = ClientOrigin.trusting(auth.trustedProxies());
         Gate gate = Gate.secured(authenticator, policy, audit, auth.service(), auth.realm(), clientCertificate,
                 origin);
         return new ApiHandler(registry, uploads, maxManifestBytes, gate,
                 new TokenEndpoint(authenticator, policy, clock, clientCertificate, origin), lifecycle,
-                collections, notifier);
+                collections, notifier, monitoring);
     }
 
     /**
@@ -103,6 +108,15 @@ public final class ApiHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         RouteTable.Match match = routes.find(request.getMethod(), path);
+        if (metrics == null) {
+            return dispatch(request, response, callback, path, match);
+        }
+        HttpMetrics.Observed observed = metrics.observe(request, response, callback, match);
+        return dispatch(observed.request(), observed.response(), observed.callback(), path, match);
+    }
+
+    private boolean dispatch(Request request, Response response, Callback callback, String path,
+                             RouteTable.Match match) {
         if (UiRoutes.isPage(path)) {
             blocking.execute(() -> ui.serve(request, response, callback, match));
             return true;
@@ -176,6 +190,9 @@ public final class ApiHandler extends Handler.Abstract {
                 // The server's failure, not the request's, and one that lasts: RFC 4918's 507, said once in the log.
                 Responses.drain(request, Responses.REFUSED_BODY_DRAINED);
                 storageFull.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                if (metrics != null) {
+                    metrics.storageFull();
+                }
                 sendError(response, callback, 507, null, StorageFailureLog.FULL, null);
                 return;
             }
@@ -183,6 +200,9 @@ public final class ApiHandler extends Handler.Abstract {
                 // An object store that is down or throttling: a 503, which clients retry, and no stack trace per request.
                 Responses.drain(request, Responses.REFUSED_BODY_DRAINED);
                 storageUnavailable.failed(request.getMethod(), request.getHttpURI().getPath(), e);
+                if (metrics != null) {
+                    metrics.storageUnavailable();
+                }
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS);
                 sendError(response, callback, 503, null, StorageFailureLog.UNAVAILABLE, null);
                 return;

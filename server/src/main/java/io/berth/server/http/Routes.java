@@ -22,7 +22,7 @@ final class Routes {
 
     static RouteTable table(ListingRoutes listings, ManifestRoutes manifests, BlobRoutes blobs, UploadRoutes uploads,
                             TokenEndpoint tokens, GcAdmin gc, LifecycleAdmin lifecycle, EventsAdmin events,
-                            ManagementRoutes management, UiRoutes ui) {
+                            ManagementRoutes management, UiRoutes ui, HealthRoutes health) {
         return RouteTable.builder()
                 // the OCI distribution API
                 .add("GET HEAD", "/v2/", AUTHENTICATED, listings::base)
@@ -45,6 +45,10 @@ final class Routes {
                 .add("GET POST", "/token", PUBLIC, tokens == null ? Routes::noTokens : tokens::answer)
                 // the public keys that verify the tokens, where JWT verifiers look for them
                 .add("GET", "/.well-known/jwks.json", PUBLIC, tokens == null ? Routes::noTokens : tokens::publicKeys)
+                // for load balancers, orchestrators and Prometheus: /metrics checks who asks as configured
+                .add("GET HEAD", "/livez", PUBLIC, health::live)
+                .add("GET HEAD", "/readyz", PUBLIC, health::ready)
+                .add("GET", "/metrics", PUBLIC, health::metrics)
                 // the admin API
                 .add("POST", "/admin/gc", ADMIN, gc::collect)
                 .add("GET", "/admin/lifecycle", ADMIN, lifecycle::list)

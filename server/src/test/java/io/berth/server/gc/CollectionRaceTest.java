@@ -262,6 +262,11 @@ class CollectionRaceTest {
         }
 
         @Override
+        public void check() throws IOException {
+            store.check();
+        }
+
+        @Override
         public void close() throws IOException {
             store.close();
         }

@@ -52,7 +52,7 @@ class ApiHandlerErrorTest {
             server.addConnector(connector);
             server.setHandler(ApiHandler.open(new Registry(failing, metadata, RegistryOptions.DEFAULTS),
                     new Uploads(failing, metadata, RegistryOptions.DEFAULTS), 4 * 1024 * 1024, new AuditLog(), null,
-                    null, null));
+                    null, null, Monitoring.none()));
             server.start();
             try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
                 String base = "http://127.0.0.1:" + connector.getLocalPort();

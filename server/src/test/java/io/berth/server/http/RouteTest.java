@@ -13,7 +13,7 @@ class RouteTest {
     static final RouteTable TABLE = Routes.table(new ListingRoutes(null, null),
             new ManifestRoutes(null, 1024, null), new BlobRoutes(null), new UploadRoutes(null, null), null,
             new GcAdmin(null), new LifecycleAdmin(null, null), new EventsAdmin(null),
-            new ManagementRoutes(null, null), new UiRoutes(null, null, null));
+            new ManagementRoutes(null, null), new UiRoutes(null, null, null), new HealthRoutes(null, null));
 
     @ParameterizedTest
     @CsvSource(nullValues = "-", value = {

@@ -31,6 +31,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -270,7 +271,13 @@ class S3StorageTest {
                         + sha256(during), during, "Content-Type", OCTETS);
                 HttpResponse<byte[]> session = berth.post("/v2/" + repository + "/blobs/uploads/", new byte[0]);
                 HttpResponse<byte[]> pull = berth.get("/v2/" + repository + "/blobs/" + stored);
+                HttpResponse<byte[]> ready = berth.get("/readyz");
                 own.resume();
+
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(body(ready)).contains("[+]database ok", "[-]storage ");
+                assertThat(new String(berth.get("/metrics").body(), StandardCharsets.UTF_8))
+                        .containsPattern("(?m)^berth_storage_errors_total\\{kind=\"unavailable\"} 3\\.0$");
 
                 RegistryClient.assertError(push, 503, "UNKNOWN");
                 assertThat(header(push, "Retry-After")).isEqualTo("5");
@@ -278,6 +285,8 @@ class S3StorageTest {
                 RegistryClient.assertError(pull, 503, "UNKNOWN");
                 berth.pushBlob(repository, during);
                 assertThat(berth.get("/v2/" + repository + "/blobs/" + stored).body()).isEqualTo(before);
+                Thread.sleep(1100); // past the time a readiness result is reused
+                assertThat(berth.get("/readyz").statusCode()).isEqualTo(200);
             }
         }
     }

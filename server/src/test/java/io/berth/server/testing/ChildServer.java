@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,6 +67,8 @@ public final class ChildServer implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().keySet().removeIf(name -> name.startsWith("BERTH_"));
         builder.environment().putAll(environment);
+        // Stopped at once unless a test is about draining: SIGTERM otherwise keeps serving for the drain delay.
+        builder.environment().putIfAbsent("BERTH_SHUTDOWN_DRAIN_DELAY", "0");
         return launch(builder, port, log);
     }
 
@@ -135,6 +138,16 @@ public final class ChildServer implements AutoCloseable {
         waitForExit(Duration.ofSeconds(30));
     }
 
+    /** SIGTERM, without waiting for the process to stop. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** The exit status once the process has ended, waiting up to {@code timeout}; empty if it still runs. */
+    public OptionalInt awaitExit(Duration timeout) {
+        return waitForExit(timeout) ? OptionalInt.of(process.exitValue()) : OptionalInt.empty();
+    }
+
     /** SIGTERM, then SIGKILL if it has not stopped within 20 seconds. */
     @Override
     public void close() {
@@ -159,7 +172,7 @@ public final class ChildServer implements AutoCloseable {
     private void awaitReady() {
         long deadline = System.nanoTime() + STARTUP.toNanos();
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/v2/")).timeout(Duration.ofSeconds(5)).build();
+            HttpRequest probe = HttpRequest.newBuilder(URI.create(url() + "/readyz")).timeout(Duration.ofSeconds(5)).build();
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("server exited with " + process.exitValue() + ":\n" + logTail());
@@ -177,7 +190,7 @@ public final class ChildServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         close();
-        throw new IllegalStateException("server did not answer GET /v2/ within " + STARTUP + ":\n" + logTail());
+        throw new IllegalStateException("server did not answer GET /readyz with 200 within " + STARTUP + ":\n" + logTail());
     }
 
     public String logTail() {
