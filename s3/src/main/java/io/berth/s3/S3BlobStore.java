@@ -235,7 +235,8 @@ public final class S3BlobStore implements BlobStore {
 
         @Override
         public InputStream open(long offset, long length) throws IOException {
-            return range(key, offset, length);
+            // The whole object is asked for as such, without a Range header for the store to parse and check.
+            return offset == 0 && length == size ? range(key, 0, -1) : range(key, offset, length);
         }
 
         @Override
