@@ -81,6 +81,14 @@ public final class S3Store implements AfterAllCallback {
         }
     }
 
+    /** The keys of all the bucket's objects, under the settings' prefix or not. */
+    public List<String> allKeys(S3Settings settings) {
+        try (S3Client s3 = proxy().client()) {
+            return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket())).contents().stream()
+                    .map(S3Object::key).toList();
+        }
+    }
+
     @Override
     public synchronized void afterAll(ExtensionContext context) {
         // @Nested classes inherit the extension, and end before their enclosing class: only it stops the process.
