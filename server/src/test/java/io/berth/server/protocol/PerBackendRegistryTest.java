@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A protocol test class that runs once per {@link Setup} (SQLite, PostgreSQL, PostgreSQL with S3), each run against
  * a registry of its own: started before the run's first test and closed (data directory deleted, database dropped)
- * after its last. The tests of a run share
- * that registry, so each works in repositories of its own ({@link TestContent#uniqueRepository}).
+ * after its last. The tests of a run share that registry, so each works in repositories of its own
+ * ({@link TestContent#uniqueRepository}).
  *
  * <p>Subclasses inherit {@code @ParameterizedClass} and {@code @EnumSource} and must not repeat them. One that needs
  * more setup per run declares its own {@link BeforeParameterizedClassInvocation} method, which JUnit runs after
