@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A push or delete is in the audit log by the time its client has the answer: a client (or a test, or an operator
  * reading the log) that saw the 201 or 202 finds the change audited. The audit log here is slow on purpose, so that
- * a registry answering first and auditing afterwards is caught every time.
+ * a registry answering first and auditing afterwards is caught every time. On SQLite and the filesystem only: the
+ * order of audit and answer is the server's, the same on every store.
  */
 class AuditBeforeAnswerTest {
     private static final long SLOW_LOG_MILLIS = 300;

@@ -74,7 +74,7 @@ class CatalogTest extends PerBackendRegistryTest {
 
     @Test
     void emptyRegistryAnswersAnEmptyList() {
-        try (TestRegistry empty = TestRegistry.start(backend)) {
+        try (TestRegistry empty = setup.start()) {
             HttpResponse<byte[]> response = new RegistryClient(empty.url()).get("/v2/_catalog");
 
             assertThat(response.statusCode()).isEqualTo(200);

@@ -145,7 +145,7 @@ class EventRecordingTest extends PerBackendRegistryTest {
 
     @Test
     void lifecycleExpiryAndGarbageCollectionActAsTheSystem() throws Exception {
-        try (TestRegistry own = TestRegistry.start(backend, config -> config.withGc(
+        try (TestRegistry own = setup.start(config -> config.withGc(
                 new GcConfig(Duration.ZERO, Duration.ZERO, Duration.ZERO, List.of())))) {
             RegistryClient admin = new RegistryClient(own.url());
             String repository = TestContent.uniqueRepository("events");
@@ -179,7 +179,7 @@ class EventRecordingTest extends PerBackendRegistryTest {
 
     @Test
     void pullsAreCountedInOneEventPerManifestWhenSwitchedOn() throws Exception {
-        try (TestRegistry own = TestRegistry.start(backend, config -> config.withNotifications(
+        try (TestRegistry own = setup.start(config -> config.withNotifications(
                 new NotificationsConfig(List.of(), Duration.ofDays(7), "/berth", true)))) {
             RegistryClient pulling = new RegistryClient(own.url());
             String repository = TestContent.uniqueRepository("events");

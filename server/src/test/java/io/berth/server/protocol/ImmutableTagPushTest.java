@@ -14,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.ImmutableTagsRule;
 import io.berth.server.testing.AuditCapture;
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -35,16 +34,16 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Tag immutability over HTTP: in repositories under {@code release/**} a tag, once set, keeps its manifest, except
- * {@code latest} and {@code *-SNAPSHOT}. Its own registry per backend, because the rules are part of the config.
+ * {@code latest} and {@code *-SNAPSHOT}. Its own registry per setup, because the rules are part of the config.
  */
 @ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
+@EnumSource(Setup.class)
 class ImmutableTagPushTest {
     private static final String RULE = "immutableTags rule 1: release/**, except latest, *-SNAPSHOT";
 
     /** Bound so that the class-level setup below receives it too. */
     @Parameter
-    Backend backend;
+    Setup setup;
 
     private static TestRegistry registry;
     private static RegistryClient client;
@@ -54,8 +53,8 @@ class ImmutableTagPushTest {
     private Map<String, Object> layer;
 
     @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend, config -> config.withImmutableTags(List.of(
+    static void startRegistry(Setup setup) {
+        registry = setup.start(config -> config.withImmutableTags(List.of(
                 new ImmutableTagsRule(List.of("release/**"), List.of("latest", "*-SNAPSHOT")))));
         client = new RegistryClient(registry.url());
     }

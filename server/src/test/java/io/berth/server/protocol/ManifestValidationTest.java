@@ -249,7 +249,7 @@ class ManifestValidationTest extends PerBackendRegistryTest {
 
     @Test
     void indexWithChildrenThatAreNotPushedIsAcceptedWhenSparseIndexesAreAllowed() {
-        try (TestRegistry sparse = TestRegistry.start(backend, config -> config.withAllowSparseIndex(true))) {
+        try (TestRegistry sparse = setup.start(config -> config.withAllowSparseIndex(true))) {
             RegistryClient sparseClient = new RegistryClient(sparse.url());
             String name = uniqueRepository("sparse");
             byte[] absentChild = TestContent.toJson(TestContent.ociManifest(descriptor(OCI_CONFIG, config), List.of()));

@@ -5,7 +5,10 @@ import static io.berth.server.protocol.TestContent.OCI_MANIFEST;
 import static io.berth.server.protocol.TestContent.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.berth.s3.S3Settings;
+import io.berth.server.StorageConfig;
 import io.berth.server.protocol.RegistryClient.PushedImage;
+import io.berth.server.testing.S3Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -25,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Names, references, digests and upload ids that try to climb out of the data directory (dot segments, encoded
- * dots and slashes) are refused with a 4xx, and nothing is written outside the data directory.
+ * dots and slashes) are refused with a 4xx, and nothing is written outside the data directory, nor, on S3, outside
+ * the store's prefix in its bucket.
  */
 class PathTraversalTest extends PerBackendRegistryTest {
     private static final String OCTETS = "application/octet-stream";
@@ -149,8 +153,19 @@ class PathTraversalTest extends PerBackendRegistryTest {
                 .isBetween(400, 499);
     }
 
-    /** No file or directory named after this test's marker exists near the data directory or the working directory. */
+    /**
+     * No file or directory named after this test's marker exists near the data directory or the working directory;
+     * on S3, every object is under the store's prefix, no key has a dot segment, and none is named after the marker.
+     */
     private void assertNothingEscaped() {
+        if (registry.config().storage() instanceof StorageConfig.S3(S3Settings settings)) {
+            List<String> keys = S3Store.shared().allKeys(settings);
+            assertThat(keys).as("objects of the image pushed").isNotEmpty();
+            assertThat(keys).allSatisfy(key -> {
+                assertThat(key).startsWith(settings.prefix()).doesNotContain(marker);
+                assertThat(List.of(key.split("/"))).doesNotContain(".", "..", "");
+            });
+        }
         Path data = registry.dataDir().toAbsolutePath().normalize();
         List<Path> searched = new ArrayList<>();
         List<Path> found = new ArrayList<>();

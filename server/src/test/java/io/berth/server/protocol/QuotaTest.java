@@ -13,7 +13,6 @@ import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.QuotaRule;
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.RepositorySummaries;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
@@ -41,19 +40,19 @@ import tools.jackson.databind.JsonNode;
  * repository holds; a blob or manifest the repository has already is never refused.
  */
 @ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
+@EnumSource(Setup.class)
 class QuotaTest {
     private static final long SMALL = 20_000;
 
     @Parameter
-    Backend backend;
+    Setup setup;
 
     private static TestRegistry registry;
     private static RegistryClient client;
 
     @BeforeParameterizedClassInvocation
-    static void startRegistry(Backend backend) {
-        registry = TestRegistry.start(backend, config -> config.withQuotas(List.of(
+    static void startRegistry(Setup setup) {
+        registry = setup.start(config -> config.withQuotas(List.of(
                 new QuotaRule(List.of("small/**"), SMALL, null),
                 new QuotaRule(List.of("few/**"), null, 2L))));
         client = new RegistryClient(registry.url());

@@ -2,7 +2,6 @@ package io.berth.server.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -23,9 +22,9 @@ class RepositoryDeleteRaceTest {
     private static final String REPOSITORY = "race/app";
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(Backend.class)
-    void pushesRacingARepositorysDeletionNeverFailWithAServerError(Backend backend) throws Exception {
-        try (TestRegistry registry = TestRegistry.start(backend)) {
+    @EnumSource(Setup.class)
+    void pushesRacingARepositorysDeletionNeverFailWithAServerError(Setup setup) throws Exception {
+        try (TestRegistry registry = setup.start()) {
             RegistryClient client = new RegistryClient(registry.url());
             Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
             AtomicBoolean pushing = new AtomicBoolean(true);

@@ -141,7 +141,7 @@ class RepositorySummaryTest extends PerBackendRegistryTest {
 
     @Test
     void theMigrationFindsTheNamespacesBlobsFromTheLinks() throws Exception {
-        try (TestRegistry own = TestRegistry.start(backend)) {
+        try (TestRegistry own = setup.start()) {
             RegistryClient ownClient = new RegistryClient(own.url());
             String team = TestContent.uniqueRepository("migrated");
             RegistryClient.PushedImage image = ownClient.pushImage(team + "/app/web", "v1", 2);

@@ -7,7 +7,6 @@ import static io.berth.server.protocol.TestContent.sha256;
 import static io.berth.server.protocol.TestContent.uniqueRepository;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.util.Arrays;
@@ -20,12 +19,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** An upload session outlives the server process: its URL, its bytes and its offset survive a restart. */
 @ParameterizedClass(name = "{0}")
-@EnumSource(Backend.class)
+@EnumSource(Setup.class)
 class UploadSessionRestartTest {
     private static final String OCTETS = "application/octet-stream";
 
     @Parameter
-    Backend backend;
+    Setup setup;
 
     private TestRegistry registry;
     private RegistryClient client;
@@ -33,7 +32,7 @@ class UploadSessionRestartTest {
 
     @BeforeEach
     void startRegistry() {
-        registry = TestRegistry.start(backend);
+        registry = setup.start();
         client = new RegistryClient(registry.url());
         repository = uniqueRepository("restart");
     }

@@ -18,9 +18,36 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * (so a class whose S3 case is skipped never starts it) and stopped after the class. Register it with
  * {@code @RegisterExtension static final S3Store s3 = new S3Store();}. Each {@link #bucket} is a fresh bucket, so
  * tests of a class do not see each other's objects. Where s3proxy cannot run the test is skipped (failed in CI).
+ *
+ * <p>{@link #shared()} is the one store of the whole test JVM instead, for a suite of many classes that would
+ * otherwise start s3proxy once per class.
  */
 public final class S3Store implements AfterAllCallback {
+    private static S3Store shared;
+
+    private final boolean jvmWide;
     private S3Proxy proxy;
+
+    public S3Store() {
+        this(false);
+    }
+
+    private S3Store(boolean jvmWide) {
+        this.jvmWide = jvmWide;
+    }
+
+    /**
+     * The store shared by every test of this JVM: its s3proxy starts when a test first asks for a bucket and stops
+     * when the JVM exits (a shutdown hook, which also runs when Surefire ends its fork), so it never outlives the
+     * tests. Not for tests that pause or stop the process: they would take it from the others.
+     */
+    public static synchronized S3Store shared() {
+        if (shared == null) {
+            shared = new S3Store(true);
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(shared::stop));
+        }
+        return shared;
+    }
 
     /** A new, empty bucket; settings for a store in it whose keys start with {@code prefix} (may be null). */
     public synchronized S3Settings bucket(String prefix) {
@@ -54,13 +81,27 @@ public final class S3Store implements AfterAllCallback {
         }
     }
 
+    /** The keys of all the bucket's objects, under the settings' prefix or not. */
+    public List<String> allKeys(S3Settings settings) {
+        try (S3Client s3 = proxy().client()) {
+            return s3.listObjectsV2Paginator(b -> b.bucket(settings.bucket())).contents().stream()
+                    .map(S3Object::key).toList();
+        }
+    }
+
     @Override
     public synchronized void afterAll(ExtensionContext context) {
         // @Nested classes inherit the extension, and end before their enclosing class: only it stops the process.
         boolean nested = context.getTestClass()
                 .map(type -> type.getEnclosingClass() != null && !Modifier.isStatic(type.getModifiers()))
                 .orElse(false);
-        if (proxy != null && !nested) {
+        if (!nested && !jvmWide) {
+            stop();
+        }
+    }
+
+    private synchronized void stop() {
+        if (proxy != null) {
             proxy.close();
             proxy = null;
         }

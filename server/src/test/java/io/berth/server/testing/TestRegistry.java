@@ -52,7 +52,15 @@ public final class TestRegistry implements AutoCloseable {
             if (database != null) {
                 config = config.withMetadata(database.url(), null, null);
             }
-            return new TestRegistry(tweak.apply(config), database, clock);
+            try {
+                config = tweak.apply(config);
+            } catch (RuntimeException | Error e) {
+                if (database != null) {
+                    database.close(); // a tweak that fails (or skips the test) leaves no database behind
+                }
+                throw e;
+            }
+            return new TestRegistry(config, database, clock);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
