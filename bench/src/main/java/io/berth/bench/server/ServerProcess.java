@@ -113,28 +113,10 @@ public final class ServerProcess implements AutoCloseable {
      * descriptor cache. Its per-request access log is switched off because Berth writes none either.
      */
     public static ServerProcess distribution(Path binary, Path dataDir, Path logFile) throws IOException {
-        Files.createDirectories(dataDir);
-        int port = freePort();
-        Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                  accesslog:
-                    disabled: true
-                storage:
+        return distribution(binary, dataDir, logFile, """
                   filesystem:
                     rootdirectory: %s
-                  delete:
-                    enabled: true
-                  cache:
-                    blobdescriptor: inmemory
-                http:
-                  addr: 127.0.0.1:%d
-                  secret: benchmark-only-secret
-                """.formatted(dataDir, port));
-        return new ServerProcess("Distribution", List.of(binary.toString(), "serve", config.toString()), Map.of(),
-                logFile, port);
+                """.formatted(dataDir), Map.of());
     }
 
     /**
@@ -144,6 +126,27 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess distributionOnS3(Path binary, Path dataDir, Path logFile, URI endpoint,
                                                  String bucket, String accessKey, String secretKey)
             throws IOException {
+        // Its AWS SDK fails to start when AWS_CA_BUNDLE is set (it cannot add a CA bundle to the driver's HTTP
+        // transport), and the store is plain HTTP anyway.
+        Map<String, String> environment = new HashMap<>();
+        environment.put("AWS_CA_BUNDLE", null);
+        return distribution(binary, dataDir, logFile, """
+                  s3:
+                    accesskey: %s
+                    secretkey: %s
+                    region: us-east-1
+                    regionendpoint: %s
+                    bucket: %s
+                    secure: false
+                    v4auth: true
+                  redirect:
+                    disable: true
+                """.formatted(accessKey, secretKey, endpoint, bucket), environment);
+    }
+
+    /** Distribution with {@code storage} (a driver's section of {@code storage:}, indented) and the settings above. */
+    private static ServerProcess distribution(Path binary, Path dataDir, Path logFile, String storage,
+                                              Map<String, String> environment) throws IOException {
         Files.createDirectories(dataDir);
         int port = freePort();
         Path config = dataDir.resolveSibling(dataDir.getFileName() + ".yml");
@@ -154,28 +157,14 @@ public final class ServerProcess implements AutoCloseable {
                   accesslog:
                     disabled: true
                 storage:
-                  s3:
-                    accesskey: %s
-                    secretkey: %s
-                    region: us-east-1
-                    regionendpoint: %s
-                    bucket: %s
-                    secure: false
-                    v4auth: true
-                  delete:
+                %s  delete:
                     enabled: true
                   cache:
                     blobdescriptor: inmemory
-                  redirect:
-                    disable: true
                 http:
                   addr: 127.0.0.1:%d
                   secret: benchmark-only-secret
-                """.formatted(accessKey, secretKey, endpoint, bucket, port));
-        // Its AWS SDK fails to start when AWS_CA_BUNDLE is set (it cannot add a CA bundle to the driver's HTTP
-        // transport), and the store is plain HTTP anyway.
-        Map<String, String> environment = new HashMap<>();
-        environment.put("AWS_CA_BUNDLE", null);
+                """.formatted(storage, port));
         return new ServerProcess("Distribution", List.of(binary.toString(), "serve", config.toString()), environment,
                 logFile, port);
     }

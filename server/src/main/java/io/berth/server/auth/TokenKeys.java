@@ -14,12 +14,8 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.berth.server.tls.PemFiles;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -44,7 +40,6 @@ import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 import org.bouncycastle.math.ec.FixedPointCombMultiplier;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
@@ -181,7 +176,7 @@ final class TokenKeys {
         PemContents contents = new PemContents();
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         int privateKeys = 0;
-        for (Object object : pemObjects(file, what)) {
+        for (Object object : PemFiles.read(file, what)) {
             try {
                 switch (object) {
                     // SEC1 and PKCS#1: the public half is derived below, as SEC1 may leave it out.
@@ -213,25 +208,6 @@ final class TokenKeys {
                     + " private keys; expected one");
         }
         return contents;
-    }
-
-    private static List<Object> pemObjects(Path file, String what) {
-        List<Object> objects = new ArrayList<>();
-        // PEM is ASCII; Latin-1 never fails to decode, so stray bytes reach the PEM parser and its message.
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
-             PEMParser parser = new PEMParser(reader)) {
-            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
-                objects.add(object);
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(what + " " + file + " does not exist", e);
-        } catch (AccessDeniedException e) {
-            throw new IllegalArgumentException(what + " " + file + " cannot be read: permission denied for the user "
-                    + "Berth runs as", e);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(what + " " + file + " cannot be read as PEM: " + e.getMessage(), e);
-        }
-        return objects;
     }
 
     private static IllegalArgumentException encrypted(Path file, String what) {

@@ -1,10 +1,7 @@
 package io.berth.server.tls;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -19,7 +16,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
@@ -78,7 +74,7 @@ final class PemKeyStores {
     private static List<X509Certificate> certificates(Path file) {
         List<X509Certificate> certificates = new ArrayList<>();
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        for (Object object : pemObjects(file, "certificate")) {
+        for (Object object : PemFiles.read(file, "TLS certificate file")) {
             if (!(object instanceof X509CertificateHolder holder)) {
                 throw new IllegalArgumentException("TLS certificate file " + file + " holds "
                         + (isPrivateKey(object) ? "a private key" : "a block that is not a certificate")
@@ -104,7 +100,7 @@ final class PemKeyStores {
      */
     private static PrivateKey privateKey(Path file) {
         List<PrivateKeyInfo> keys = new ArrayList<>();
-        for (Object object : pemObjects(file, "private key")) {
+        for (Object object : PemFiles.read(file, "TLS private key file")) {
             switch (object) {
                 // PKCS#1 and SEC1: only the private half is needed (SEC1 may even leave the public half out).
                 case PEMKeyPair pair -> keys.add(pair.getPrivateKeyInfo());
@@ -131,23 +127,6 @@ final class PemKeyStores {
     private static IllegalArgumentException encrypted(Path file) {
         return new IllegalArgumentException("TLS private key file " + file
                 + " is encrypted; give an unencrypted key (e.g. `openssl pkey -in " + file + " -out key.pem`)");
-    }
-
-    private static List<Object> pemObjects(Path file, String what) {
-        List<Object> objects = new ArrayList<>();
-        // PEM is ASCII; Latin-1 never fails to decode, so stray bytes reach the PEM parser and its message.
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1);
-             PEMParser parser = new PEMParser(reader)) {
-            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
-                objects.add(object);
-            }
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("TLS " + what + " file " + file + " does not exist", e);
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("TLS " + what + " file " + file + " is not valid PEM: "
-                    + e.getMessage(), e);
-        }
-        return objects;
     }
 
     private static boolean isPrivateKey(Object pemObject) {
