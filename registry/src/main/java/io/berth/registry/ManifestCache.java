@@ -116,10 +116,11 @@ final class ManifestCache {
         return pages.get(referrersKey(repository, version, subject, artifactType, last, limit), key -> load.get());
     }
 
-    Optional<RenderedPage> cachedReferrers(String repository, RepositoryVersion version, Digest subject,
-                                           String artifactType, String last, int limit) {
+    /** Only for a process that is the database's only writer: the keys of shared databases are never looked up. */
+    Optional<RenderedPage> cachedReferrers(String repository, Digest subject, String artifactType, String last,
+                                           int limit) {
         return Optional.ofNullable(
-                pages.getIfPresent(referrersKey(repository, version, subject, artifactType, last, limit)));
+                pages.getIfPresent(referrersKey(repository, null, subject, artifactType, last, limit)));
     }
 
     /**
@@ -134,11 +135,11 @@ final class ManifestCache {
 
     /**
      * A tags page when it is in memory, or can be made from the repository's tags in memory by {@code fromAll} (which
-     * answers null when it cannot); empty otherwise.
+     * answers null when it cannot); empty otherwise. Only for a process that is the database's only writer.
      */
-    Optional<RenderedPage> cachedTags(String repository, RepositoryVersion version, String last, int limit,
+    Optional<RenderedPage> cachedTags(String repository, String last, int limit,
                                       Function<List<String>, RenderedPage> fromAll) {
-        TagsKey key = tagsKey(repository, version, last, limit);
+        TagsKey key = tagsKey(repository, null, last, limit);
         RenderedPage page = pages.getIfPresent(key);
         if (page == null) {
             AllTags all = allTags.getIfPresent(key.allTags());

@@ -408,7 +408,7 @@ public final class Registry {
             return Optional.empty();
         }
         String after = listedAfter(last);
-        return cache.cachedTags(repository, null, after, limit, all -> all.isEmpty() ? null // is the repository known?
+        return cache.cachedTags(repository, after, limit, all -> all.isEmpty() ? null // is the repository known?
                 : tagsPage(repository, following(all, after, limit + 1), limit));
     }
 
@@ -460,7 +460,7 @@ public final class Registry {
         if (shared) {
             return Optional.empty();
         }
-        return cache.cachedReferrers(repository, null, subject, artifactType, listedAfter(last), limit);
+        return cache.cachedReferrers(repository, subject, artifactType, listedAfter(last), limit);
     }
 
     /**

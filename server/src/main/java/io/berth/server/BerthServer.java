@@ -61,7 +61,8 @@ public final class BerthServer implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final CollectionRunner collections;
     private final Notifier notifier;
-    private final boolean cachesWithoutExpiry;
+    /** SQLite: this process is the database's only writer. PostgreSQL: other servers may share it. */
+    private final boolean soleWriter;
     private final Server server;
     private final ServerConnector connector;
     private final ScheduledExecutorService housekeeping;
@@ -98,8 +99,8 @@ public final class BerthServer implements AutoCloseable {
         // PostgreSQL may be shared by several servers, and a client may read through one what it wrote through
         // another a moment before: no expiry or message between servers can promise that, so the registry confirms
         // tags, manifests and listings in the database for each request, and keeps only immutable bytes in memory.
-        this.cachesWithoutExpiry = metadata.kind().equals("sqlite");
-        RegistryOptions options = config.registryOptions(!cachesWithoutExpiry);
+        this.soleWriter = metadata.kind().equals("sqlite");
+        RegistryOptions options = config.registryOptions(!soleWriter);
         this.registry = new Registry(blobs, metadata, options);
         this.uploads = new Uploads(blobs, metadata, options);
         this.manifestEpoch = metadata.manifestEpoch();
@@ -147,7 +148,7 @@ public final class BerthServer implements AutoCloseable {
      * to any node counts on all; with SQLite, one process, they are counted in memory, off the single writer.
      */
     private LoginThrottle loginThrottle(Clock clock) {
-        return metadata.kind().equals("sqlite") ? new LoginThrottle()
+        return soleWriter ? new LoginThrottle()
                 : LoginThrottle.shared(metadata.loginFailures(), clock);
     }
 
@@ -208,7 +209,7 @@ public final class BerthServer implements AutoCloseable {
         }
         housekeeping.scheduleWithFixedDelay(this::flushPulls, PULL_FLUSH_INTERVAL.toMillis(),
                 PULL_FLUSH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-        if (cachesWithoutExpiry) {
+        if (soleWriter) {
             housekeeping.scheduleWithFixedDelay(this::watchManifestDeletions, 1, 1, TimeUnit.SECONDS);
         }
     }
