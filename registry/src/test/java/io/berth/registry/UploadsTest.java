@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
-import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
-import io.berth.registry.blob.BufferRelay;
 import io.berth.registry.blob.FileSystemBlobStore;
+import io.berth.registry.blob.ForwardingBlobStore;
 import io.berth.registry.metadata.SqlMetadataStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -20,8 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -55,84 +52,17 @@ class UploadsTest {
     }
 
     /** The store, counting the bytes read back from uploads. */
-    private static final class CountingBlobStore implements BlobStore {
-        private final BlobStore store;
+    private static final class CountingBlobStore extends ForwardingBlobStore {
         private final AtomicLong reread = new AtomicLong();
 
         CountingBlobStore(BlobStore store) {
-            this.store = store;
-        }
-
-        @Override
-        public Optional<BlobContent> open(Digest digest) throws IOException {
-            return store.open(digest);
-        }
-
-        @Override
-        public void delete(Digest digest) throws IOException {
-            store.delete(digest);
-        }
-
-        @Override
-        public void check() throws IOException {
-            store.check();
-        }
-
-        @Override
-        public void createUpload(String uploadId, boolean resumable) throws IOException {
-            store.createUpload(uploadId, resumable);
-        }
-
-        @Override
-        public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
-                throws IOException {
-            return store.writeUpload(uploadId, offset, data, observer);
+            super(store);
         }
 
         @Override
         public InputStream readUpload(String uploadId, long length) throws IOException {
             reread.addAndGet(length);
             return store.readUpload(uploadId, length);
-        }
-
-        @Override
-        public boolean commitUpload(String uploadId, long size, Digest digest) throws IOException {
-            return store.commitUpload(uploadId, size, digest);
-        }
-
-        @Override
-        public List<String> uploadsWrittenBefore(Instant cutoff, int limit) throws IOException {
-            return store.uploadsWrittenBefore(cutoff, limit);
-        }
-
-        @Override
-        public void deleteUpload(String uploadId) throws IOException {
-            store.deleteUpload(uploadId);
-        }
-
-        @Override
-        public void hide(Digest digest) throws IOException {
-            store.hide(digest);
-        }
-
-        @Override
-        public void restore(Digest digest) throws IOException {
-            store.restore(digest);
-        }
-
-        @Override
-        public void purge(Digest digest) throws IOException {
-            store.purge(digest);
-        }
-
-        @Override
-        public List<Digest> hidden() throws IOException {
-            return store.hidden();
-        }
-
-        @Override
-        public void close() throws IOException {
-            store.close();
         }
     }
 

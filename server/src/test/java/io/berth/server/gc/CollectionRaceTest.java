@@ -9,7 +9,7 @@ import io.berth.registry.RegistryOptions;
 import io.berth.registry.Uploads;
 import io.berth.registry.blob.BlobContent;
 import io.berth.registry.blob.BlobStore;
-import io.berth.registry.blob.BufferRelay;
+import io.berth.registry.blob.ForwardingBlobStore;
 import io.berth.registry.blob.FileSystemBlobStore;
 import io.berth.registry.gc.GarbageCollector;
 import io.berth.registry.gc.GcReport;
@@ -24,9 +24,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -180,14 +177,13 @@ class CollectionRaceTest {
     }
 
     /** A blob store whose next {@link #hide}, once armed, waits until the test lets it go on. */
-    private static final class HoldingBlobStore implements BlobStore {
+    private static final class HoldingBlobStore extends ForwardingBlobStore {
         final CountDownLatch hiding = new CountDownLatch(1);
         final CountDownLatch proceed = new CountDownLatch(1);
         volatile boolean holdNextHide;
-        private final BlobStore store;
 
         HoldingBlobStore(BlobStore store) {
-            this.store = store;
+            super(store);
         }
 
         @Override
@@ -203,72 +199,6 @@ class CollectionRaceTest {
                 }
             }
             store.hide(digest);
-        }
-
-        @Override
-        public Optional<BlobContent> open(Digest digest) throws IOException {
-            return store.open(digest);
-        }
-
-        @Override
-        public void delete(Digest digest) throws IOException {
-            store.delete(digest);
-        }
-
-        @Override
-        public void createUpload(String uploadId, boolean resumable) throws IOException {
-            store.createUpload(uploadId, resumable);
-        }
-
-        @Override
-        public long writeUpload(String uploadId, long offset, InputStream data, BufferRelay.Consumer observer)
-                throws IOException {
-            return store.writeUpload(uploadId, offset, data, observer);
-        }
-
-        @Override
-        public InputStream readUpload(String uploadId, long length) throws IOException {
-            return store.readUpload(uploadId, length);
-        }
-
-        @Override
-        public boolean commitUpload(String uploadId, long size, Digest digest) throws IOException {
-            return store.commitUpload(uploadId, size, digest);
-        }
-
-        @Override
-        public List<String> uploadsWrittenBefore(Instant cutoff, int limit) throws IOException {
-            return store.uploadsWrittenBefore(cutoff, limit);
-        }
-
-        @Override
-        public void deleteUpload(String uploadId) throws IOException {
-            store.deleteUpload(uploadId);
-        }
-
-        @Override
-        public void restore(Digest digest) throws IOException {
-            store.restore(digest);
-        }
-
-        @Override
-        public void purge(Digest digest) throws IOException {
-            store.purge(digest);
-        }
-
-        @Override
-        public List<Digest> hidden() throws IOException {
-            return store.hidden();
-        }
-
-        @Override
-        public void check() throws IOException {
-            store.check();
-        }
-
-        @Override
-        public void close() throws IOException {
-            store.close();
         }
     }
 }
