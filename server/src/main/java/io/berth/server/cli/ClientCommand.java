@@ -41,6 +41,9 @@ abstract class ClientCommand implements Callable<Integer> {
         } catch (RegistryException e) {
             err.println("berth: " + e.getMessage() + hint(e));
             return code(e);
+        } catch (NotFoundException e) {
+            err.println("berth: " + e.getMessage());
+            return ExitCodes.NOT_FOUND;
         } catch (HttpConnectTimeoutException e) {
             err.println("berth: could not connect in time to " + session.registries()
                     + ": is the address right and the registry up?");

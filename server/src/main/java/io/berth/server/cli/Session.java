@@ -2,6 +2,7 @@ package io.berth.server.cli;
 
 import io.berth.client.CredentialSource;
 import io.berth.client.Credentials;
+import io.berth.client.DockerConfig;
 import io.berth.client.ImageReference;
 import io.berth.client.RegistryClient;
 import io.berth.client.Repository;
@@ -85,12 +86,43 @@ final class Session {
         return client(reference.registry()).repository(reference.repository());
     }
 
+    /** Whether stdin and stdout are a terminal, where a command may ask the user (a password, a confirmation). */
+    boolean terminal() {
+        return terminal;
+    }
+
+    /**
+     * The logins docker, podman, skopeo and {@code berth login} share: {@code --registry-config}, else
+     * {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}.
+     */
+    DockerConfig dockerConfig() {
+        return options.registryConfig != null ? DockerConfig.at(options.registryConfig) : DockerConfig.load();
+    }
+
+    /** Signs in with these credentials instead of those the options or the saved logins give; before any client. */
+    void useCredentials(Credentials explicit) {
+        if (!clients.isEmpty()) {
+            throw new IllegalStateException("credentials must be chosen before the first request");
+        }
+        credentials = CredentialSource.of(explicit);
+    }
+
+    /** Whether the user gave a user name on the command line ({@code --username}). */
+    boolean hasUsername() {
+        return options.username != null;
+    }
+
+    /** The credentials given with {@code --username} and a password option. */
+    Credentials.Basic givenCredentials() throws IOException {
+        return new Credentials.Basic(options.username, password());
+    }
+
     private CredentialSource credentials() throws IOException {
         if (credentials == null) {
             if (options.username != null) {
-                credentials = CredentialSource.of(new Credentials.Basic(options.username, password()));
+                credentials = CredentialSource.of(givenCredentials());
             } else {
-                credentials = SavedLogins.open(options.registryConfig);
+                credentials = dockerConfig();
             }
         }
         return credentials;
