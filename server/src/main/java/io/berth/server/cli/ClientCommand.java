@@ -82,7 +82,7 @@ abstract class ClientCommand implements Callable<Integer> {
     }
 
     private static int code(RegistryException e) {
-        if (e.status() == 404 || NOT_FOUND.contains(e.code())) {
+        if (e.status() == 404 || (e.code() != null && NOT_FOUND.contains(e.code()))) {
             return ExitCodes.NOT_FOUND;
         }
         if (e.status() == 401 || e.status() == 403) {

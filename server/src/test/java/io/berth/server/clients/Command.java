@@ -20,7 +20,7 @@ public final class Command {
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
     public record Result(List<String> command, int exitCode, byte[] stdout, String stderr) {
-        String stdoutText() {
+        public String stdoutText() {
             return new String(stdout, StandardCharsets.UTF_8).strip();
         }
 
@@ -40,7 +40,7 @@ public final class Command {
         this.command.addAll(command);
     }
 
-    static Command of(String... command) {
+    public static Command of(String... command) {
         return new Command(List.of(command));
     }
 
@@ -54,7 +54,7 @@ public final class Command {
     }
 
     /** Sets a variable in the program's environment, which is otherwise this JVM's. */
-    Command env(String name, String value) {
+    public Command env(String name, String value) {
         environment.put(name, value);
         return this;
     }

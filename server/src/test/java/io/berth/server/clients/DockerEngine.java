@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code FROM scratch} or from {@code docker load}; nothing runs in a container. dockerd treats a registry on
  * 127.0.0.1 as insecure, so it speaks plain HTTP to Berth there.
  */
-final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
+public final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
     private static final Pattern PUSHED_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64}) size:");
 
     private Path dir;
@@ -60,7 +60,7 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** The docker CLI, talking to this engine with this engine's logins; the classic builder builds. */
-    Command docker(String... args) {
+    public Command docker(String... args) {
         List<String> command = new ArrayList<>(List.of("docker"));
         command.addAll(List.of(args));
         return Command.of(command)
@@ -71,7 +71,7 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** Where the CLI keeps its {@code config.json}, with the logins. */
-    Path configDir() {
+    public Path configDir() {
         return dir.resolve("config");
     }
 
@@ -79,7 +79,7 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
      * Builds {@code FROM base} (or scratch) plus one layer holding {@code files}, tagged {@code tag}; returns the image
      * id. The files are written to {@code rootfs} in {@code context}.
      */
-    String build(Path context, String tag, String base, Map<String, byte[]> files) {
+    public String build(Path context, String tag, String base, Map<String, byte[]> files) {
         Tarballs.writeFiles(context.resolve("rootfs"), files);
         return build(context, tag, base);
     }
@@ -100,12 +100,12 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
         return docker("load", "--input", archive.toString()).run().stdoutText();
     }
 
-    String imageId(String image) {
+    public String imageId(String image) {
         return docker("image", "inspect", "--format", "{{.Id}}", image).run().stdoutText();
     }
 
     /** Pushes and returns the manifest digest the engine reports. */
-    Pushed push(String image) {
+    public Pushed push(String image) {
         Command.Result result = docker("push", image).timeout(Duration.ofMinutes(5)).run();
         Matcher digest = PUSHED_DIGEST.matcher(result.stdoutText());
         if (!digest.find()) {
@@ -114,17 +114,17 @@ final class DockerEngine implements BeforeAllCallback, AfterAllCallback {
         return new Pushed(digest.group(1), result.stdoutText());
     }
 
-    record Pushed(String digest, String output) {}
+    public record Pushed(String digest, String output) {}
 
     /** Removes local images, so that the next pull must download them again. */
-    void remove(String... images) {
+    public void remove(String... images) {
         List<String> command = new ArrayList<>(List.of("image", "rm", "--force"));
         command.addAll(List.of(images));
         docker(command.toArray(String[]::new)).run();
     }
 
     /** The regular files of every layer of a local image, read from {@code docker save}. */
-    Map<String, byte[]> files(String image) {
+    public Map<String, byte[]> files(String image) {
         return DockerArchive.files(docker("save", image).run().stdout());
     }
 }

@@ -78,7 +78,7 @@ public final class OciLayout {
         return dir;
     }
 
-    Descriptor put(String mediaType, byte[] bytes) {
+    public Descriptor put(String mediaType, byte[] bytes) {
         String digest = Sha256.of(bytes);
         try {
             Files.write(dir.resolve("blobs/sha256").resolve(Sha256.encoded(digest)), bytes);
@@ -114,7 +114,7 @@ public final class OciLayout {
     }
 
     /** An image index (or Docker manifest list) of the given platform manifests. */
-    Descriptor putIndex(Flavour flavour, List<PlatformManifest> manifests) {
+    public Descriptor putIndex(Flavour flavour, List<PlatformManifest> manifests) {
         List<Map<String, Object>> entries = new ArrayList<>();
         for (PlatformManifest m : manifests) {
             Map<String, Object> entry = m.manifest().json();
@@ -128,7 +128,7 @@ public final class OciLayout {
         return putJson(flavour.index, index);
     }
 
-    record PlatformManifest(String os, String architecture, Descriptor manifest) {}
+    public record PlatformManifest(String os, String architecture, Descriptor manifest) {}
 
     /** Writes index.json naming each descriptor by its tag. */
     public void tag(Map<String, Descriptor> tags) {
@@ -192,7 +192,7 @@ public final class OciLayout {
         return target;
     }
 
-    byte[] blob(String digest) {
+    public byte[] blob(String digest) {
         Path file = dir.resolve("blobs/sha256").resolve(Sha256.encoded(digest));
         if (!Files.isRegularFile(file)) {
             throw new AssertionError("blob " + digest + " missing from " + dir);

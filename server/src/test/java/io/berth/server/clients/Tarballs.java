@@ -114,7 +114,7 @@ public final class Tarballs {
     }
 
     /** The regular files of a gzip-compressed layer. */
-    static Map<String, byte[]> layerFiles(byte[] gzippedTar) {
+    public static Map<String, byte[]> layerFiles(byte[] gzippedTar) {
         return regularFiles(gunzip(gzippedTar));
     }
 }
