@@ -2,6 +2,7 @@ package io.berth.server.cli;
 
 import io.berth.client.CredentialSource;
 import io.berth.client.Credentials;
+import io.berth.client.DockerConfig;
 import io.berth.client.ImageReference;
 import io.berth.client.RegistryClient;
 import io.berth.client.Repository;
@@ -90,7 +91,8 @@ final class Session {
             if (options.username != null) {
                 credentials = CredentialSource.of(new Credentials.Basic(options.username, password()));
             } else {
-                credentials = SavedLogins.open(options.registryConfig);
+                credentials = options.registryConfig == null ? DockerConfig.load()
+                        : DockerConfig.at(options.registryConfig);
             }
         }
         return credentials;
