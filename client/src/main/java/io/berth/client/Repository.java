@@ -205,11 +205,12 @@ public final class Repository {
         List<String> scopes = List.of("repository:" + name + ":pull,push", "repository:" + fromRepository + ":pull");
         HttpResponse<InputStream> response = send("POST", "blobs/uploads/?mount=" + encode(digest.toString())
                 + "&from=" + encode(fromRepository), scopes, Map.of(), null, true);
-        Transport.discard(response);
         if (response.statusCode() == 201) {
+            Transport.discard(response);
             return true;
         }
         if (response.statusCode() == 202) {
+            Transport.discard(response);
             // The registry opened an upload instead; close it rather than leave it to expire.
             Optional<String> location = response.headers().firstValue("Location");
             if (location.isPresent()) {
@@ -257,10 +258,10 @@ public final class Repository {
 
     private URI startUpload(Descriptor blob) throws IOException {
         HttpResponse<InputStream> response = send("POST", "blobs/uploads/", push, Map.of(), null, true);
-        Transport.discard(response);
         if (response.statusCode() != 202) {
             throw Transport.error("POST " + name + " upload of " + blob.digest(), response);
         }
+        Transport.discard(response);
         return location(response.headers().firstValue("Location")
                 .orElseThrow(() -> new IOException("the registry started an upload without a Location")));
     }

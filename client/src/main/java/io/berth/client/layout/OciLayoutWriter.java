@@ -187,7 +187,10 @@ public final class OciLayoutWriter {
         Path temp = Files.createTempFile(file.getParent(), ".tmp-" + file.getFileName(), "");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(content));
+                ByteBuffer bytes = ByteBuffer.wrap(content);
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
                 channel.force(true);
             }
             move(temp, file);

@@ -118,7 +118,8 @@ final class TarIndex implements LayoutFiles {
 
     private static String ustarName(byte[] block) {
         String name = string(block, 0, 100);
-        boolean ustar = new String(block, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
+        // POSIX ustar ("ustar\0") has a name prefix here; old GNU tar ("ustar  ") keeps other fields there.
+        boolean ustar = new String(block, 257, 5, StandardCharsets.US_ASCII).equals("ustar") && block[262] == 0;
         String prefix = ustar ? string(block, 345, 155) : "";
         return prefix.isEmpty() ? name : prefix + "/" + name;
     }

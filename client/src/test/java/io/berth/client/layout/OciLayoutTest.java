@@ -180,6 +180,23 @@ class OciLayoutTest {
     }
 
     @Test
+    void tarsInGnuAndPaxFormatsGiveBlobsWhosePathsExceedTheHundredBytesOfUstarNames() throws Exception {
+        Path source = dir.resolve("layout");
+        OciLayoutWriter writer = OciLayoutWriter.create(source);
+        byte[] content = "a blob named by sha512".getBytes(StandardCharsets.UTF_8);
+        Digest sha512 = Digest.of(io.berth.oci.DigestAlgorithm.SHA512, content);
+        writer.writeBlob(sha512, new java.io.ByteArrayInputStream(content));
+        for (String format : List.of("gnu", "pax")) {
+            Path archive = dir.resolve(format + ".tar");
+            run("tar", "tar", "--format=" + format, "-C", source.toString(), "-cf", archive.toString(), ".");
+            try (OciLayout layout = OciLayout.open(archive);
+                 InputStream in = layout.blob(sha512).orElseThrow().open(0)) {
+                assertThat(in.readAllBytes()).as(format).isEqualTo(content);
+            }
+        }
+    }
+
+    @Test
     void aBlobWhoseBytesDoNotMatchItsDigestIsNotWrittenAndLeavesNothingBehind() throws Exception {
         OciLayoutWriter writer = OciLayoutWriter.create(dir.resolve("layout"));
         Digest claimed = Digest.sha256("expected".getBytes(StandardCharsets.UTF_8));
