@@ -123,7 +123,10 @@ class ImageCommandsTest {
         assertThat(ambiguous.exitCode()).as(ambiguous.describe()).isEqualTo(ExitCodes.FAILED);
         assertThat(ambiguous.err()).contains("name one");
 
-        berth().run("push", tar + ":two", ref("cli/tar")).ok();
+        BerthCli.Result pushed = berth().run("push", tar + ":two", ref("cli/tar")).ok();
+        // not on a terminal: a plain line per blob on stderr, the result on stdout
+        assertThat(pushed.err().lines().filter(line -> line.startsWith("pushing sha256:"))).hasSize(2);
+        assertThat(pushed.out()).contains("Pushed " + ref("cli/tar:two"), "Digest: " + two.digest());
         assertThat(berth().run("inspect", "--json", ref("cli/tar:two")).ok().json().path("digest").asString())
                 .isEqualTo(two.digest());
     }
