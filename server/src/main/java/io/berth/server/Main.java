@@ -1,6 +1,9 @@
 package io.berth.server;
 
 import io.berth.server.cli.ClientCommands;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,6 +24,8 @@ public final class Main implements Runnable {
         Startup.begin();
         CommandLine commandLine = new CommandLine(new Main());
         ClientCommands.addTo(commandLine);
+        // UTF-8 whatever the locale: JSON answers must be, and `inspect --raw` must print a manifest's exact bytes.
+        commandLine.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
         commandLine.setExecutionStrategy(Startup::runAfterLogging);
         // Configuration mistakes (a bad address, a missing or mismatched TLS file) are the operator's to fix: the
         // message names what is wrong, and a stack trace would only bury it.

@@ -134,8 +134,9 @@ final class Session {
             return options.password;
         }
         if (options.passwordStdin) {
+            // Only the line end goes, as docker trims it: spaces may belong to the password.
             String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
-            return text.strip();
+            return text.endsWith("\n") ? text.substring(0, text.length() - 1).replaceFirst("\r$", "") : text;
         }
         throw new IllegalArgumentException("--username needs --password-stdin (or --password)");
     }

@@ -24,7 +24,7 @@ public final class Command {
             return new String(stdout, StandardCharsets.UTF_8).strip();
         }
 
-        String describe() {
+        public String describe() {
             return "`" + String.join(" ", command) + "` exited with " + exitCode
                     + "\n--- stderr ---\n" + stderr
                     + "\n--- stdout ---\n" + new String(stdout, StandardCharsets.UTF_8);
@@ -60,7 +60,7 @@ public final class Command {
     }
 
     /** Text for the program's standard input (a password for {@code --password-stdin}); otherwise it reads nothing. */
-    Command input(String text) {
+    public Command input(String text) {
         this.input = text;
         return this;
     }
