@@ -344,7 +344,7 @@ public final class Repository {
                                                   ProgressListener progress) {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
-                return new Counting(new Bounded(source.open(offset), length), blob, offset, progress);
+                return new Counting(new BoundedInputStream(source.open(offset), length), blob, offset, progress);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -563,40 +563,6 @@ public final class Repository {
         @Override
         public void close() throws IOException {
             current.close();
-        }
-    }
-
-    /** At most {@code remaining} bytes of a stream. */
-    private static final class Bounded extends FilterInputStream {
-        private long remaining;
-
-        Bounded(InputStream in, long remaining) {
-            super(in);
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(buffer, offset, (int) Math.min(length, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
         }
     }
 
