@@ -46,11 +46,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ImageCopier {
     /**
-     * Blobs in flight at once. Transfers are bound by the network and the registries, not the CPU; a few in
-     * parallel hide each one's round trips (HEAD, POST, PUT) and slow start, while many more only split the same
-     * bandwidth and crowd a registry that limits connections per client.
+     * Blobs in flight at once. Transfers are bound by the network and the registries, not the CPU: a few in
+     * parallel hide each small blob's round trips (HEAD, POST, PUT), while large blobs gain little beyond four, as
+     * they only split the same bandwidth, and many more crowd registries that limit connections per client. Six is
+     * also containers/image's (skopeo's, podman's) default.
      */
-    public static final int DEFAULT_CONCURRENCY = 4;
+    public static final int DEFAULT_CONCURRENCY = 6;
     private static final int MAX_REFERRER_DEPTH = 16;
     private static final int MAX_INDEX_DEPTH = 4;
 
