@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.berth.client.testing.Distribution;
 import io.berth.client.testing.TestImages;
 import io.berth.client.testing.TestImages.Image;
+import io.berth.client.testing.TestImages.ReferredIndex;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.Manifest;
@@ -13,7 +14,6 @@ import io.berth.oci.MediaTypes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Copies between two CNCF Distribution 2.8.2 registries (no referrers API on either) and within one. */
 class ImageCopierTest {
-    static final String SIGNATURE = "application/vnd.example.signature";
-    static final String SBOM = "application/spdx+json";
+    static final String SBOM = TestImages.SBOM;
 
     @TempDir
     static Path dir;
@@ -51,28 +50,6 @@ class ImageCopierTest {
         }
     }
 
-    /** A two-platform index with a signature and an SBOM on the index, a signature on the SBOM and on one child. */
-    record Fixture(Descriptor index, Image amd64, Image arm64, Descriptor signature, Descriptor sbom,
-                   Descriptor sbomSignature, Descriptor childSignature) {
-    }
-
-    static Fixture fixture(Repository repository, String tag, long seed) throws Exception {
-        Image amd64 = TestImages.image(repository, "linux/amd64", 300_000, seed, seed + 1);
-        Image arm64 = TestImages.image(repository, "linux/arm64/v8", 300_000, seed + 2, seed + 3);
-        Descriptor index = TestImages.index(repository, tag, List.of(amd64, arm64));
-        Descriptor signature = attach(repository, index, SIGNATURE, seed + 4);
-        Descriptor sbom = attach(repository, index, SBOM, seed + 5);
-        Descriptor sbomSignature = attach(repository, sbom, SIGNATURE, seed + 6);
-        Descriptor childSignature = attach(repository, amd64.manifest(), SIGNATURE, seed + 7);
-        return new Fixture(index, amd64, arm64, signature, sbom, sbomSignature, childSignature);
-    }
-
-    static Descriptor attach(Repository repository, Descriptor subject, String type, long seed) throws Exception {
-        return Artifacts.attach(repository, subject, type,
-                List.of(ArtifactFile.of("payload", "application/octet-stream", TestImages.random(200, seed))),
-                Map.of(Artifacts.CREATED, "2026-01-01T00:00:00Z"), ProgressListener.NONE).descriptor();
-    }
-
     static void assertSameManifest(Repository source, Repository target, Descriptor manifest) throws Exception {
         assertThat(target.pullManifest(manifest.digest().toString()).bytes())
                 .isEqualTo(source.pullManifest(manifest.digest().toString()).bytes());
@@ -81,7 +58,7 @@ class ImageCopierTest {
     @Test
     void anIndexIsCopiedToAnotherRegistryByteForByteWithItsReferrers() throws Exception {
         Repository source = one.repository("copy/app");
-        Fixture f = fixture(source, "v1", 10);
+        ReferredIndex f = TestImages.referredIndex(source, "v1", 10);
         Repository target = two.repository("mirror/app");
         Set<Digest> reported = ConcurrentHashMap.newKeySet();
 
@@ -118,7 +95,7 @@ class ImageCopierTest {
     @Test
     void aSecondCopySendsNothingTheTargetHolds() throws Exception {
         Repository source = one.repository("again/app");
-        Fixture f = fixture(source, "v1", 20);
+        ReferredIndex f = TestImages.referredIndex(source, "v1", 20);
         Repository target = two.repository("again/app");
         ImageCopier copier = ImageCopier.builder().referrers(true).build();
         copier.copy(source, "v1", target, "v1");
@@ -140,7 +117,7 @@ class ImageCopierTest {
     @Test
     void aPlatformSubsetIsANewIndexOfTheChosenEntries() throws Exception {
         Repository source = one.repository("subset/app");
-        Fixture f = fixture(source, "v1", 30);
+        ReferredIndex f = TestImages.referredIndex(source, "v1", 30);
         Repository target = two.repository("subset/app");
 
         CopyResult arm = ImageCopier.builder().platform("linux/arm64").referrers(true).build()
@@ -170,7 +147,7 @@ class ImageCopierTest {
     @Test
     void withinOneRegistryBlobsAreMounted() throws Exception {
         Repository source = one.repository("mount/from");
-        Fixture f = fixture(source, "v1", 40);
+        ReferredIndex f = TestImages.referredIndex(source, "v1", 40);
         Repository target = one.repository("mount/to");
 
         CopyResult result = ImageCopier.create().copy(source, "v1", target, "v1");

@@ -1,5 +1,7 @@
 package io.berth.client.testing;
 
+import io.berth.client.ArtifactFile;
+import io.berth.client.Artifacts;
 import io.berth.client.BlobSource;
 import io.berth.client.ProgressListener;
 import io.berth.client.Repository;
@@ -9,12 +11,15 @@ import io.berth.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /** Images built by hand and pushed with the client: single-platform manifests and indexes over them. */
 public final class TestImages {
     public static final String CONFIG = "application/vnd.oci.image.config.v1+json";
     public static final String LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public static final String SIGNATURE = "application/vnd.example.signature";
+    public static final String SBOM = "application/spdx+json";
 
     private TestImages() {
     }
@@ -79,6 +84,37 @@ public final class TestImages {
         byte[] index = json.append("],\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}")
                 .toString().getBytes(StandardCharsets.UTF_8);
         return repository.pushManifest(tag, index, MediaTypes.OCI_INDEX).descriptor();
+    }
+
+    /**
+     * A two-platform index ({@code linux/amd64}, {@code linux/arm64/v8}, two 300 kB layers each) with a signature
+     * and an SBOM on the index, a signature on the SBOM, and a signature on the amd64 child.
+     */
+    public record ReferredIndex(Descriptor index, Image amd64, Image arm64, Descriptor signature, Descriptor sbom,
+                                Descriptor sbomSignature, Descriptor childSignature) {
+        /** The artifacts, in the order they were attached. */
+        public List<Descriptor> referrers() {
+            return List.of(signature, sbom, sbomSignature, childSignature);
+        }
+    }
+
+    public static ReferredIndex referredIndex(Repository repository, String tag, long seed) throws IOException {
+        Image amd64 = image(repository, "linux/amd64", 300_000, seed, seed + 1);
+        Image arm64 = image(repository, "linux/arm64/v8", 300_000, seed + 2, seed + 3);
+        Descriptor index = index(repository, tag, List.of(amd64, arm64));
+        Descriptor signature = attach(repository, index, SIGNATURE, seed + 4);
+        Descriptor sbom = attach(repository, index, SBOM, seed + 5);
+        Descriptor sbomSignature = attach(repository, sbom, SIGNATURE, seed + 6);
+        Descriptor childSignature = attach(repository, amd64.manifest(), SIGNATURE, seed + 7);
+        return new ReferredIndex(index, amd64, arm64, signature, sbom, sbomSignature, childSignature);
+    }
+
+    /** Attaches an artifact of one small random file, with a fixed creation time so that its digest is stable. */
+    public static Descriptor attach(Repository repository, Descriptor subject, String type, long seed)
+            throws IOException {
+        return Artifacts.attach(repository, subject, type,
+                List.of(ArtifactFile.of("payload", "application/octet-stream", random(200, seed))),
+                Map.of(Artifacts.CREATED, "2026-01-01T00:00:00Z"), ProgressListener.NONE).descriptor();
     }
 
     public static String json(Descriptor d) {
