@@ -1,5 +1,6 @@
 package io.berth.server;
 
+import io.berth.server.cli.ClientCommands;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -19,6 +20,7 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         Startup.begin();
         CommandLine commandLine = new CommandLine(new Main());
+        ClientCommands.addTo(commandLine);
         commandLine.setExecutionStrategy(Startup::runAfterLogging);
         // Configuration mistakes (a bad address, a missing or mismatched TLS file) are the operator's to fix: the
         // message names what is wrong, and a stack trace would only bury it.

@@ -1,9 +1,10 @@
 package io.berth.server.clients;
 
+import io.berth.client.testing.CuttingProxy;
 import static io.berth.server.clients.ImageContent.assertSameGraph;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.clients.CuttingProxy.Cut;
+import io.berth.client.testing.CuttingProxy.Cut;
 import io.berth.server.clients.OciLayout.Descriptor;
 import io.berth.server.clients.OciLayout.Flavour;
 import io.berth.server.clients.OciLayout.PlatformManifest;

@@ -1,8 +1,9 @@
 package io.berth.server.clients;
 
+import io.berth.client.testing.CuttingProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.berth.server.clients.CuttingProxy.Cut;
+import io.berth.client.testing.CuttingProxy.Cut;
 import io.berth.server.clients.DockerEngine.Pushed;
 import io.berth.server.clients.OciLayout.Descriptor;
 import io.berth.server.clients.OciLayout.Flavour;

@@ -1,4 +1,4 @@
-package io.berth.server.clients;
+package io.berth.client.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,16 +23,16 @@ import java.util.regex.Pattern;
  * It records the head (request line and headers) of every request it relays, so a test can see how the client
  * retried. Plain HTTP/1.1 only, which is what engines speak to a registry on 127.0.0.1.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
     /** Which request to cut, and after how many bytes of its response (a download) or its body (an upload). */
-    record Cut(String method, String pathContains, boolean inResponse, long afterBytes) {
+    public record Cut(String method, String pathContains, boolean inResponse, long afterBytes) {
         /** Cuts the response to {@code GET} of a path containing {@code pathContains}. */
-        static Cut download(String pathContains, long afterBytes) {
+        public static Cut download(String pathContains, long afterBytes) {
             return new Cut("GET", pathContains, true, afterBytes);
         }
 
         /** Cuts the body of a request with this method to a path containing {@code pathContains}. */
-        static Cut upload(String method, String pathContains, long afterBytes) {
+        public static Cut upload(String method, String pathContains, long afterBytes) {
             return new Cut(method, pathContains, false, afterBytes);
         }
 
@@ -61,7 +61,7 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     /** Relays 127.0.0.1:(a free port) to {@code hostPort} ({@code 127.0.0.1:PORT}). */
-    static CuttingProxy to(String hostPort) {
+    public static CuttingProxy to(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         try {
             ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -75,17 +75,17 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:PORT}, the registry host as a client should name it to go through the relay. */
-    String hostPort() {
+    public String hostPort() {
         return "127.0.0.1:" + listener.getLocalPort();
     }
 
     /** Arms the relay to cut the next request that matches, once. */
-    void cutOnce(Cut cut) {
+    public void cutOnce(Cut cut) {
         didCut.set(false);
         this.cut = cut;
     }
 
-    boolean hasCut() {
+    public boolean hasCut() {
         return didCut.get();
     }
 
@@ -93,12 +93,12 @@ final class CuttingProxy implements AutoCloseable {
      * The heads (request line and headers) of the requests relayed so far whose request line has {@code method} and
      * contains {@code pathContains}, in order.
      */
-    List<String> requestHeads(String method, String pathContains) {
+    public List<String> requestHeads(String method, String pathContains) {
         return heads.stream().filter(head -> new Cut(method, pathContains, true, 0).matches(head)).toList();
     }
 
     /** Where the {@code Range} of the last such request starts; empty when it has none. */
-    OptionalLong lastRangeStart(String method, String pathContains) {
+    public OptionalLong lastRangeStart(String method, String pathContains) {
         List<String> matching = requestHeads(method, pathContains);
         if (matching.isEmpty()) {
             return OptionalLong.empty();
@@ -253,7 +253,7 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     /** All heads, for a failure message. */
-    String describe() {
+    public String describe() {
         List<String> lines = new ArrayList<>();
         for (String head : heads) {
             lines.add(head.substring(0, head.indexOf('\r')));
