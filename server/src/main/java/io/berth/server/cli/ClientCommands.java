@@ -1,18 +1,24 @@
 package io.berth.server.cli;
 
 import java.util.List;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /** The client commands of the {@code berth} launcher: images and artifacts on any OCI registry. */
 public final class ClientCommands {
-    private static final List<Object> ALL = List.of(new TagsCommand(), new CatalogCommand());
+    /**
+     * New command objects for each command line: picocli keeps a command's parsed options in the object, so one
+     * shared by two command lines (tests run many in one JVM) would carry one's options into the other.
+     */
+    private static final List<Supplier<Object>> ALL = List.of(TagsCommand::new, CatalogCommand::new,
+            CopyCommand::new, AttachCommand::new, DiscoverCommand::new);
 
     private ClientCommands() {
     }
 
     public static void addTo(CommandLine commandLine) {
-        for (Object command : ALL) {
-            commandLine.addSubcommand(command);
+        for (Supplier<Object> command : ALL) {
+            commandLine.addSubcommand(command.get());
         }
     }
 }
