@@ -3,6 +3,8 @@ package io.berth.client;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.DigestAlgorithm;
+import io.berth.oci.ImageIndexWriter;
+import io.berth.oci.Manifest;
 import io.berth.oci.MediaTypes;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -126,6 +128,52 @@ public final class Repository {
         Digest digest = Digest.sha256(bytes);
         boolean subject = response.headers().firstValue("OCI-Subject").isPresent();
         return new PushedManifest(new Descriptor(mediaType, digest, bytes.length), subject);
+    }
+
+    /**
+     * Pushes a manifest that may name a {@code subject} (a signature, an SBOM, any artifact). When it does and the
+     * registry did not answer {@code OCI-Subject}, the registry lacks the referrers API, so, as the distribution
+     * spec asks of clients, the manifest is added to the subject's referrers tag schema index ({@code <alg>-<hex>}):
+     * that index is pulled (or started empty when there is none), given a descriptor of the manifest with its
+     * artifact type and annotations unless it lists it already, and pushed back under the tag.
+     *
+     * <p>The tag is read, changed and written without a condition (CNCF Distribution knows no {@code If-Match}), so
+     * two clients adding referrers to the same subject at the same instant can lose one entry.
+     *
+     * @param reference the tag or digest to push under (referrers are usually pushed by their digest)
+     * @throws IOException when the tag holds something other than an image index, which this will not overwrite
+     */
+    public PushedManifest pushReferrer(String reference, byte[] bytes, String mediaType) throws IOException {
+        Manifest parsed = Manifest.parse(bytes, mediaType);
+        PushedManifest pushed = pushManifest(reference, bytes, mediaType);
+        if (parsed.subject() != null && !pushed.subjectProcessed()) {
+            Descriptor entry = new Descriptor(mediaType, pushed.descriptor().digest(), bytes.length,
+                    parsed.artifactType(), List.of(), parsed.annotations());
+            addToReferrersTag(parsed.subject().digest(), entry);
+        }
+        return pushed;
+    }
+
+    private void addToReferrersTag(Digest subject, Descriptor entry) throws IOException {
+        String tag = Referrers.tagFor(subject);
+        List<Descriptor> entries = new ArrayList<>();
+        try {
+            PulledManifest current = pullManifest(tag);
+            if (!MediaTypes.OCI_INDEX.equals(current.descriptor().mediaType())) {
+                throw new IOException("the referrers tag " + name + ":" + tag + " holds a "
+                        + current.descriptor().mediaType() + ", not an image index; it is left as it is");
+            }
+            entries.addAll(current.parsed().children());
+        } catch (RegistryException e) {
+            if (!e.isNotFound()) {
+                throw e;
+            }
+        }
+        if (entries.stream().anyMatch(d -> d.digest().equals(entry.digest()))) {
+            return;
+        }
+        entries.add(entry);
+        pushManifest(tag, ImageIndexWriter.write(entries), MediaTypes.OCI_INDEX);
     }
 
     /** Deletes a manifest by digest, or a tag (registries that do not delete tags answer 400 or 405). */
@@ -344,7 +392,7 @@ public final class Repository {
                                                   ProgressListener progress) {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
             try {
-                return new Counting(new Bounded(source.open(offset), length), blob, offset, progress);
+                return new Counting(new BoundedInputStream(source.open(offset), length), blob, offset, progress);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -563,40 +611,6 @@ public final class Repository {
         @Override
         public void close() throws IOException {
             current.close();
-        }
-    }
-
-    /** At most {@code remaining} bytes of a stream. */
-    private static final class Bounded extends FilterInputStream {
-        private long remaining;
-
-        Bounded(InputStream in, long remaining) {
-            super(in);
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int n = super.read(buffer, offset, (int) Math.min(length, remaining));
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.berth.client.layout;
 
+import io.berth.client.BoundedInputStream;
 import io.berth.client.BlobSource;
 import java.io.EOFException;
 import java.io.IOException;

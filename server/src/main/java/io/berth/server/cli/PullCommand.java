@@ -1,6 +1,8 @@
 package io.berth.server.cli;
 
+import io.berth.client.ImageCopier;
 import io.berth.client.ImageReference;
+import io.berth.client.Platform;
 import io.berth.client.PulledManifest;
 import io.berth.client.Repository;
 import io.berth.client.layout.OciLayoutWriter;
@@ -41,15 +43,15 @@ final class PullCommand extends ClientCommand {
             description = "From an index, pull only this platform's image.")
     String platform;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "4",
-            description = "Blobs fetched at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
+    @Option(names = {"-j", "--concurrency"}, paramLabel = "N",
+            description = "Blobs fetched at once (default: " + ImageCopier.DEFAULT_CONCURRENCY + ").")
+    int concurrency = ImageCopier.DEFAULT_CONCURRENCY;
 
     @Override
     int run(Session session) throws Exception {
         ImageReference reference = reference(source).orLatest();
         LayoutArgument target = LayoutArgument.parse(layout);
-        PlatformChoice choice = platform == null ? null : PlatformChoice.parse(platform);
+        Platform choice = platform == null ? null : Platform.parse(platform);
         Repository repository = session.repository(reference);
         PulledManifest top = repository.pullManifest(reference.reference());
         if (choice != null) {
@@ -108,7 +110,7 @@ final class PullCommand extends ClientCommand {
     }
 
     /** The child of an index for the platform; a single image is taken as it is (its config says its platform). */
-    private static PulledManifest choosePlatform(Repository repository, PulledManifest top, PlatformChoice choice,
+    private static PulledManifest choosePlatform(Repository repository, PulledManifest top, Platform choice,
                                                  ImageReference reference) throws IOException {
         Manifest manifest = top.parsed();
         if (!manifest.isIndex()) {
@@ -116,7 +118,7 @@ final class PullCommand extends ClientCommand {
         }
         List<String> platforms = ImageGraph.childPlatforms(top.bytes());
         for (int i = 0; i < platforms.size(); i++) {
-            if (choice.matches(platforms.get(i))) {
+            if (platforms.get(i) != null && choice.matches(Platform.parse(platforms.get(i)))) {
                 Descriptor child = manifest.children().get(i);
                 return repository.pullManifest(child.digest().toString());
             }

@@ -1,6 +1,7 @@
 package io.berth.server.cli;
 
 import io.berth.client.BlobSource;
+import io.berth.client.ImageCopier;
 import io.berth.client.ImageReference;
 import io.berth.client.PushedManifest;
 import io.berth.client.Repository;
@@ -32,9 +33,9 @@ final class PushCommand extends ClientCommand {
             description = "REGISTRY/REPOSITORY[:TAG] (without a tag: the layout's NAME, else latest).")
     String target;
 
-    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "4",
-            description = "Blobs sent at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
+    @Option(names = {"-j", "--concurrency"}, paramLabel = "N",
+            description = "Blobs sent at once (default: " + ImageCopier.DEFAULT_CONCURRENCY + ").")
+    int concurrency = ImageCopier.DEFAULT_CONCURRENCY;
 
     @Override
     int run(Session session) throws Exception {

@@ -1,14 +1,17 @@
-package io.berth.client.layout;
+package io.berth.client;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** A file's bytes inside an archive: the stream ends where the file does, not where the archive does. */
-final class BoundedInputStream extends FilterInputStream {
+/**
+ * The first bytes of a stream: a file inside an archive (the stream ends where the file does, not where the archive
+ * does), or the part of a blob one request sends.
+ */
+public final class BoundedInputStream extends FilterInputStream {
     private long remaining;
 
-    BoundedInputStream(InputStream in, long remaining) {
+    public BoundedInputStream(InputStream in, long remaining) {
         super(in);
         this.remaining = remaining;
     }

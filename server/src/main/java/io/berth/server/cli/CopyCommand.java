@@ -1,0 +1,83 @@
+package io.berth.server.cli;
+
+import io.berth.client.CopyResult;
+import io.berth.client.ImageCopier;
+import io.berth.client.ImageReference;
+import io.berth.client.Platform;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code berth copy SRC DST}: an image, byte for byte, from one registry or repository to another. */
+@Command(name = "copy", mixinStandardHelpOptions = true,
+        description = {"Copies an image (or index) byte for byte, so that its digests stay the same, from one "
+                + "registry or repository to another; blobs the target holds are not sent, blobs on the same "
+                + "registry are mounted.",
+                "With --platform, only those platforms of an index are copied: under a new index listing them "
+                        + "unless every platform is chosen."})
+final class CopyCommand extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "SRC", description = "REGISTRY/REPOSITORY[:TAG][@DIGEST] to copy.")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "DST",
+            description = "REGISTRY/REPOSITORY[:TAG] to copy to (without a tag: SRC's tag, or by digest only).")
+    String target;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "Copy only this platform of an index (repeatable; default: all).")
+    List<String> platforms = new ArrayList<>();
+
+    @Option(names = {"-r", "--referrers"},
+            description = "Copy the referrers too (signatures, SBOMs, …, and theirs in turn).")
+    boolean referrers;
+
+    @Option(names = {"-j", "--concurrency"}, paramLabel = "N",
+            description = "Blobs to transfer at once (default: " + ImageCopier.DEFAULT_CONCURRENCY + ").")
+    int concurrency = ImageCopier.DEFAULT_CONCURRENCY;
+
+    @Override
+    int run(Session session) throws Exception {
+        ImageReference from = reference(source);
+        ImageReference to = reference(target);
+        String targetReference = to.tag() != null ? to.tag()
+                : to.digest() != null ? to.digest().toString() : from.tag();
+        Progress progress = session.progress("copied");
+        ImageCopier.Builder copier = ImageCopier.builder().referrers(referrers).concurrency(concurrency)
+                .progress(progress);
+        copier.platforms(platforms.stream().map(Platform::parse).toList());
+        CopyResult result;
+        try {
+            result = copier.build().copy(session.repository(from), from.reference(), session.repository(to),
+                    targetReference);
+        } finally {
+            progress.finish();
+        }
+        String copied = to.withDigest(result.manifest().digest()).toString();
+        if (session.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("source", from.toString());
+            json.put("reference", targetReference == null ? copied : to.withTag(targetReference).toString());
+            json.put("mediaType", result.manifest().mediaType());
+            json.put("digest", result.manifest().digest().toString());
+            json.put("size", result.manifest().size());
+            json.put("manifestsPushed", result.manifestsPushed());
+            json.put("blobsCopied", result.blobsCopied());
+            json.put("blobsSkipped", result.blobsSkipped());
+            json.put("blobsMounted", result.blobsMounted());
+            json.put("bytesCopied", result.bytesCopied());
+            json.put("referrersCopied", result.referrersCopied());
+            session.printJson(json);
+        } else {
+            session.out().println("Copied " + from + " to " + copied);
+            session.out().println(result.blobsCopied() + " blobs sent (" + Progress.bytes(result.bytesCopied())
+                    + "), " + result.blobsSkipped() + " already there, " + result.blobsMounted() + " mounted; "
+                    + result.manifestsPushed() + " manifests pushed"
+                    + (referrers ? ", " + result.referrersCopied() + " referrers" : ""));
+        }
+        return ExitCodes.OK;
+    }
+}
