@@ -7,6 +7,7 @@ import io.berth.server.clients.OciLayout;
 import io.berth.server.testing.AuthFixture;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.ChildServer;
+import io.berth.server.testing.ExternalTools;
 import io.berth.server.testing.TestRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,7 +57,10 @@ class ClientCommandsLauncherIT {
                     .input(AuthFixture.password("alice") + "\n").run();
             assertThat(Files.readString(config)).contains(registry.hostPort());
 
-            berth(config, "push", layout.dir().toString(), ref).run();
+            Command.Result push = onATerminal(berth(config, "push", layout.dir().toString(), ref), "");
+            assertThat(push.exitCode()).as(push.describe()).isZero();
+            // a bar redrawn in place rather than a line per blob
+            assertThat(push.stdoutText()).contains("\rpushing [", "2/2 blobs").doesNotContain("pushing sha256:");
             Command.Result raw = berth(config, "inspect", "--raw", ref).run();
             assertThat(raw.stdout()).isEqualTo(manifest);
 
@@ -64,6 +68,43 @@ class ClientCommandsLauncherIT {
             assertThat(missing.exitCode()).as(missing.describe()).isEqualTo(ExitCodes.NOT_FOUND);
             assertThat(missing.stderr()).startsWith("berth: ");
         }
+    }
+
+    @Test
+    void onATerminalLoginAsksForCredentialsAndDeleteForConfirmation(@TempDir Path dir) throws Exception {
+        ExternalTools.require("script");
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE, AuthFixture::secured)) {
+            Path config = dir.resolve("config.json");
+            Command.Result login = onATerminal(berth(config, "login", registry.hostPort()),
+                    "alice\n" + AuthFixture.password("alice") + "\n");
+            assertThat(login.exitCode()).as(login.describe()).isZero();
+            assertThat(login.stdoutText()).contains("Username:", "Password:", "Login succeeded: alice");
+            // (the terminal echoes what was typed ahead, before the password prompt turned echo off)
+
+            OciLayout layout = Images.single(dir.resolve("layout"), OciLayout.Flavour.OCI, "v1");
+            String ref = registry.hostPort() + "/team/asked:v1";
+            Command.Result push = onATerminal(berth(config, "push", layout.dir().toString(), ref), "");
+            assertThat(push.exitCode()).as(push.describe()).isZero();
+            // a bar redrawn in place rather than a line per blob
+            assertThat(push.stdoutText()).contains("\rpushing [", "2/2 blobs").doesNotContain("pushing sha256:");
+
+            Command.Result no = onATerminal(berth(config, "delete", ref), "n\n");
+            assertThat(no.exitCode()).as(no.describe()).isEqualTo(ExitCodes.FAILED);
+            assertThat(no.stdoutText()).contains("[y/N]", "not deleted");
+            berth(config, "inspect", ref).run();
+
+            Command.Result yes = onATerminal(berth(config, "delete", ref), "y\n");
+            assertThat(yes.exitCode()).as(yes.describe()).isZero();
+            assertThat(berth(config, "inspect", ref).exec().exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
+        }
+    }
+
+    /** Runs the command under {@code script}, on a pseudo-terminal that {@code typed} is typed into. */
+    private static Command.Result onATerminal(Command command, String typed) {
+        String line = command.commandLine().stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'")
+                .collect(java.util.stream.Collectors.joining(" "));
+        return Command.of("script", "--quiet", "--return", "--command", line, "/dev/null")
+                .env("LANG", "C").env("LC_ALL", "C").input(typed).exec();
     }
 
     private static String json(OciLayout.Descriptor descriptor) {

@@ -65,6 +65,11 @@ public final class Command {
         return this;
     }
 
+    /** The program and its arguments. */
+    public List<String> commandLine() {
+        return List.copyOf(command);
+    }
+
     /** Runs the command and fails the test unless it exits with 0. */
     public Result run() {
         Result result = exec();
