@@ -2,6 +2,7 @@ package io.berth.server.cli;
 
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
+import io.berth.oci.InvalidManifestException;
 import io.berth.oci.Manifest;
 import io.berth.oci.MediaTypes;
 import java.io.IOException;
@@ -59,7 +60,13 @@ record ImageGraph(List<Node> manifests, List<Descriptor> blobs) {
             return;
         }
         byte[] bytes = reader.read(descriptor);
-        Manifest manifest = Manifest.parse(bytes, descriptor.mediaType());
+        Manifest manifest;
+        try {
+            manifest = Manifest.parse(bytes, descriptor.mediaType());
+        } catch (InvalidManifestException e) {
+            // Bad content, not a bad command line: a failure (exit 1), not a usage error.
+            throw new IOException("manifest " + descriptor.digest() + " is not valid: " + e.getMessage(), e);
+        }
         for (Descriptor child : manifest.children()) {
             visit(child, reader, manifests, blobs);
         }

@@ -63,6 +63,9 @@ final class LoginCommand extends ClientCommand {
             }
             username = username.strip();
         }
+        if (options.password != null) {
+            return new Credentials.Basic(username, options.password);
+        }
         char[] password = console.readPassword("Password: ");
         if (password == null || password.length == 0) {
             throw new IllegalArgumentException("a password is needed");

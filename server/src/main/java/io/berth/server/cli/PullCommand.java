@@ -7,6 +7,7 @@ import io.berth.client.PulledManifest;
 import io.berth.client.Repository;
 import io.berth.client.layout.OciLayoutWriter;
 import io.berth.oci.Descriptor;
+import io.berth.oci.Digest;
 import io.berth.oci.Manifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class PullCommand extends ClientCommand {
         if (choice != null) {
             top = choosePlatform(repository, top, choice, reference);
         }
-        Map<io.berth.oci.Digest, byte[]> pulled = new LinkedHashMap<>();
+        Map<Digest, byte[]> pulled = new LinkedHashMap<>();
         pulled.put(top.descriptor().digest(), top.bytes());
         ImageGraph graph = ImageGraph.walk(top.descriptor(), descriptor -> {
             byte[] bytes = pulled.get(descriptor.digest());

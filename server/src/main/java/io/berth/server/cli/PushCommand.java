@@ -8,6 +8,7 @@ import io.berth.client.Repository;
 import io.berth.client.layout.InvalidLayoutException;
 import io.berth.client.layout.OciLayout;
 import io.berth.oci.Descriptor;
+import io.berth.oci.Names;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -105,7 +106,7 @@ final class PushCommand extends ClientCommand {
             return null;
         }
         String name = source.name() != null ? source.name() : entry.annotations().get(OciLayout.REF_NAME);
-        if (name != null && io.berth.oci.Names.isValidTag(name)) {
+        if (name != null && Names.isValidTag(name)) {
             return name;
         }
         return "latest";

@@ -3,6 +3,7 @@ package io.berth.server.cli;
 import io.berth.server.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
@@ -42,7 +43,7 @@ final class BerthCli {
     }
 
     /** Commands that speak plain HTTP to loopback registries and read logins from {@code config} alone. */
-    static BerthCli plainHttp(java.nio.file.Path config) {
+    static BerthCli plainHttp(Path config) {
         return new BerthCli(List.of("--plain-http", "--registry-config", config.toString()));
     }
 

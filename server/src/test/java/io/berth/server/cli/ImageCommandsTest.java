@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.berth.server.clients.Command;
 import io.berth.server.clients.OciLayout;
+import io.berth.server.clients.Tarballs;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,7 +82,7 @@ class ImageCommandsTest {
         OciLayout arm = OciLayout.at(dir.resolve("arm"));
         assertThat(arm.resolve("arm").digest()).isEqualTo(arm64);
         JsonNode armImage = berth().run("inspect", "--json", ref("cli/platforms@" + arm64)).ok().json();
-        List<String> expected = new java.util.ArrayList<>(List.of(arm64,
+        List<String> expected = new ArrayList<>(List.of(arm64,
                 armImage.path("config").path("digest").asString(),
                 armImage.path("layers").get(0).path("digest").asString()));
         expected.sort(null);
@@ -112,10 +117,10 @@ class ImageCommandsTest {
     void aTarOfALayoutIsPushedByTheNameOfItsImage() {
         OciLayout layout = OciLayout.create(dir.resolve("layout"));
         var one = layout.putImage(OciLayout.Flavour.OCI, "linux", "amd64",
-                io.berth.server.clients.Tarballs.randomFiles("one", 1000));
+                Tarballs.randomFiles("one", 1000));
         var two = layout.putImage(OciLayout.Flavour.OCI, "linux", "amd64",
-                io.berth.server.clients.Tarballs.randomFiles("two", 1000));
-        layout.tag(new java.util.LinkedHashMap<>(java.util.Map.of("one", one, "two", two)));
+                Tarballs.randomFiles("two", 1000));
+        layout.tag(new LinkedHashMap<>(Map.of("one", one, "two", two)));
         Path tar = dir.resolve("layout.tar");
         Command.of("tar", "-C", layout.dir().toString(), "-cf", tar.toString(), ".").run();
 
@@ -180,7 +185,7 @@ class ImageCommandsTest {
         assertThat(noLayout.exitCode()).as(noLayout.describe()).isEqualTo(ExitCodes.FAILED);
 
         int closed;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             closed = socket.getLocalPort();
         }
         BerthCli.Result refused = berth().run("inspect", "127.0.0.1:" + closed + "/cli/x:1");
