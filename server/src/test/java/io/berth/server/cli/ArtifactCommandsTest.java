@@ -11,26 +11,19 @@ import io.berth.client.testing.TestImages.ReferredIndex;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import io.berth.oci.Manifest;
-import io.berth.server.Main;
 import io.berth.server.testing.Backend;
 import io.berth.server.testing.TestRegistry;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code berth copy}, {@code berth attach} and {@code berth discover}, run in-process against Berth and Distribution. */
 class ArtifactCommandsTest {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
     static Path dir;
@@ -38,6 +31,7 @@ class ArtifactCommandsTest {
     static Distribution distribution;
     static RegistryClient onBerth;
     static RegistryClient onDistribution;
+    static BerthCli cli;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,6 +39,7 @@ class ArtifactCommandsTest {
         berth = TestRegistry.start(Backend.SQLITE);
         onBerth = RegistryClient.builder(berth.hostPort()).plainHttp(true).build();
         onDistribution = RegistryClient.builder(distribution.address()).plainHttp(true).build();
+        cli = BerthCli.plainHttp(dir.resolve("no-docker-config.json"));
     }
 
     @AfterAll
@@ -57,33 +52,14 @@ class ArtifactCommandsTest {
         }
     }
 
-    private record Run(int exitCode, String out, String err) {
-        JsonNode json() {
-            return JSON.readTree(out);
-        }
-    }
-
-    private static Run berth(String command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new Main());
-        // Before setOut and setErr: picocli gives them only to the subcommands it already has.
-        ClientCommands.addTo(commandLine);
-        commandLine.setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(command, "--plain-http",
-                "--registry-config", dir.resolve("no-docker-config.json").toString()));
-        all.addAll(List.of(args));
-        return new Run(commandLine.execute(all.toArray(String[]::new)), out.toString(), err.toString());
-    }
-
     @Test
     void copyCarriesAnImageWithItsReferrersAndChosenPlatforms() throws Exception {
         Repository origin = onBerth.repository("cli/copy");
         ReferredIndex f = TestImages.referredIndex(origin, "v1", 600);
         String from = berth.hostPort() + "/cli/copy:v1";
 
-        Run all = berth("copy", "--referrers", from, distribution.address() + "/cli/copy");
-        Run arm = berth("copy", "--json", "--platform", "linux/arm64", from, distribution.address() + "/cli/copy:arm");
+        BerthCli.Result all = cli.run("copy", "--referrers", from, distribution.address() + "/cli/copy");
+        BerthCli.Result arm = cli.run("copy", "--json", "--platform", "linux/arm64", from, distribution.address() + "/cli/copy:arm");
 
         assertThat(all.exitCode()).as(all.err()).isZero();
         assertThat(all.out()).startsWith("Copied " + from + " to " + distribution.address() + "/cli/copy@"
@@ -103,9 +79,9 @@ class ArtifactCommandsTest {
         assertThat(result.path("manifestsPushed").asInt()).isEqualTo(1);
         assertThat(result.path("referrersCopied").asInt()).isZero();
 
-        Run missing = berth("copy", berth.hostPort() + "/cli/none:v1", distribution.address() + "/cli/none:v1");
+        BerthCli.Result missing = cli.run("copy", berth.hostPort() + "/cli/none:v1", distribution.address() + "/cli/none:v1");
         assertThat(missing.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
-        Run badPlatform = berth("copy", "--platform", "linux", from, distribution.address() + "/cli/copy:x");
+        BerthCli.Result badPlatform = cli.run("copy", "--platform", "linux", from, distribution.address() + "/cli/copy:x");
         assertThat(badPlatform.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(badPlatform.err()).contains("os/architecture");
     }
@@ -118,7 +94,7 @@ class ArtifactCommandsTest {
         Path sbom = Files.writeString(dir.resolve("sbom.spdx.json"), "{\"spdxVersion\":\"SPDX-2.3\"}");
         Path notes = Files.writeString(dir.resolve("notes.txt"), "scanned");
 
-        Run run = berth("attach", "--json", "--artifact-type", TestImages.SBOM, "--annotation", "made-by=cli",
+        BerthCli.Result run = cli.run("attach", "--json", "--artifact-type", TestImages.SBOM, "--annotation", "made-by=cli",
                 distribution.address() + "/cli/attach@" + image.digest(),
                 sbom + ":" + TestImages.SBOM, notes.toString());
 
@@ -138,10 +114,10 @@ class ArtifactCommandsTest {
         assertThat(repository.referrers(image.digest(), TestImages.SBOM).manifests()).extracting(Descriptor::digest)
                 .containsExactly(artifact);
 
-        Run missingFile = berth("attach", "--artifact-type", TestImages.SBOM,
+        BerthCli.Result missingFile = cli.run("attach", "--artifact-type", TestImages.SBOM,
                 distribution.address() + "/cli/attach@" + image.digest(), dir.resolve("absent").toString());
         assertThat(missingFile.exitCode()).isEqualTo(ExitCodes.USAGE);
-        Run missingSubject = berth("attach", "--artifact-type", TestImages.SBOM,
+        BerthCli.Result missingSubject = cli.run("attach", "--artifact-type", TestImages.SBOM,
                 distribution.address() + "/cli/attach:nothing", notes.toString());
         assertThat(missingSubject.exitCode()).isEqualTo(ExitCodes.NOT_FOUND);
     }
@@ -152,8 +128,8 @@ class ArtifactCommandsTest {
         ReferredIndex f = TestImages.referredIndex(repository, "v1", 800);
         String ref = berth.hostPort() + "/cli/discover:v1";
 
-        Run tree = berth("discover", ref);
-        Run json = berth("discover", "--json", "--artifact-type", TestImages.SBOM, ref);
+        BerthCli.Result tree = cli.run("discover", ref);
+        BerthCli.Result json = cli.run("discover", "--json", "--artifact-type", TestImages.SBOM, ref);
 
         assertThat(tree.exitCode()).as(tree.err()).isZero();
         String sig = f.signature().digest().toString();
@@ -189,7 +165,7 @@ class ArtifactCommandsTest {
         assertThat(sbomNode.path("artifactType").asString()).isEqualTo(TestImages.SBOM);
         assertThat(sbomNode.path("referrers").get(0).path("digest").asString()).isEqualTo(sbomSig);
 
-        assertThat(berth("discover", berth.hostPort() + "/cli/discover:nothing").exitCode())
+        assertThat(cli.run("discover", berth.hostPort() + "/cli/discover:nothing").exitCode())
                 .isEqualTo(ExitCodes.NOT_FOUND);
     }
 }
