@@ -21,12 +21,23 @@ import sun.misc.Signal;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        Startup.begin();
+        String named = args.length == 0 ? "" : args[0];
+        boolean client = ClientCommands.has(named);
         CommandLine commandLine = new CommandLine(new Main());
-        ClientCommands.addTo(commandLine);
+        // picocli reflects on every command it is given, which is most of a client command's start: a client command
+        // gets only its own, the server's commands none of them, help all of them. A client command needs none of
+        // the server's startup work either (it logs nothing).
+        if (client) {
+            ClientCommands.addTo(commandLine, named);
+        } else {
+            Startup.begin();
+            commandLine.setExecutionStrategy(Startup::runAfterLogging);
+            if (!commandLine.getSubcommands().containsKey(named)) {
+                ClientCommands.addTo(commandLine);
+            }
+        }
         // UTF-8 whatever the locale: JSON answers must be, and `inspect --raw` must print a manifest's exact bytes.
         commandLine.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
-        commandLine.setExecutionStrategy(Startup::runAfterLogging);
         // Configuration mistakes (a bad address, a missing or mismatched TLS file) are the operator's to fix: the
         // message names what is wrong, and a stack trace would only bury it.
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {

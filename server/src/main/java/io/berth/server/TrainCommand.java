@@ -2,11 +2,15 @@ package io.berth.server;
 
 import com.sun.net.httpserver.HttpServer;
 import io.berth.oci.Digest;
+import io.berth.server.cli.ClientCommands;
 import io.berth.server.events.Endpoint;
 import io.berth.server.events.EventFormat;
 import io.berth.server.events.NotificationsConfig;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -31,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -75,6 +80,7 @@ final class TrainCommand implements Callable<Integer> {
             Startup.loadDriver(config);
             try (BerthServer server = BerthServer.start(config)) {
                 run(URI.create("http://127.0.0.1:" + server.port()), images);
+                clientCommands("127.0.0.1:" + server.port(), data.resolve("client"));
                 // Both endpoints take each image push; the training is the delivery's as much as the pushes'.
                 long deadline = System.nanoTime() + DELIVERY_LIMIT.toNanos();
                 while (received.get() < 2L * images) {
@@ -94,6 +100,42 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Runs the client commands against the training registry, in this process as the launcher runs them, so that
+     * the cache also holds what {@code berth copy}, {@code pull}, {@code push} and the rest load and run.
+     */
+    static void clientCommands(String registry, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        String config = dir.resolve("no-logins.json").toString();
+        String image = registry + "/train/r0:v0";
+        String layout = dir.resolve("layout").toString();
+        List<List<String>> commands = List.of(
+                List.of("copy", "--referrers", image, registry + "/train/copied:v0"),
+                List.of("pull", image, layout),
+                List.of("push", layout + ":v0", registry + "/train/pushed:v0"),
+                List.of("inspect", image),
+                List.of("inspect", "--json", image),
+                List.of("tag", image, "again"),
+                List.of("tags", registry + "/train/r0"),
+                List.of("catalog", registry),
+                List.of("discover", image),
+                List.of("delete", "-y", registry + "/train/pushed:v0"));
+        for (List<String> command : commands) {
+            CommandLine commandLine = new CommandLine(new Main());
+            ClientCommands.addTo(commandLine);
+            StringWriter err = new StringWriter();
+            commandLine.setOut(new PrintWriter(Writer.nullWriter())).setErr(new PrintWriter(err));
+            List<String> args = new ArrayList<>(command.subList(0, 1));
+            args.addAll(List.of("--plain-http", "--registry-config", config));
+            args.addAll(command.subList(1, command.size()));
+            int exit = commandLine.execute(args.toArray(String[]::new));
+            if (exit != 0) {
+                throw new IllegalStateException("berth " + String.join(" ", args) + " exited with " + exit + ": "
+                        + err.toString().strip());
+            }
+        }
     }
 
     private static Endpoint endpoint(String name, URI url, EventFormat format, int batch) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class TrainCommandTest {
@@ -32,6 +33,22 @@ class TrainCommandTest {
             String subject = Digest.sha256(manifest.getBytes(StandardCharsets.UTF_8)).toString();
             assertThat(get(registry, "/v2/train/r0/referrers/" + subject))
                     .contains("application/vnd.example.signature");
+        }
+    }
+
+    @Test
+    void theClientCommandsCopyPullPushAndDeleteTheTrainedImages(@TempDir Path dir) throws Exception {
+        try (TestRegistry registry = TestRegistry.start(Backend.SQLITE)) {
+            TrainCommand.run(URI.create(registry.url()), 12);
+
+            TrainCommand.clientCommands(registry.hostPort(), dir);
+
+            String image = get(registry, "/v2/train/r0/manifests/v0");
+            assertThat(get(registry, "/v2/train/copied/manifests/v0")).isEqualTo(image);
+            assertThat(get(registry, "/v2/train/r0/manifests/again")).isEqualTo(image);
+            assertThat(Files.readString(dir.resolve("layout/index.json"))).contains("\"v0\"");
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(registry.url() + "/v2/train/pushed/manifests/v0"))
+                    .build(), BodyHandlers.discarding()).statusCode()).isEqualTo(404);
         }
     }
 
