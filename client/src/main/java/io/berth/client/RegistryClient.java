@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -35,19 +36,28 @@ public final class RegistryClient {
     private RegistryClient(Builder builder) {
         this.registry = builder.registry;
         this.chunkSize = builder.chunkSize;
+        String host = registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
+        URI base = URI.create((builder.plainHttp ? "http://" : "https://") + host + "/");
+        Duration connectTimeout = builder.connectTimeout;
+        SSLContext tls = builder.sslContext != null ? builder.sslContext
+                : builder.tlsVerify ? null : trustingEverything();
+        // Setting up TLS reads the JDK's trust store, a good part of a short command's time, and the JDK's client
+        // does it when it is built: a plain HTTP registry gets a client without TLS, and one with TLS is built only
+        // if a URL needs it (a redirect to storage, a token service elsewhere).
+        HttpClient plain = builder.plainHttp ? http(connectTimeout, withoutTls()) : null;
+        this.transport = new Transport(plain, () -> http(connectTimeout, tls), registry, base, builder.credentials,
+                builder.retry, builder.requestTimeout, builder.userAgent);
+    }
+
+    private static HttpClient http(Duration connectTimeout, SSLContext tls) {
         HttpClient.Builder http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(builder.connectTimeout);
-        if (builder.sslContext != null) {
-            http.sslContext(builder.sslContext);
-        } else if (!builder.tlsVerify) {
-            http.sslContext(trustingEverything());
+                .connectTimeout(connectTimeout);
+        if (tls != null) {
+            http.sslContext(tls);
         }
-        String host = registry.equals(ImageReference.DOCKER_HUB) ? "registry-1.docker.io" : registry;
-        URI base = URI.create((builder.plainHttp ? "http://" : "https://") + host + "/");
-        this.transport = new Transport(http.build(), registry, base, builder.credentials, builder.retry,
-                builder.requestTimeout, builder.userAgent);
+        return http.build();
     }
 
     /** A builder for a client of {@code registry}: a host and optional port, as in image references. */
@@ -90,6 +100,17 @@ public final class RegistryClient {
             if (page.next() == null) {
                 return all;
             }
+        }
+    }
+
+    /** A TLS context that trusts nothing and reads no trust store, for a client that never speaks TLS. */
+    private static SSLContext withoutTls() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[0], new TrustManager[0], null);
+            return context;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("TLS is not available", e);
         }
     }
 

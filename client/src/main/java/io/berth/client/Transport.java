@@ -36,7 +36,9 @@ final class Transport {
     private static final int MAX_REDIRECTS = 5;
     private static final int MAX_ERROR_BODY = 1 << 20;
 
-    private final HttpClient http;
+    private final HttpClient plain;
+    private final Supplier<HttpClient> makeSecure;
+    private volatile HttpClient secure;
     private final String registry;
     private final URI base;
     private final CredentialSource credentialSource;
@@ -47,9 +49,14 @@ final class Transport {
     private volatile Challenge challenge;
     private volatile Optional<Credentials> credentials;
 
-    Transport(HttpClient http, String registry, URI base, CredentialSource credentialSource, RetryPolicy retry,
-              Duration requestTimeout, String userAgent) {
-        this.http = http;
+    /**
+     * @param plain      the client for {@code http:} URLs; null when the registry speaks TLS
+     * @param makeSecure makes the client for {@code https:} URLs, on first use
+     */
+    Transport(HttpClient plain, Supplier<HttpClient> makeSecure, String registry, URI base,
+              CredentialSource credentialSource, RetryPolicy retry, Duration requestTimeout, String userAgent) {
+        this.plain = plain;
+        this.makeSecure = makeSecure;
         this.registry = registry;
         this.base = base;
         this.credentialSource = credentialSource;
@@ -94,7 +101,7 @@ final class Transport {
             HttpRequest request = request(call, uri, signIn);
             HttpResponse<InputStream> response;
             try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                response = http(uri).send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted: " + call.method() + " " + uri);
@@ -139,6 +146,23 @@ final class Transport {
             }
             return response;
         }
+    }
+
+    private HttpClient http(URI uri) {
+        if (plain != null && "http".equalsIgnoreCase(uri.getScheme())) {
+            return plain;
+        }
+        HttpClient client = secure;
+        if (client == null) {
+            synchronized (this) {
+                client = secure;
+                if (client == null) {
+                    client = makeSecure.get();
+                    secure = client;
+                }
+            }
+        }
+        return client;
     }
 
     private HttpRequest request(Call call, URI uri, boolean signIn) throws IOException {
@@ -229,7 +253,7 @@ final class Transport {
         for (int attempt = 1; ; attempt++) {
             HttpResponse<InputStream> response;
             try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                response = http(request.uri()).send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while signing in to " + registry);
