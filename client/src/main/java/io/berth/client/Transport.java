@@ -106,7 +106,7 @@ final class Transport {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted: " + call.method() + " " + uri);
             } catch (IOException e) {
-                if (!call.retryable() || attempt >= retry.maxAttempts()) {
+                if (!call.retryable() || attempt >= retry.maxAttempts() || untrusted(e)) {
                     throw e;
                 }
                 pause(retry.backoff(attempt, null));
@@ -146,6 +146,16 @@ final class Transport {
             }
             return response;
         }
+    }
+
+    /** A certificate that cannot be trusted now will not be trusted on the next attempt either. */
+    private static boolean untrusted(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private HttpClient http(URI uri) {
