@@ -11,7 +11,8 @@ import io.berth.oci.Digest;
 import io.berth.oci.Manifest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,9 +76,10 @@ final class PullCommand extends ClientCommand {
                     tally.skipped();
                     return;
                 }
-                try (InputStream in = new ProgressStream(repository.openBlob(blob, 0), blob, progress)) {
-                    writer.writeBlob(blob.digest(), in);
-                }
+                // Straight into the layout: checked against the digest once, on the way in.
+                Path file = writer.blobPath(blob.digest());
+                Files.createDirectories(file.getParent());
+                repository.pullBlob(blob, file, progress);
                 tally.transferred(blob.size());
             });
         } finally {
