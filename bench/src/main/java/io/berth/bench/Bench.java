@@ -180,6 +180,35 @@ public final class Bench implements Callable<Integer> {
             + "and a twentieth of the usage (default: ${DEFAULT-VALUE}).")
     int apiReads = 500;
 
+    @Option(names = "--clients", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After the phases, compare Berth's client with skopeo (image copies from the run's "
+                    + "Distribution to its Berth) and with curl (the large blob pulled into a file); default: on, "
+                    + "--no-clients leaves it out.")
+    boolean clients;
+
+    @Option(names = "--copy-images", description = "Images copied by each client (default: ${DEFAULT-VALUE}).")
+    int copyImages = 10;
+
+    @Option(names = "--copy-layers", description = "Layers of each copied image (default: ${DEFAULT-VALUE}).")
+    int copyLayers = 3;
+
+    @Option(names = "--copy-layer-size", converter = ByteSize.class, defaultValue = "64m",
+            description = "Bytes per layer of the copied images (default: ${DEFAULT-VALUE}).")
+    long copyLayerSize;
+
+    @Option(names = "--pull-rounds", description = "Pulls of the large blob by each client, alternating "
+            + "(default: ${DEFAULT-VALUE}).")
+    int pullRounds = 3;
+
+    @Option(names = "--berth-copy-command", description = "Berth's copy command, to which SRC DST (repeated) are "
+            + "appended, e.g. \"./berth copy --plain-http\" (default: the client library from this jar's "
+            + "LibraryTool, one JVM per run).")
+    String berthCopy = "";
+
+    @Option(names = "--berth-pull-command", description = "Berth's pull command, to which REF DIR are appended, e.g. "
+            + "\"./berth pull --plain-http\" (default: the client library from this jar's LibraryTool).")
+    String berthPull = "";
+
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
     int ddMebibytes = 1024;
 
@@ -236,6 +265,10 @@ public final class Bench implements Callable<Integer> {
     private final List<String> notificationNotes = new ArrayList<>();
 
     private final List<String> notes = new ArrayList<>();
+    private LargeBlobPhase largeBlobPhase;
+    /** The client comparison's part of the report; empty when not run. */
+    private String clientsReport = "";
+    static final String LIBRARY_TOOL = "io.berth.bench.tool.LibraryTool";
 
     public static void main(String[] args) {
         // The JDK client reads with 16 KiB buffers by default, which caps one download at ~0.5 GB/s here; with
@@ -301,6 +334,11 @@ public final class Bench implements Callable<Integer> {
             }
             runAlternating(phases, contenders);
             sampler.shutdownNow();
+            if (clients) {
+                DiskSpeed.sync();
+                clientsReport = new ClientComparison(this).run(work, seed, distribution, berth,
+                        largeBlobPhase.repository(), largeBlobPhase.digest(), largeBlobPhase.size());
+            }
 
             table.add("start: time to the first 200 on `GET /v2/` (median of %d starts)".formatted(starts),
                     Figure.lowerIsBetter("ms", berth.medianStartTime().toMillis()),
@@ -321,7 +359,7 @@ public final class Bench implements Callable<Integer> {
         if (notifications) {
             measureNotifications(work, seed);
         }
-        String report = report(machine, seed, table) + (s3 ? new S3Comparison(this).run(work, seed) : "");
+        String report = report(machine, seed, table) + clientsReport + (s3 ? new S3Comparison(this).run(work, seed) : "");
         System.out.println(report);
         Files.createDirectories(resultsFile.toAbsolutePath().getParent());
         Files.writeString(resultsFile, report);
@@ -341,6 +379,8 @@ public final class Bench implements Callable<Integer> {
         log("generating %d images of 2 × %s".formatted(LARGE_LAYER_IMAGES, Workload.size(LARGE_LAYER_SIZE)));
         Workload largeLayers = workload("bench/large-layers-", LARGE_LAYER_IMAGES, 2, LARGE_LAYER_SIZE, seed + 2,
                 LARGE_LAYER_CONCURRENCY);
+        largeBlobPhase = new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed,
+                largeClient());
         List<Phase> phases = new ArrayList<>(List.of(
                 new PushPhase(workload, chunks),
                 new PullPhase(workload),
@@ -349,11 +389,28 @@ public final class Bench implements Callable<Integer> {
                 new ManifestReadPhase(workload, Duration.ofSeconds(readSeconds), readConcurrency, reads),
                 new ReferrersPhase(workload, referrers, referrerLists, reads),
                 new TagsPhase(workload, "bench/tags", tags, tagPages, reads),
-                new LargeBlobPhase("bench/large", largeBlob, largeChunk, largeDownloads, seed, largeClient())));
+                largeBlobPhase));
         if (apiImages > 0) {
             phases.add(new ManagementApiPhase(workload, apiImages, apiRepositories, apiBlobs, apiReads, reads));
         }
         return phases;
+    }
+
+    /** Berth's copy command, to which pairs of image references are appended. */
+    List<String> berthCopyCommand() {
+        return berthCopy.isBlank() ? libraryTool("copy") : List.of(berthCopy.trim().split("\\s+"));
+    }
+
+    /** Berth's pull command, to which an image reference and a directory are appended. */
+    List<String> berthPullCommand() {
+        return berthPull.isBlank() ? libraryTool("pull") : List.of(berthPull.trim().split("\\s+"));
+    }
+
+    /** LibraryTool in a JVM of its own, with the collector the launcher gives Berth. */
+    private static List<String> libraryTool(String command) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), LIBRARY_TOOL,
+                command, "--plain-http");
     }
 
     private Curl largeClient() {
@@ -685,6 +742,9 @@ public final class Bench implements Callable<Integer> {
                 "--notification-rounds", Integer.toString(notificationRounds),
                 "--notification-batch", Integer.toString(notificationBatch),
                 "--read-client", readClientKind.name().toLowerCase(Locale.ROOT),
+                clients ? "--clients" : "--no-clients", "--copy-images", Integer.toString(copyImages),
+                "--copy-layers", Integer.toString(copyLayers), "--copy-layer-size", ByteSize.format(copyLayerSize),
+                "--pull-rounds", Integer.toString(pullRounds),
                 "--large-client", largeClientKind.name().toLowerCase(Locale.ROOT));
     }
 

@@ -21,6 +21,14 @@ public final class Manifests {
         return JSON.writeValueAsBytes(manifest);
     }
 
+    /** An image manifest of {@code config} and one layer known by its digest and size only (a blob pushed before). */
+    public static byte[] image(Blob config, String layerType, String layerDigest, long layerSize) {
+        ObjectNode manifest = header();
+        manifest.set("config", descriptor(config.mediaType(), config.digest(), config.size()));
+        manifest.putArray("layers").add(descriptor(layerType, layerDigest, layerSize));
+        return JSON.writeValueAsBytes(manifest);
+    }
+
     /**
      * An artifact manifest attached to {@code subject} (a signature, an SBOM...): empty config, one layer, and the
      * {@code artifactType} the referrers API filters on.

@@ -37,15 +37,25 @@ public final class Curl {
         return run(List.of("-w", "%{http_code} %{size_download}", target.toString()));
     }
 
+    /** {@code GET} into {@code file}, as a user downloads a blob. */
+    public Transfer download(URI target, Path file) throws IOException, InterruptedException, UnexpectedResponse {
+        return run(file.toString(), List.of("-w", "%{http_code} %{size_download}", target.toString()));
+    }
+
     private Transfer run(List<String> arguments) throws IOException, InterruptedException, UnexpectedResponse {
-        List<String> command = new ArrayList<>(List.of(executable.toString(), "-s", "-S", "-o", "/dev/null"));
+        return run("/dev/null", arguments);
+    }
+
+    private Transfer run(String output, List<String> arguments) throws IOException, InterruptedException,
+            UnexpectedResponse {
+        List<String> command = new ArrayList<>(List.of(executable.toString(), "-s", "-S", "-o", output));
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         int exit = process.waitFor();
-        String[] fields = output.split("\\s+");
+        String[] fields = printed.split("\\s+");
         if (exit != 0 || fields.length < 2) {
-            throw new UnexpectedResponse("curl exited with " + exit + ": " + output);
+            throw new UnexpectedResponse("curl exited with " + exit + ": " + printed);
         }
         return new Transfer(Integer.parseInt(fields[fields.length - 2]),
                 (long) Double.parseDouble(fields[fields.length - 1]));

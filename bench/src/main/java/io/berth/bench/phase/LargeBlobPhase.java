@@ -58,6 +58,18 @@ public final class LargeBlobPhase implements Phase {
                 : "download it %d× (`GET`, streamed, digest verified)".formatted(downloads);
     }
 
+    public String repository() {
+        return repository;
+    }
+
+    public String digest() {
+        return digest;
+    }
+
+    public long size() {
+        return content.size();
+    }
+
     @Override
     public List<String> titles() {
         return List.of(uploadTitle, firstDownloadTitle, downloadTitle);
