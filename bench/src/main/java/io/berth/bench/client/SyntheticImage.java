@@ -1,9 +1,14 @@
 package io.berth.bench.client;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * An image made of random layers, a small unique config and the manifest that lists them.
@@ -26,9 +31,44 @@ public record SyntheticImage(String repository, String tag, boolean chunked, Blo
         for (int i = 0; i < layerCount; i++) {
             layers.add(Blob.random(LAYER_TYPE, layerSize, random));
         }
+        return of(index, repository, seed, layers, layers.stream().map(Blob::digest).toList());
+    }
+
+    /**
+     * Image {@code index} whose layers are real gzip streams of {@code payloadSize} random bytes each, stored rather
+     * than compressed: as incompressible as random bytes, and what a client takes for the compressed layers their
+     * media type says. skopeo gzips a layer to a registry when its bytes do not start as gzip, which would make it
+     * compress (and rewrite the manifest of) the plain random layers of {@link #create}.
+     */
+    public static SyntheticImage createGzipped(int index, String repository, int layerCount, int payloadSize,
+                                               long seed) {
+        SplittableRandom random = new SplittableRandom(seed * 1_000_003L + index);
+        List<Blob> layers = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        for (int i = 0; i < layerCount; i++) {
+            byte[] payload = new byte[payloadSize];
+            random.nextBytes(payload);
+            diffIds.add(Sha256.of(payload));
+            ByteArrayOutputStream gzipped = new ByteArrayOutputStream(payloadSize + payloadSize / 1000 + 64);
+            try (GZIPOutputStream out = new GZIPOutputStream(gzipped, 1 << 16) {
+                {
+                    def.setLevel(Deflater.NO_COMPRESSION);
+                }
+            }) {
+                out.write(payload);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // not from a ByteArrayOutputStream
+            }
+            layers.add(Blob.of(LAYER_TYPE, gzipped.toByteArray()));
+        }
+        return of(index, repository, seed, layers, diffIds);
+    }
+
+    private static SyntheticImage of(int index, String repository, long seed, List<Blob> layers,
+                                     List<String> diffIdList) {
         StringBuilder diffIds = new StringBuilder();
-        for (Blob layer : layers) {
-            diffIds.append(diffIds.isEmpty() ? "" : ",").append('"').append(layer.digest()).append('"');
+        for (String diffId : diffIdList) {
+            diffIds.append(diffIds.isEmpty() ? "" : ",").append('"').append(diffId).append('"');
         }
         String config = """
                 {"architecture":"amd64","os":"linux","config":{"Env":["BENCH_IMAGE=%d","BENCH_SEED=%d"]},\
