@@ -37,6 +37,7 @@ import java.util.stream.Stream;
  */
 final class ClientComparison {
     private static final String SKOPEO = "/usr/bin/skopeo";
+    private static final String OPENSSL = "/usr/bin/openssl";
     private static final String COPY_SOURCE = "bench/copy-source/app-";
     /** The targets: copies this many times as fast as skopeo; pulls within this share of curl's time. */
     private static final double COPY_TARGET = 1.5;
@@ -64,6 +65,7 @@ final class ClientComparison {
         ResultsTable pulls = new ResultsTable("Berth", "curl");
         double copyRatio = Double.NaN;
         double pullRatio = Double.NaN;
+        long began = System.nanoTime();
         try {
             List<SyntheticImage> images = pushImages(source.client, seed);
             copyRatio = compareCopies(copies, images, source, destination);
@@ -72,6 +74,7 @@ final class ClientComparison {
             log("clients: failed: " + e);
             notes.add("failed: " + e);
         }
+        log("clients: done in %.0f s".formatted((System.nanoTime() - began) / 1e9));
         return report(copies, pulls, copyRatio, pullRatio);
     }
 
@@ -203,34 +206,58 @@ final class ClientComparison {
         String image = authority(registry.server.url()) + "/" + repository + ":pull";
         Path file = work.resolve("pulled-by-curl.blob");
         Path dir = work.resolve("pulled-by-berth");
+        List<String> curlCommand = List.of(Curl.DEFAULT_EXECUTABLE.toString(), "-s", "-S", "-f", "-o",
+                file.toString(), blob.toString());
+        // The same work as a verifying client with the fastest common tools: curl, then OpenSSL's SHA-256.
+        boolean openssl = Files.isExecutable(Path.of(OPENSSL));
+        List<String> verifiedCommand = List.of("/bin/sh", "-c", "\"$0\" \"$@\" && " + OPENSSL + " dgst -sha256 "
+                + file, curlCommand.getFirst(), "-s", "-S", "-f", "-o", file.toString(), blob.toString());
         List<Run> berthRuns = new ArrayList<>();
         List<Run> curlRuns = new ArrayList<>();
+        List<Run> verifiedRuns = new ArrayList<>();
         for (int i = 0; i < bench.pullRounds; i++) {
-            for (int turn = 0; turn < 2; turn++) {
+            for (int turn = 0; turn < 3; turn++) {
                 deleteRecursively(dir);
                 Files.deleteIfExists(file);
                 DiskSpeed.sync();
-                if ((turn == 0) == (i % 2 == 0)) {
-                    curlRuns.add(Run.of(List.of(Curl.DEFAULT_EXECUTABLE.toString(), "-s", "-S", "-f", "-o",
-                            file.toString(), blob.toString())));
-                    if (Files.size(file) != size) {
-                        throw new IOException("curl wrote " + Files.size(file) + " bytes, not " + size);
+                switch ((turn + i) % 3) {
+                    case 0 -> {
+                        curlRuns.add(Run.of(curlCommand));
+                        if (Files.size(file) != size) {
+                            throw new IOException("curl wrote " + Files.size(file) + " bytes, not " + size);
+                        }
                     }
-                } else {
-                    List<String> command = new ArrayList<>(bench.berthPullCommand());
-                    command.addAll(List.of(image, dir.toString()));
-                    berthRuns.add(Run.of(command));
+                    case 1 -> {
+                        List<String> command = new ArrayList<>(bench.berthPullCommand());
+                        command.addAll(List.of(image, dir.toString()));
+                        berthRuns.add(Run.of(command));
+                    }
+                    default -> {
+                        if (openssl) {
+                            Run run = Run.of(verifiedCommand);
+                            verifiedRuns.add(run.output().contains(digest.substring(digest.indexOf(':') + 1)) ? run
+                                    : new Run(run.wallSeconds(), run.innerSeconds(), 1, "digest not printed: "
+                                    + run.output()));
+                        }
+                    }
                 }
             }
         }
         deleteRecursively(dir);
         Files.deleteIfExists(file);
         String title = "pull an image of one %s layer into a directory (Berth) / `curl -o FILE` of the layer, "
-                .formatted(Workload.size(size)) + "%d× each, alternating; the server's page cache warm"
+                .formatted(Workload.size(size)) + "%d× each, taking turns; the server's page cache warm"
                 .formatted(bench.pullRounds);
-        table.add(pullResult(title, berthRuns, size), pullResult(title, curlRuns, size));
+        PhaseResult berth = pullResult(title, berthRuns, size);
+        table.add(berth, pullResult(title, curlRuns, size));
+        String verifiedTitle = "the same against `curl -o FILE` then `openssl dgst -sha256 FILE` (the digest checked, "
+                + "as Berth does)";
+        table.add(new PhaseResult(verifiedTitle, berth.figures(), null, List.of()), openssl
+                ? pullResult(verifiedTitle, verifiedRuns, size)
+                : PhaseResult.notApplicable(verifiedTitle, OPENSSL + " not found"));
         failures("Berth pull", berthRuns);
         failures("curl", curlRuns);
+        failures("curl + openssl", verifiedRuns);
         double ratio = median(berthRuns, Run::wallSeconds) / median(curlRuns, Run::wallSeconds);
         log("clients: pull: Berth %.2f s, curl %.2f s (medians): %.2f".formatted(median(berthRuns, Run::wallSeconds),
                 median(curlRuns, Run::wallSeconds), ratio));
