@@ -89,11 +89,14 @@ public final class LibraryTool {
 
     static void copy(ImageReference from, ImageReference to, boolean plainHttp, ExecutorService pool)
             throws Exception {
-        Repository source = client(from.registry(), plainHttp).repository(from.repository());
-        Repository target = client(to.registry(), plainHttp).repository(to.repository());
-        PulledManifest top = source.pullManifest(from.reference());
-        copyManifest(source, target, top, pool);
-        target.pushManifest(to.reference(), top.bytes(), top.descriptor().mediaType());
+        try (RegistryClient sourceRegistry = client(from.registry(), plainHttp);
+             RegistryClient targetRegistry = client(to.registry(), plainHttp)) {
+            Repository source = sourceRegistry.repository(from.repository());
+            Repository target = targetRegistry.repository(to.repository());
+            PulledManifest top = source.pullManifest(from.reference());
+            copyManifest(source, target, top, pool);
+            target.pushManifest(to.reference(), top.bytes(), top.descriptor().mediaType());
+        }
     }
 
     /** The blobs of a manifest (of every child of an index, children pushed by digest), not the manifest itself. */
@@ -142,7 +145,12 @@ public final class LibraryTool {
     }
 
     static void pull(ImageReference image, Path dir, boolean plainHttp) throws Exception {
-        Repository source = client(image.registry(), plainHttp).repository(image.repository());
+        try (RegistryClient registry = client(image.registry(), plainHttp)) {
+            pull(registry.repository(image.repository()), image, dir);
+        }
+    }
+
+    private static void pull(Repository source, ImageReference image, Path dir) throws Exception {
         PulledManifest pulled = source.pullManifest(image.reference());
         Manifest manifest = pulled.parsed();
         if (manifest.isIndex()) {
