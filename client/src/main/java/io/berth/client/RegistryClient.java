@@ -28,7 +28,7 @@ import javax.net.ssl.X509TrustManager;
  * PulledManifest manifest = registry.repository("team/app").pullManifest("1.0");
  * }</pre>
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     private final String registry;
     private final Transport transport;
     private final long chunkSize;
@@ -112,6 +112,16 @@ public final class RegistryClient {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("TLS is not available", e);
         }
+    }
+
+    /**
+     * Closes the connections and stops the HTTP client's selector thread, after the requests under way end. A
+     * process that exits with the selector still waiting in the kernel pays for it: the JVM gives threads in native
+     * code time to stop before it exits.
+     */
+    @Override
+    public void close() {
+        transport.close();
     }
 
     private static SSLContext trustingEverything() {

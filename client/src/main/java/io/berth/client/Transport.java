@@ -80,6 +80,10 @@ final class Transport {
         }
     }
 
+    void close() {
+        http.close();
+    }
+
     URI base() {
         return base;
     }
