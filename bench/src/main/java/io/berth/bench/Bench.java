@@ -200,13 +200,12 @@ public final class Bench implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int pullRounds = 3;
 
-    @Option(names = "--berth-copy-command", description = "Berth's copy command, to which SRC DST (repeated) are "
-            + "appended, e.g. \"./berth copy --plain-http\" (default: the client library from this jar's "
-            + "LibraryTool, one JVM per run).")
+    @Option(names = "--berth-copy-command", description = "Berth's copy command, to which SRC DST are appended "
+            + "(default: `<--berth launcher> copy --plain-http`).")
     String berthCopy = "";
 
-    @Option(names = "--berth-pull-command", description = "Berth's pull command, to which REF DIR are appended, e.g. "
-            + "\"./berth pull --plain-http\" (default: the client library from this jar's LibraryTool).")
+    @Option(names = "--berth-pull-command", description = "Berth's pull command, to which REF DIR are appended "
+            + "(default: `<--berth launcher> pull --plain-http`).")
     String berthPull = "";
 
     @Option(names = "--dd-mib", description = "MiB written by the dd disk test (default: ${DEFAULT-VALUE}).")
@@ -396,21 +395,26 @@ public final class Bench implements Callable<Integer> {
         return phases;
     }
 
-    /** Berth's copy command, to which pairs of image references are appended. */
+    /** Berth's copy command, to which a source and a destination reference are appended. */
     List<String> berthCopyCommand() {
-        return berthCopy.isBlank() ? libraryTool("copy") : List.of(berthCopy.trim().split("\\s+"));
+        return berthCopy.isBlank() ? List.of(berthLauncher.toAbsolutePath().toString(), "copy", "--plain-http")
+                : List.of(berthCopy.trim().split("\\s+"));
     }
 
     /** Berth's pull command, to which an image reference and a directory are appended. */
     List<String> berthPullCommand() {
-        return berthPull.isBlank() ? libraryTool("pull") : List.of(berthPull.trim().split("\\s+"));
+        return berthPull.isBlank() ? List.of(berthLauncher.toAbsolutePath().toString(), "pull", "--plain-http")
+                : List.of(berthPull.trim().split("\\s+"));
     }
 
-    /** LibraryTool in a JVM of its own, with the collector the launcher gives Berth. */
-    private static List<String> libraryTool(String command) {
+    /**
+     * The client library doing the same, from {@code LibraryTool} in a JVM of its own with the launcher's heap and
+     * collector (no AOT cache): what the library costs apart from the CLI around it.
+     */
+    static List<String> libraryTool(String command) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), LIBRARY_TOOL,
-                command, "--plain-http");
+        return List.of(java, "-XX:+UseSerialGC", "-Xms32m", "-Xmx160m", "-XX:MaxDirectMemorySize=96m", "-cp",
+                System.getProperty("java.class.path"), LIBRARY_TOOL, command, "--plain-http");
     }
 
     private Curl largeClient() {

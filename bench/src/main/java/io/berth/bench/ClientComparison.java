@@ -98,13 +98,17 @@ final class ClientComparison {
         return pushed;
     }
 
-    /** The copies one process per image by both, then all in one process by Berth; returns skopeo's time / Berth's. */
+    /**
+     * Each image copied by skopeo, by {@code berth copy} and by the library, one process each, who goes first turning
+     * from image to image; then all of them by the library in one process. Returns skopeo's time / the CLI's.
+     */
     private double compareCopies(ResultsTable table, List<SyntheticImage> images, Contender source,
                                  Contender destination) throws Exception {
         String from = authority(source.server.url());
         String to = authority(destination.server.url());
         long bytes = copiedBytes;
-        List<Run> berthRuns = new ArrayList<>();
+        List<Run> cliRuns = new ArrayList<>();
+        List<Run> libraryRuns = new ArrayList<>();
         List<Run> skopeoRuns = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             SyntheticImage image = images.get(i);
@@ -112,48 +116,55 @@ final class ClientComparison {
             List<String> skopeo = List.of(SKOPEO, "copy", "--quiet", "--src-tls-verify=false",
                     "--dest-tls-verify=false", "docker://" + src, "docker://" + to + "/bench/copy-skopeo/app-" + i
                             + ":" + image.tag());
-            List<String> berth = new ArrayList<>(bench.berthCopyCommand());
-            berth.addAll(List.of(src, to + "/bench/copy-berth/app-" + i + ":" + image.tag()));
-            boolean skopeoFirst = i % 2 == 0;
-            for (int turn = 0; turn < 2; turn++) {
+            List<String> cli = new ArrayList<>(bench.berthCopyCommand());
+            cli.addAll(List.of(src, to + "/bench/copy-berth/app-" + i + ":" + image.tag()));
+            List<String> library = new ArrayList<>(Bench.libraryTool("copy"));
+            library.addAll(List.of(src, to + "/bench/copy-library/app-" + i + ":" + image.tag()));
+            for (int turn = 0; turn < 3; turn++) {
                 DiskSpeed.sync();
-                if ((turn == 0) == skopeoFirst) {
-                    skopeoRuns.add(Run.of(skopeo));
-                } else {
-                    berthRuns.add(Run.of(berth));
+                switch ((turn + i) % 3) {
+                    case 0 -> skopeoRuns.add(Run.of(skopeo));
+                    case 1 -> cliRuns.add(Run.of(cli));
+                    default -> libraryRuns.add(Run.of(library));
                 }
             }
         }
-        List<String> together = new ArrayList<>(bench.berthCopyCommand());
+        List<String> together = new ArrayList<>(Bench.libraryTool("copy"));
         for (int i = 0; i < images.size(); i++) {
             SyntheticImage image = images.get(i);
             together.add(from + "/" + image.repository() + ":" + image.tag());
-            together.add(to + "/bench/copy-berth-one/app-" + i + ":" + image.tag());
+            together.add(to + "/bench/copy-library-one/app-" + i + ":" + image.tag());
         }
         DiskSpeed.sync();
         Run oneProcess = Run.of(together);
 
         String title = ("copy %d images (%d × %s layers: gzip streams of random bytes, stored) from Distribution to "
-                + "Berth, one process per image").formatted(images.size(), bench.copyLayers,
+                + "Berth, one process per image: `berth copy`").formatted(images.size(), bench.copyLayers,
                 Workload.size(bench.copyLayerSize));
-        PhaseResult berth = copyResult(title, berthRuns, bytes);
         PhaseResult skopeo = copyResult(title, skopeoRuns, bytes);
-        table.add(berth, skopeo);
-        table.add(copyResult("the same %d images in one process (Berth only: skopeo copies one image a run)"
-                .formatted(images.size()), List.of(oneProcess), bytes),
-                PhaseResult.notApplicable("", "one image a run"));
-        table.add("images not found at the destination afterwards, or not the source's manifest (both copies by "
-                        + "Berth counted together)",
+        table.add(copyResult(title, cliRuns, bytes), skopeo);
+        String libraryTitle = "the same by the client library (`LibraryTool`, a JVM per image)";
+        table.add(copyResult(libraryTitle, libraryRuns, bytes), withTitle(skopeo, libraryTitle));
+        String oneTitle = "the same %d images by the client library in one JVM".formatted(images.size());
+        table.add(copyResult(oneTitle, List.of(oneProcess), bytes), withTitle(skopeo, oneTitle));
+        table.add("images not found at the destination afterwards, or not the source's manifest (Berth: the CLI's "
+                        + "and both of the library's copies)",
                 Figure.count("errors", missing(destination, images, "copy-berth")
-                        + missing(destination, images, "copy-berth-one")),
+                        + missing(destination, images, "copy-library")
+                        + missing(destination, images, "copy-library-one")),
                 Figure.count("errors", missing(destination, images, "copy-skopeo")));
-        failures("Berth", berthRuns);
-        failures("Berth, one process", List.of(oneProcess));
+        failures("berth copy", cliRuns);
+        failures("LibraryTool copy", libraryRuns);
+        failures("LibraryTool copy, one process", List.of(oneProcess));
         failures("skopeo", skopeoRuns);
-        double ratio = total(skopeoRuns) / total(berthRuns);
-        log("clients: copy: Berth %.1f s (one process: %.1f s), skopeo %.1f s: %.2f×".formatted(total(berthRuns),
-                oneProcess.wallSeconds(), total(skopeoRuns), ratio));
+        double ratio = total(skopeoRuns) / total(cliRuns);
+        log("clients: copy: berth copy %.1f s, library %.1f s (one process: %.1f s), skopeo %.1f s: %.2f×".formatted(
+                total(cliRuns), total(libraryRuns), oneProcess.wallSeconds(), total(skopeoRuns), ratio));
         return ratio;
+    }
+
+    private static PhaseResult withTitle(PhaseResult result, String title) {
+        return new PhaseResult(title, result.figures(), result.notApplicable(), result.notes());
     }
 
     /** How many of the images copied into {@code bench/<copy>/app-N} the destination lacks or holds altered. */
@@ -212,26 +223,28 @@ final class ClientComparison {
         boolean openssl = Files.isExecutable(Path.of(OPENSSL));
         List<String> verifiedCommand = List.of("/bin/sh", "-c", "\"$0\" \"$@\" && " + OPENSSL + " dgst -sha256 "
                 + file, curlCommand.getFirst(), "-s", "-S", "-f", "-o", file.toString(), blob.toString());
-        List<Run> berthRuns = new ArrayList<>();
+        List<String> cliCommand = new ArrayList<>(bench.berthPullCommand());
+        cliCommand.addAll(List.of(image, dir.toString()));
+        List<String> libraryCommand = new ArrayList<>(Bench.libraryTool("pull"));
+        libraryCommand.addAll(List.of(image, dir.toString()));
+        List<Run> cliRuns = new ArrayList<>();
+        List<Run> libraryRuns = new ArrayList<>();
         List<Run> curlRuns = new ArrayList<>();
         List<Run> verifiedRuns = new ArrayList<>();
         for (int i = 0; i < bench.pullRounds; i++) {
-            for (int turn = 0; turn < 3; turn++) {
+            for (int turn = 0; turn < 4; turn++) {
                 deleteRecursively(dir);
                 Files.deleteIfExists(file);
                 DiskSpeed.sync();
-                switch ((turn + i) % 3) {
+                switch ((turn + i) % 4) {
                     case 0 -> {
                         curlRuns.add(Run.of(curlCommand));
                         if (Files.size(file) != size) {
                             throw new IOException("curl wrote " + Files.size(file) + " bytes, not " + size);
                         }
                     }
-                    case 1 -> {
-                        List<String> command = new ArrayList<>(bench.berthPullCommand());
-                        command.addAll(List.of(image, dir.toString()));
-                        berthRuns.add(Run.of(command));
-                    }
+                    case 1 -> cliRuns.add(Run.of(cliCommand));
+                    case 2 -> libraryRuns.add(Run.of(libraryCommand));
                     default -> {
                         if (openssl) {
                             Run run = Run.of(verifiedCommand);
@@ -245,22 +258,26 @@ final class ClientComparison {
         }
         deleteRecursively(dir);
         Files.deleteIfExists(file);
-        String title = "pull an image of one %s layer into a directory (Berth) / `curl -o FILE` of the layer, "
-                .formatted(Workload.size(size)) + "%d× each, taking turns; the server's page cache warm"
-                .formatted(bench.pullRounds);
-        PhaseResult berth = pullResult(title, berthRuns, size);
-        table.add(berth, pullResult(title, curlRuns, size));
-        String verifiedTitle = "the same against `curl -o FILE` then `openssl dgst -sha256 FILE` (the digest checked, "
-                + "as Berth does)";
-        table.add(new PhaseResult(verifiedTitle, berth.figures(), null, List.of()), openssl
-                ? pullResult(verifiedTitle, verifiedRuns, size)
+        String title = ("pull an image of one %s layer into a directory (`berth pull`) / `curl -o FILE` of the layer, "
+                + "%d× each, taking turns; the server's page cache warm").formatted(Workload.size(size),
+                bench.pullRounds);
+        PhaseResult curlResult = pullResult(title, curlRuns, size);
+        PhaseResult cli = pullResult(title, cliRuns, size);
+        table.add(cli, curlResult);
+        String libraryTitle = "the same by the client library (`LibraryTool`: `Repository.pullBlob` into a file)";
+        table.add(pullResult(libraryTitle, libraryRuns, size), withTitle(curlResult, libraryTitle));
+        String verifiedTitle = "`berth pull` against `curl -o FILE` then `openssl dgst -sha256 FILE` (the digest "
+                + "checked, as Berth does)";
+        table.add(withTitle(cli, verifiedTitle), openssl ? pullResult(verifiedTitle, verifiedRuns, size)
                 : PhaseResult.notApplicable(verifiedTitle, OPENSSL + " not found"));
-        failures("Berth pull", berthRuns);
+        failures("berth pull", cliRuns);
+        failures("LibraryTool pull", libraryRuns);
         failures("curl", curlRuns);
         failures("curl + openssl", verifiedRuns);
-        double ratio = median(berthRuns, Run::wallSeconds) / median(curlRuns, Run::wallSeconds);
-        log("clients: pull: Berth %.2f s, curl %.2f s (medians): %.2f".formatted(median(berthRuns, Run::wallSeconds),
-                median(curlRuns, Run::wallSeconds), ratio));
+        double ratio = median(cliRuns, Run::wallSeconds) / median(curlRuns, Run::wallSeconds);
+        log("clients: pull: berth pull %.2f s, library %.2f s, curl %.2f s, curl + openssl %.2f s (medians): %.2f"
+                .formatted(median(cliRuns, Run::wallSeconds), median(libraryRuns, Run::wallSeconds),
+                        median(curlRuns, Run::wallSeconds), median(verifiedRuns, Run::wallSeconds), ratio));
         return ratio;
     }
 
@@ -282,12 +299,12 @@ final class ClientComparison {
 
     private String report(ResultsTable copies, ResultsTable pulls, double copyRatio, double pullRatio) {
         StringBuilder out = new StringBuilder();
-        out.append("\nClients: Berth's client (%s) against `skopeo copy` and `curl -o`. Copies from the run's ".formatted(
-                        bench.berthCopyCommand().contains(Bench.LIBRARY_TOOL) ? "the library, from "
-                                + "`LibraryTool` in its own JVM per run, until the CLI has `copy` and `pull`"
-                                : "`" + String.join(" ", bench.berthCopyCommand()) + "`"))
+        out.append("\nClients: `berth copy` (`%s`) against `skopeo copy`, and `berth pull` against `curl -o`; the "
+                        .formatted(String.join(" ", bench.berthCopyCommand().subList(1,
+                                bench.berthCopyCommand().size())))
+                + "client library alone too, from `LibraryTool` in a JVM of its own. Copies from the run's ")
                 .append("Distribution to its Berth, each client into repositories of its own, who goes first ")
-                .append("alternating per image, `sync` before each; times are each process's wall time.\n\n");
+                .append("turning per image, `sync` before each; times are each process's wall time.\n\n");
         out.append(copies.toMarkdown()).append('\n').append(pulls.toMarkdown());
         out.append(String.format(Locale.ROOT, "\nTargets: copy ≥ %.1f× as fast as skopeo, one process per image: "
                         + "%s. Pull within %.0f %% of curl: %s.\n", COPY_TARGET,
