@@ -33,6 +33,10 @@ abstract class ClientCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        // The JDK's HTTP client reads bodies in 16 KiB buffers, each a hand-off between its selector thread and the
+        // reader, unless told otherwise before its first use: larger ones take about a third less CPU per byte.
+        setIfAbsent("jdk.httpclient.bufsize", Integer.toString(1 << 20));
+        setIfAbsent("jdk.httpclient.receiveBufferSize", Integer.toString(4 << 20));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Session session = new Session(options, out, err, System.console() != null && System.console().isTerminal());
@@ -66,8 +70,15 @@ abstract class ClientCommand implements Callable<Integer> {
             err.println("berth: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return ExitCodes.FAILED;
         } finally {
+            session.close();
             out.flush();
             err.flush();
+        }
+    }
+
+    private static void setIfAbsent(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
         }
     }
 

@@ -19,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
  * What one client command works with: a registry client per registry it names (sharing connections and tokens),
  * where to write, and whether to answer in JSON.
  */
-final class Session {
+final class Session implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private final ClientOptions options;
@@ -80,6 +80,13 @@ final class Session {
             clients.put(registry, client);
         }
         return client;
+    }
+
+    /** Closes the registry clients, so that no HTTP client thread holds up the JVM's exit. */
+    @Override
+    public void close() {
+        clients.values().forEach(RegistryClient::close);
+        clients.clear();
     }
 
     Repository repository(ImageReference reference) throws IOException {
