@@ -80,8 +80,16 @@ final class Transport {
         }
     }
 
+    /** Closes the HTTP clients made so far (the one for TLS is made on first use). */
     void close() {
-        http.close();
+        if (plain != null) {
+            plain.close();
+        }
+        synchronized (this) {
+            if (secure != null) {
+                secure.close();
+            }
+        }
     }
 
     URI base() {
