@@ -253,7 +253,7 @@ public final class ImageCopier {
 
                     @Override
                     public InputStream open(long offset) throws IOException {
-                        return source.openBlob(blob, offset);
+                        return source.relayBlob(blob, offset);
                     }
                 }, progress);
                 copied.incrementAndGet();

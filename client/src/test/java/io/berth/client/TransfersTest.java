@@ -10,6 +10,7 @@ import io.berth.client.testing.Distribution;
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -113,6 +114,34 @@ class TransfersTest {
                 .isInstanceOf(IOException.class).hasMessageContaining(blob.digest().toString());
         assertThat(file).doesNotExist();
         assertThat(dir.resolve("short.partial")).doesNotExist();
+    }
+
+    @Test
+    void bytesThatAreNotTheBlobFailTheReadThatEndsThemEvenIfTheReaderStopsAtTheSize() throws Exception {
+        byte[] promised = random(5000, 14);
+        byte[] served = random(5000, 15);
+        Descriptor blob = new Descriptor("application/octet-stream", Digest.sha256(promised), promised.length);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v2/", exchange -> {
+            exchange.sendResponseHeaders(200, served.length);
+            exchange.getResponseBody().write(served);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Repository repository = RegistryClient.builder("127.0.0.1:" + server.getAddress().getPort())
+                    .plainHttp(true).retry(QUICK).build().repository("tampered");
+
+            try (InputStream in = repository.openBlob(blob, 0)) {
+                assertThatThrownBy(() -> in.readNBytes(promised.length)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("does not match its digest");
+            }
+            try (InputStream in = repository.relayBlob(blob, 0)) {
+                assertThat(in.readNBytes(promised.length)).as("relayed for a registry to check").isEqualTo(served);
+            }
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

@@ -139,7 +139,7 @@ public final class LibraryTool {
 
             @Override
             public InputStream open(long offset) throws IOException {
-                return source.openBlob(blob, offset);
+                return source.relayBlob(blob, offset);
             }
         };
     }
