@@ -129,11 +129,11 @@ final class ClientComparison {
                 }
             }
         }
-        List<String> together = new ArrayList<>(Bench.libraryTool("copy"));
+        List<String> together = new ArrayList<>(bench.berthCopyCommand());
         for (int i = 0; i < images.size(); i++) {
             SyntheticImage image = images.get(i);
             together.add(from + "/" + image.repository() + ":" + image.tag());
-            together.add(to + "/bench/copy-library-one/app-" + i + ":" + image.tag());
+            together.add(to + "/bench/copy-berth-one/app-" + i + ":" + image.tag());
         }
         DiskSpeed.sync();
         Run oneProcess = Run.of(together);
@@ -145,20 +145,20 @@ final class ClientComparison {
         table.add(copyResult(title, cliRuns, bytes), skopeo);
         String libraryTitle = "the same by the client library (`LibraryTool`, a JVM per image)";
         table.add(copyResult(libraryTitle, libraryRuns, bytes), withTitle(skopeo, libraryTitle));
-        String oneTitle = "the same %d images by the client library in one JVM".formatted(images.size());
+        String oneTitle = "the same %d images by one `berth copy` (SRC DST pairs)".formatted(images.size());
         table.add(copyResult(oneTitle, List.of(oneProcess), bytes), withTitle(skopeo, oneTitle));
         table.add("images not found at the destination afterwards, or not the source's manifest (Berth: the CLI's "
-                        + "and both of the library's copies)",
+                        + "copies and the library's)",
                 Figure.count("errors", missing(destination, images, "copy-berth")
                         + missing(destination, images, "copy-library")
-                        + missing(destination, images, "copy-library-one")),
+                        + missing(destination, images, "copy-berth-one")),
                 Figure.count("errors", missing(destination, images, "copy-skopeo")));
         failures("berth copy", cliRuns);
         failures("LibraryTool copy", libraryRuns);
-        failures("LibraryTool copy, one process", List.of(oneProcess));
+        failures("berth copy, one process", List.of(oneProcess));
         failures("skopeo", skopeoRuns);
         double ratio = total(skopeoRuns) / total(cliRuns);
-        log("clients: copy: berth copy %.1f s, library %.1f s (one process: %.1f s), skopeo %.1f s: %.2f×".formatted(
+        log("clients: copy: berth copy %.1f s, library %.1f s (one berth copy: %.1f s), skopeo %.1f s: %.2f×".formatted(
                 total(cliRuns), total(libraryRuns), oneProcess.wallSeconds(), total(skopeoRuns), ratio));
         return ratio;
     }

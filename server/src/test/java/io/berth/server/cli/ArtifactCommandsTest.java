@@ -87,6 +87,30 @@ class ArtifactCommandsTest {
     }
 
     @Test
+    void severalPairsCopySeveralImagesInOneRun() throws Exception {
+        Repository origin = onBerth.repository("cli/pairs");
+        Descriptor amd64 = TestImages.image(origin, "linux/amd64", 1000, 900).manifest();
+        Descriptor arm64 = TestImages.image(origin, "linux/arm64", 1000, 901).manifest();
+        origin.pushManifest("a", origin.pullManifest(amd64.digest().toString()).bytes(), amd64.mediaType());
+        origin.pushManifest("b", origin.pullManifest(arm64.digest().toString()).bytes(), arm64.mediaType());
+        String from = berth.hostPort() + "/cli/pairs";
+        String to = distribution.address() + "/cli/pairs";
+
+        BerthCli.Result both = cli.run("copy", "--json", from + ":a", to + ":a", from + ":b", to + "-b:b");
+
+        assertThat(both.exitCode()).as(both.err()).isZero();
+        assertThat(both.json().size()).isEqualTo(2);
+        assertThat(both.json().get(1).path("digest").asString()).isEqualTo(arm64.digest().toString());
+        assertThat(onDistribution.repository("cli/pairs").resolve("a")).hasValueSatisfying(
+                d -> assertThat(d.digest()).isEqualTo(amd64.digest()));
+        assertThat(onDistribution.repository("cli/pairs-b").resolve("b")).hasValueSatisfying(
+                d -> assertThat(d.digest()).isEqualTo(arm64.digest()));
+        BerthCli.Result odd = cli.run("copy", from + ":a", to + ":a", from + ":b");
+        assertThat(odd.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(odd.err()).contains("has no DST");
+    }
+
+    @Test
     void attachPushesFilesWithTheirMediaTypesAndAnnotations() throws Exception {
         Repository repository = onDistribution.repository("cli/attach");
         Descriptor image = TestImages.image(repository, "linux/amd64", 1000, 700).manifest();
