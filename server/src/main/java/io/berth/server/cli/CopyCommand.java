@@ -1,12 +1,10 @@
 package io.berth.server.cli;
 
-import java.io.IOException;
 import io.berth.client.CopyResult;
 import io.berth.client.ImageCopier;
 import io.berth.client.ImageReference;
 import io.berth.client.Platform;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +22,8 @@ import picocli.CommandLine.Parameters;
                 + "registry are mounted.",
                 "With --platform, only those platforms of an index are copied: under a new index listing them "
                         + "unless every platform is chosen.",
-                "Several SRC DST pairs copy several images in one run, two at a time."})
+                "Several SRC DST pairs copy several images, one after the other, in one run."})
 final class CopyCommand extends ClientCommand {
-    private static final int IMAGES_AT_ONCE = 2;
-
     @Parameters(arity = "2..*", paramLabel = "SRC DST",
             description = "REGISTRY/REPOSITORY[:TAG][@DIGEST] to copy, then REGISTRY/REPOSITORY[:TAG] to copy it to "
                     + "(without a tag: SRC's tag, or by digest only); more pairs copy more images.")
@@ -50,47 +46,34 @@ final class CopyCommand extends ClientCommand {
         if (pairs.size() % 2 != 0) {
             throw new IllegalArgumentException("copy takes SRC DST pairs; " + pairs.getLast() + " has no DST");
         }
-        List<Integer> images = new ArrayList<>();
+        List<Map<String, Object>> copies = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i += 2) {
-            images.add(i / 2);
-        }
-        List<Map<String, Object>> copies = new ArrayList<>(Collections.nCopies(images.size(), null));
-        Progress progress = session.progress("copied");
-        try {
-            // Two images at a time: while one waits on its last blob or its manifest, the other's blobs move.
-            Parallel.forEach(images, IMAGES_AT_ONCE, image -> copies.set(image,
-                    copy(session, progress, reference(pairs.get(2 * image)), reference(pairs.get(2 * image + 1)))));
-        } finally {
-            progress.finish();
+            copies.add(copy(session, reference(pairs.get(i)), reference(pairs.get(i + 1))));
         }
         if (session.json()) {
             session.printJson(copies.size() == 1 ? copies.getFirst() : copies);
-        } else {
-            for (Map<String, Object> copy : copies) {
-                session.out().println("Copied " + copy.get("source") + " to " + copy.get("copied"));
-                session.out().println(copy.get("blobsCopied") + " blobs sent ("
-                        + Progress.bytes((Long) copy.get("bytesCopied")) + "), " + copy.get("blobsSkipped")
-                        + " already there, " + copy.get("blobsMounted") + " mounted; " + copy.get("manifestsPushed")
-                        + " manifests pushed" + (referrers ? ", " + copy.get("referrersCopied") + " referrers" : ""));
-            }
         }
         return ExitCodes.OK;
     }
 
-    private Map<String, Object> copy(Session session, Progress progress, ImageReference from, ImageReference to)
-            throws IOException {
+    private Map<String, Object> copy(Session session, ImageReference from, ImageReference to) throws Exception {
         String targetReference = to.tag() != null ? to.tag()
                 : to.digest() != null ? to.digest().toString() : from.tag();
+        Progress progress = session.progress("copied");
         ImageCopier.Builder copier = ImageCopier.builder().referrers(referrers).concurrency(concurrency)
                 .progress(progress);
         copier.platforms(platforms.stream().map(Platform::parse).toList());
-        CopyResult result = copier.build().copy(session.repository(from), from.reference(), session.repository(to),
-                targetReference);
+        CopyResult result;
+        try {
+            result = copier.build().copy(session.repository(from), from.reference(), session.repository(to),
+                    targetReference);
+        } finally {
+            progress.finish();
+        }
         String copied = to.withDigest(result.manifest().digest()).toString();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("source", from.toString());
         json.put("reference", targetReference == null ? copied : to.withTag(targetReference).toString());
-        json.put("copied", copied);
         json.put("mediaType", result.manifest().mediaType());
         json.put("digest", result.manifest().digest().toString());
         json.put("size", result.manifest().size());
@@ -100,6 +83,13 @@ final class CopyCommand extends ClientCommand {
         json.put("blobsMounted", result.blobsMounted());
         json.put("bytesCopied", result.bytesCopied());
         json.put("referrersCopied", result.referrersCopied());
+        if (!session.json()) {
+            session.out().println("Copied " + from + " to " + copied);
+            session.out().println(result.blobsCopied() + " blobs sent (" + Progress.bytes(result.bytesCopied())
+                    + "), " + result.blobsSkipped() + " already there, " + result.blobsMounted() + " mounted; "
+                    + result.manifestsPushed() + " manifests pushed"
+                    + (referrers ? ", " + result.referrersCopied() + " referrers" : ""));
+        }
         return json;
     }
 }

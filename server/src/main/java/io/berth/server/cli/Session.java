@@ -64,11 +64,11 @@ final class Session implements AutoCloseable {
     }
 
     /** The registries this command has talked to, for messages about them. */
-    synchronized String registries() {
+    String registries() {
         return clients.isEmpty() ? "the registry" : String.join(", ", clients.keySet());
     }
 
-    synchronized RegistryClient client(String registry) throws IOException {
+    RegistryClient client(String registry) throws IOException {
         RegistryClient client = clients.get(registry);
         if (client == null) {
             client = RegistryClient.builder(registry)
