@@ -69,7 +69,9 @@ public final class ManagementApiPhase implements Phase {
                 "web UI: the page of the repository of %d images, %d×, C=1".formatted(images, pageReads()),
                 "web UI: an image page in that repository, %d×, C=1".formatted(pageReads()),
                 "web UI: the usage page of the namespace of %d blobs, %d×, C=1"
-                        .formatted(blobs, Math.max(1, reads / 20)));
+                        .formatted(blobs, Math.max(1, reads / 20)),
+                "web UI: the usage page of all repositories, with the registry's totals, %d×, C=1"
+                        .formatted(Math.max(1, reads / 20)));
     }
 
     @Override
@@ -140,7 +142,8 @@ public final class ManagementApiPhase implements Phase {
                 page(titles.get(8), registry, "/ui/r/" + IMAGES + "/-/images/" + newestImage(registry),
                         "id=\"layers\"", pageReads()),
                 page(titles.get(9), registry, "/ui/usage?namespace=" + encode(NAMESPACE), "id=\"usage-bytes\"",
-                        Math.max(1, reads / 20)));
+                        Math.max(1, reads / 20)),
+                page(titles.get(10), registry, "/ui/usage", "id=\"registry-usage\"", Math.max(1, reads / 20)));
     }
 
     /** How many times each UI page is read: one at a time, as a person browses. */
