@@ -25,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,6 +71,7 @@ final class UiRoutes {
     private final ImageDetails details;
     private final Gate gate;
     private final ManagementRoutes management;
+    private final RegistryTotals totals;
     private final Map<String, Asset> assets;
     private final SecureRandom random = new SecureRandom();
 
@@ -78,6 +80,8 @@ final class UiRoutes {
         this.details = registry == null ? null : new ImageDetails(registry);
         this.gate = gate;
         this.management = management;
+        this.totals = registry == null ? null : new RegistryTotals(() -> registry.inventory().registryUsage(),
+                Clock.systemUTC(), task -> Thread.ofVirtual().name("berth-registry-totals").start(task));
         this.assets = Map.of("berth.css", Asset.load("berth.css", "text/css;charset=utf-8"),
                 "berth.js", Asset.load("berth.js", "text/javascript;charset=utf-8"),
                 "berth.svg", Asset.load("berth.svg", "image/svg+xml"));
@@ -236,9 +240,13 @@ final class UiRoutes {
         List<RepositoryInfo> largest = management.visibleRepositories(caller, new RepositoryQuery(
                 RepositoryQuery.Sort.SIZE, blankToNull(namespace), null, LARGEST),
                 name -> name.startsWith(namespace)).items();
-        // The registry's totals count every blob and manifest: on the page of all repositories only.
+        // The registry's totals count every blob and manifest: on the page of all repositories only, as counted
+        // lately.
+        RegistryTotals.Counted counted = namespace.isEmpty() && gate.permits(caller, Gate.Need.ADMIN) ? totals.get()
+                : null;
         send(exchange, 200, Pages.usage(viewer(exchange), namespace, management.usage(caller, namespace),
-                namespace.isEmpty() ? management.registryUsage(caller) : null, largest, registry.options().quotas()));
+                counted == null ? null : counted.usage(), counted == null ? null : counted.at(), largest,
+                registry.options().quotas()));
     }
 
     // ---- deletions: a question first (GET), then the form's POST

@@ -467,19 +467,23 @@ public final class Pages {
     // ---- usage
 
     /**
-     * The bytes a namespace stores, with the largest of its repositories and their quotas; the registry's totals
-     * when given ({@code totals} null on a namespace's page, and for those who do not administer the registry).
+     * The bytes a namespace stores, with the largest of its repositories and their quotas; the registry's totals,
+     * counted at {@code countedAt}, when given ({@code totals} null on a namespace's page, and for those who do not
+     * administer the registry).
      */
-    public static Html usage(Viewer viewer, String namespace, Usage usage, RegistryUsage totals,
+    public static Html usage(Viewer viewer, String namespace, Usage usage, RegistryUsage totals, Instant countedAt,
                              List<RepositoryInfo> largest, Quotas quotas) {
         Html registryTotals = totals == null ? Html.EMPTY : Html.of("""
                 <h2>Registry</h2>
+                <p class="muted" id="registry-usage-counted">Counted at {}, again every few seconds while this page is \
+                read.</p>
                 <dl class="facts" id="registry-usage">
                 <div><dt>Repositories</dt><dd>{}</dd></div>
                 <div><dt>Blobs</dt><dd>{} ({})</dd></div>
                 <div><dt>Manifests</dt><dd>{} ({})</dd></div>
                 <div><dt>Garbage collection would free</dt><dd>{} in {} blobs</dd></div>
-                </dl>""", totals.repositories(), totals.blobs(), ByteSizes.format(totals.blobBytes()),
+                </dl>""", countedAt == null ? "" : TIME.format(countedAt), totals.repositories(),
+                totals.blobs(), ByteSizes.format(totals.blobBytes()),
                 totals.manifests(), ByteSizes.format(totals.manifestBytes()),
                 ByteSizes.format(totals.unreferencedBytes()), totals.unreferencedBlobs());
         Html rows = Html.each(largest, repository -> Html.of(
