@@ -2,6 +2,7 @@ package io.berth.client;
 
 import io.berth.oci.Descriptor;
 import io.berth.oci.Digest;
+import io.berth.oci.ImageManifestWriter;
 import io.berth.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Artifacts that refer to an image (signatures, SBOMs, attestations), as the image spec's "Guidelines for Artifact
@@ -72,7 +71,8 @@ public final class Artifacts {
         } else if (all.get(CREATED).isEmpty()) {
             all.remove(CREATED);
         }
-        byte[] manifest = manifest(artifactType, layers, subject, all);
+        byte[] manifest = ImageManifestWriter.write(artifactType, EMPTY, layers,
+                new Descriptor(subject.mediaType(), subject.digest(), subject.size()), all);
         return repository.pushReferrer(Digest.sha256(manifest).toString(), manifest, MediaTypes.OCI_MANIFEST);
     }
 
@@ -119,37 +119,5 @@ public final class Artifacts {
             return;
         }
         repository.pushBlob(blob, content, progress);
-    }
-
-    private static byte[] manifest(String artifactType, List<Descriptor> layers, Descriptor subject,
-                                   Map<String, String> annotations) {
-        ObjectNode root = Transport.JSON.createObjectNode();
-        root.put("schemaVersion", 2);
-        root.put("mediaType", MediaTypes.OCI_MANIFEST);
-        root.put("artifactType", artifactType);
-        root.set("config", descriptor(EMPTY));
-        ArrayNode array = root.putArray("layers");
-        layers.forEach(layer -> array.add(descriptor(layer)));
-        root.set("subject", descriptor(new Descriptor(subject.mediaType(), subject.digest(), subject.size())));
-        if (!annotations.isEmpty()) {
-            ObjectNode node = root.putObject("annotations");
-            annotations.forEach(node::put);
-        }
-        return Transport.JSON.writeValueAsBytes(root);
-    }
-
-    private static ObjectNode descriptor(Descriptor descriptor) {
-        ObjectNode node = Transport.JSON.createObjectNode();
-        node.put("mediaType", descriptor.mediaType());
-        node.put("digest", descriptor.digest().toString());
-        node.put("size", descriptor.size());
-        if (descriptor.artifactType() != null) {
-            node.put("artifactType", descriptor.artifactType());
-        }
-        if (!descriptor.annotations().isEmpty()) {
-            ObjectNode annotations = node.putObject("annotations");
-            descriptor.annotations().forEach(annotations::put);
-        }
-        return node;
     }
 }

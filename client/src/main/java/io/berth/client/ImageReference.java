@@ -78,10 +78,6 @@ public record ImageReference(String registry, String repository, String tag, Dig
         return new ImageReference(registry, repository, null, newDigest);
     }
 
-    public ImageReference withRepository(String newRepository) {
-        return new ImageReference(registry, newRepository, tag, digest);
-    }
-
     /** What goes in a manifest URL: the digest when there is one, else the tag ({@code latest} when neither). */
     public String reference() {
         if (digest != null) {

@@ -42,10 +42,6 @@ record ImageGraph(List<Node> manifests, List<Descriptor> blobs) {
         return manifests.getLast();
     }
 
-    long blobBytes() {
-        return blobs.stream().mapToLong(Descriptor::size).sum();
-    }
-
     /** Reads the manifest {@code top} names and, for an index, its children, recursively. */
     static ImageGraph walk(Descriptor top, ManifestReader reader) throws IOException {
         Map<Digest, Node> manifests = new LinkedHashMap<>();
